@@ -1,0 +1,230 @@
+/**
+ * Backends as plugins: tfjs-core computes, a backend package supplies the
+ * kernels, and the application chooses which one. A backend's package is
+ * imported only when it is chosen.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+/** A backend that can run kernels. */
+export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'tensorflow';
+/** What an application may ask for: a backend, or `auto` for the fastest that loads. */
+export type BackendRequest = BackendName | 'auto';
+
+export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'tensorflow'];
+
+/** Where code runs, which decides which backends can load and in what order `auto` tries them. */
+export type Platform = 'node' | 'browser';
+
+/** Fastest first: the order in which `auto` tries backends. */
+export const AUTO_ORDER: Readonly<Record<Platform, readonly BackendName[]>> = {
+  node: ['tensorflow', 'wasm', 'cpu'],
+  browser: ['webgl', 'wasm', 'cpu'],
+};
+
+export interface UseBackendOptions {
+  /**
+   * Where the wasm backend finds its `.wasm` files: a URL prefix ending in `/`.
+   * Needed in the browser when a bundler does not serve them next to the script.
+   */
+  wasmPaths?: string;
+  /** For `auto`: the backends to try, in order (default {@link AUTO_ORDER} for this platform). */
+  candidates?: readonly BackendName[];
+}
+
+/** What {@link useBackend} chose, and why each faster backend was skipped. */
+export interface BackendReport {
+  /** The active backend. */
+  readonly backend: BackendName;
+  readonly requested: BackendRequest;
+  readonly platform: Platform;
+  /** Backends `auto` tried before the chosen one, each with the reason it could not load. */
+  readonly skipped: ReadonlyArray<{ readonly backend: BackendName; readonly reason: string }>;
+}
+
+/** Thrown when a requested backend cannot load: says which, why, and what to do. */
+export class BackendUnavailableError extends Error {
+  override readonly name = 'BackendUnavailableError';
+  constructor(
+    readonly backend: BackendName | string,
+    /** The underlying reason, e.g. tfjs-node's missing native addon. */
+    readonly reason: string,
+    /** What the user can do about it. */
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Backend "${backend}" is not available: ${reason}\n${hint}`, options);
+  }
+}
+
+export function detectPlatform(): Platform {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  const isNode = proc?.versions?.node != null;
+  const hasDom = typeof (globalThis as { document?: unknown }).document !== 'undefined';
+  return isNode && !hasDom ? 'node' : 'browser';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function isModuleNotFound(error: unknown, specifier: string): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  const message = messageOf(error);
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package)/.test(message)) &&
+    message.includes(specifier)
+  );
+}
+
+/** The other backends worth trying here, quoted, fastest first. */
+function otherChoices(platform: Platform, not: BackendName): string {
+  return AUTO_ORDER[platform]
+    .filter((b) => b !== not)
+    .map((b) => `'${b}'`)
+    .join(', ');
+}
+
+/** Imports a backend's package (registering it) and explains a failure. */
+async function loadBackend(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<void> {
+  switch (name) {
+    case 'cpu':
+      await import('@tensorflow/tfjs-backend-cpu');
+      return;
+    case 'wasm': {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
+      return;
+    }
+    case 'webgl':
+      if (platform === 'node') {
+        throw new BackendUnavailableError(
+          'webgl',
+          'WebGL needs a browser; Node.js has no WebGL context.',
+          `In Node.js choose ${otherChoices(platform, 'webgl')} (or 'auto').`,
+        );
+      }
+      await import('@tensorflow/tfjs-backend-webgl');
+      return;
+    case 'tensorflow': {
+      if (platform === 'browser') {
+        throw new BackendUnavailableError(
+          'tensorflow',
+          'the native TensorFlow backend (@tensorflow/tfjs-node) runs only in Node.js.',
+          `In the browser choose ${otherChoices(platform, 'tensorflow')} (or 'auto').`,
+        );
+      }
+      // A variable specifier keeps browser bundlers from pulling in the native package.
+      const specifier = '@tensorflow/tfjs-node';
+      try {
+        await import(/* @vite-ignore */ specifier);
+      } catch (error) {
+        if (isModuleNotFound(error, specifier)) {
+          throw new BackendUnavailableError(
+            'tensorflow',
+            `${specifier} is not installed.`,
+            `Install it with \`npm install ${specifier}@${tf.version_core}\` (its install script downloads libtensorflow, so it needs internet), or choose ${otherChoices(platform, 'tensorflow')}.`,
+            { cause: error },
+          );
+        }
+        throw new BackendUnavailableError(
+          'tensorflow',
+          messageOf(error).split('\n')[0] ?? String(error),
+          `${specifier} is installed but its native addon did not load; its install script downloads libtensorflow and fails without internet. ` +
+            `On a machine with internet run \`npm rebuild ${specifier}\` (or reinstall it), or choose ${otherChoices(platform, 'tensorflow')}.`,
+          { cause: error },
+        );
+      }
+      return;
+    }
+  }
+}
+
+async function activate(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<void> {
+  try {
+    await loadBackend(name, platform, options);
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw error;
+    throw new BackendUnavailableError(
+      name,
+      `importing its package failed: ${messageOf(error)}`,
+      `Check that @tensorflow/tfjs-backend-${name} ${tf.version_core} is installed, or choose another backend.`,
+      { cause: error },
+    );
+  }
+  if (tf.findBackendFactory(name) == null) {
+    throw new BackendUnavailableError(
+      name,
+      'its package loaded but registered no backend of that name.',
+      `Check that its version matches @tensorflow/tfjs-core ${tf.version_core}.`,
+    );
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (error) {
+    throw new BackendUnavailableError(name, `it failed to initialize: ${messageOf(error)}`, 'Choose another backend.', {
+      cause: error,
+    });
+  }
+  if (!ok) {
+    const hint =
+      name === 'webgl'
+        ? "This browser gave no usable WebGL context (hardware acceleration off, or blocked). Choose 'wasm' or 'cpu'."
+        : name === 'wasm'
+          ? "Its .wasm file could not be fetched or compiled; in the browser pass `wasmPaths` pointing at the folder that serves tfjs-backend-wasm's .wasm files."
+          : 'Choose another backend.';
+    throw new BackendUnavailableError(name, 'it failed to initialize.', hint);
+  }
+  await tf.ready();
+}
+
+/**
+ * Makes `request` the active backend and reports what was chosen.
+ *
+ * `auto` tries, fastest first, the native `tensorflow` backend, then `wasm`,
+ * then `cpu` in Node.js, and `webgl`, `wasm`, `cpu` in the browser; the report
+ * says why each faster one was skipped. Asking for a specific backend that
+ * cannot load throws a {@link BackendUnavailableError}.
+ */
+export async function useBackend(
+  request: BackendRequest = 'auto',
+  options: UseBackendOptions = {},
+): Promise<BackendReport> {
+  const platform = detectPlatform();
+  if (request !== 'auto' && !BACKEND_NAMES.includes(request)) {
+    throw new BackendUnavailableError(
+      String(request),
+      'there is no backend of that name.',
+      `Choose one of ${[...BACKEND_NAMES, 'auto'].map((b) => `'${b}'`).join(', ')}.`,
+    );
+  }
+  if (request !== 'auto') {
+    await activate(request, platform, options);
+    return { backend: request, requested: request, platform, skipped: [] };
+  }
+  const candidates = options.candidates ?? AUTO_ORDER[platform];
+  const skipped: Array<{ backend: BackendName; reason: string }> = [];
+  for (const name of candidates) {
+    try {
+      await activate(name, platform, options);
+      return { backend: name, requested: 'auto', platform, skipped };
+    } catch (error) {
+      skipped.push({
+        backend: name,
+        reason: error instanceof BackendUnavailableError ? error.reason : messageOf(error),
+      });
+    }
+  }
+  throw new BackendUnavailableError(
+    'auto',
+    `no backend could load: ${skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
+    'Install @tensorflow/tfjs-backend-cpu, which runs everywhere.',
+  );
+}
+
+/** One line for logs and UIs: "wasm (auto; skipped tensorflow: ...)". */
+export function describeBackend(report: BackendReport): string {
+  if (report.requested !== 'auto') return `${report.backend} (requested)`;
+  if (report.skipped.length === 0) return `${report.backend} (auto)`;
+  return `${report.backend} (auto; skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`;
+}

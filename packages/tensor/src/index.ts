@@ -1,0 +1,42 @@
+/**
+ * @opt/tensor: the tensor layer every opt package computes through.
+ *
+ * - `tf`: TensorFlow.js core's own API, with gradients registered.
+ * - {@link useBackend}: the application picks cpu, wasm, webgl, the native
+ *   `tensorflow` backend, or `auto`.
+ * - {@link Random} and the initializers: seeded, backend-independent values.
+ */
+import './register-gradients.js';
+import * as tf from '@tensorflow/tfjs-core';
+
+export type { DataType, Rank, Scalar, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from '@tensorflow/tfjs-core';
+export {
+  AUTO_ORDER,
+  BACKEND_NAMES,
+  type BackendName,
+  type BackendReport,
+  type BackendRequest,
+  BackendUnavailableError,
+  describeBackend,
+  detectPlatform,
+  type Platform,
+  type UseBackendOptions,
+  useBackend,
+} from './backends.js';
+export {
+  computeFans,
+  getInitializer,
+  glorotNormal,
+  glorotUniform,
+  heNormal,
+  heUniform,
+  type Initializer,
+  type InitializerName,
+  initialize,
+  ones,
+  zeros,
+} from './initializers.js';
+export { countTensors, tensorLeak } from './memory.js';
+export { Random, type RandomState } from './random.js';
+export { assertShape, formatShape, type ShapeSpec, shapeMatches } from './shapes.js';
+export { tf };
