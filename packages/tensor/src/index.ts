@@ -39,4 +39,11 @@ export {
 export { countTensors, tensorLeak } from './memory.js';
 export { Random, type RandomState } from './random.js';
 export { assertShape, formatShape, type ShapeSpec, shapeMatches } from './shapes.js';
+export {
+  type NamedWeight,
+  packWeights,
+  readWeights,
+  unpackWeights,
+  type WeightsManifestEntry,
+} from './weights.js';
 export { tf };
