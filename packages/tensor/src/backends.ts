@@ -84,6 +84,29 @@ function otherChoices(platform: Platform, not: BackendName): string {
     .join(', ');
 }
 
+/**
+ * Turns a failed import of the native backend's package into an error that
+ * says whether it is missing or installed without its native addon.
+ */
+export function explainNativeLoadFailure(error: unknown, specifier: string): BackendUnavailableError {
+  const otherwise = `or choose ${otherChoices('node', 'tensorflow')}.`;
+  if (isModuleNotFound(error, specifier)) {
+    return new BackendUnavailableError(
+      'tensorflow',
+      `${specifier} is not installed.`,
+      `Install it with \`npm install ${specifier}@${tf.version_core}\` (its install script downloads libtensorflow, so it needs internet), ${otherwise}`,
+      { cause: error },
+    );
+  }
+  return new BackendUnavailableError(
+    'tensorflow',
+    (messageOf(error).split('\n')[0] ?? '').trim(),
+    `${specifier} is installed but its native addon did not load; its install script downloads libtensorflow and fails without internet. ` +
+      `On a machine with internet run \`npm rebuild ${specifier}\` (or reinstall it), ${otherwise}`,
+    { cause: error },
+  );
+}
+
 /** Imports a backend's package (registering it) and explains a failure. */
 async function loadBackend(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<void> {
   switch (name) {
@@ -118,21 +141,7 @@ async function loadBackend(name: BackendName, platform: Platform, options: UseBa
       try {
         await import(/* @vite-ignore */ specifier);
       } catch (error) {
-        if (isModuleNotFound(error, specifier)) {
-          throw new BackendUnavailableError(
-            'tensorflow',
-            `${specifier} is not installed.`,
-            `Install it with \`npm install ${specifier}@${tf.version_core}\` (its install script downloads libtensorflow, so it needs internet), or choose ${otherChoices(platform, 'tensorflow')}.`,
-            { cause: error },
-          );
-        }
-        throw new BackendUnavailableError(
-          'tensorflow',
-          messageOf(error).split('\n')[0] ?? String(error),
-          `${specifier} is installed but its native addon did not load; its install script downloads libtensorflow and fails without internet. ` +
-            `On a machine with internet run \`npm rebuild ${specifier}\` (or reinstall it), or choose ${otherChoices(platform, 'tensorflow')}.`,
-          { cause: error },
-        );
+        throw explainNativeLoadFailure(error, specifier);
       }
       return;
     }
