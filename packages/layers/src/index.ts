@@ -3,7 +3,28 @@
  * with a fast hand-differentiated training loop, callbacks and atomic,
  * resumable checkpoints.
  */
+
 export { ACTIVATION_NAMES, type ActivationName } from './activations.js';
+export {
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type Mode,
+  ModelCheckpoint,
+  type ModelCheckpointOptions,
+  TerminateOnNaN,
+} from './callbacks.js';
+export {
+  CHECKPOINT_FORMAT,
+  type CheckpointFiles,
+  type CheckpointStore,
+  type CheckpointTarget,
+  DirectoryStore,
+  IndexedDbStore,
+  type LoadInfo,
+  loadModel,
+  loadWeights,
+  saveModel,
+} from './checkpoint.js';
 export {
   Activation,
   type ApplyOptions,

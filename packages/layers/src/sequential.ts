@@ -8,6 +8,7 @@
  */
 import type { Callback, CallbackModel, Logs } from '@opt/schedules';
 import { Random, type RandomState, tf } from '@opt/tensor';
+import { type CheckpointTarget, type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
 import { type ApplyOptions, type Layer, type LayerConfig, type LayerWeight, layerFromConfig } from './layers.js';
 import { checkMetric, correctCount, getLoss, type Loss, type LossSpec, type MetricName, metricKey } from './losses.js';
 import { type BatchSource, isBatchSource, type TrainingOptimizer } from './types.js';
@@ -589,21 +590,35 @@ export class Sequential implements CallbackModel {
     });
   }
 
-  /** Random streams of the layers (Dropout), by layer name. */
+  /** Random streams of the layers (Dropout), by layer position. */
   getRandomStates(): Record<string, RandomState> {
     const out: Record<string, RandomState> = {};
-    for (const layer of this.layers) {
+    // Keyed by position: auto names (dropout_3) differ between processes, positions do not.
+    this.layers.forEach((layer, i) => {
       const s = layer.getRandomState();
-      if (s !== null) out[layer.name] = s;
-    }
+      if (s !== null) out[String(i)] = s;
+    });
     return out;
   }
 
   setRandomStates(states: Record<string, RandomState>): void {
-    for (const layer of this.layers) {
-      const s = states[layer.name];
+    this.layers.forEach((layer, i) => {
+      const s = states[String(i)];
       if (s !== undefined) layer.setRandomState(s);
-    }
+    });
+  }
+
+  /**
+   * Saves weights, optimizer state, model and compile config, epoch and random
+   * streams to a directory (Node) or a {@link CheckpointStore}, atomically.
+   */
+  save(target: CheckpointTarget): Promise<void> {
+    return saveModel(this, target);
+  }
+
+  /** Restores {@link save}'s checkpoint into this model; resume with `fit(..., { initialEpoch: info.epoch })`. */
+  loadWeights(target: CheckpointTarget): Promise<LoadInfo> {
+    return loadWeights(this, target);
   }
 
   dispose(): void {

@@ -1,0 +1,155 @@
+// Training throughput of @opt/layers' fit against @tensorflow/tfjs-layers' model.fit, same process, same data:
+// MLP 784-256-128-10, Adam, batch 128, with and without Dense(useBias: false) -> BatchNormalization -> ReLU.
+// Usage: node scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--memory]
+import { Random, tf, useBackend } from '@opt/tensor';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { BatchNormalization, Dense, ReLU, Sequential } from '../dist/index.js';
+import { makeAdam } from '../src/testing/fixtures/stand-in-adam.mjs';
+
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i < 0 ? fallback : args[i + 1];
+};
+const backends = flag('backends', 'wasm,cpu').split(',');
+const memoryRun = args.includes('--memory');
+const BATCH = 128;
+
+function data(n, seed) {
+  const r = new Random(seed);
+  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
+  const labels = Int32Array.from({ length: n }, () => r.nextInt(10));
+  const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32');
+  return { x, y };
+}
+
+function oursModel(bn) {
+  const hidden = (units) =>
+    bn
+      ? [new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU()]
+      : [new Dense({ units, activation: 'relu' })];
+  return new Sequential([...hidden(256), ...hidden(128), new Dense({ units: 10, activation: 'softmax' })], {
+    inputShape: [784],
+    seed: 1,
+  });
+}
+
+function tflModel(bn) {
+  const m = tfl.sequential();
+  const hidden = (units, first) => {
+    const input = first ? { inputShape: [784] } : {};
+    if (bn) {
+      m.add(tfl.layers.dense({ units, useBias: false, ...input }));
+      m.add(tfl.layers.batchNormalization());
+      m.add(tfl.layers.activation({ activation: 'relu' }));
+    } else m.add(tfl.layers.dense({ units, activation: 'relu', ...input }));
+  };
+  hidden(256, true);
+  hidden(128, false);
+  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+async function timeFit(fit, steps) {
+  await fit(Math.min(steps, 5)); // warm-up: kernels, slots
+  const t0 = performance.now();
+  await fit(steps);
+  return (steps * 1000) / (performance.now() - t0);
+}
+
+async function compare(backend, steps, makeOptimizer) {
+  await useBackend(backend);
+  tf.enableProdMode();
+  const { x, y } = data(steps * BATCH, 7);
+  const rows = [];
+  for (const bn of [false, true]) {
+    const ours = oursModel(bn);
+    ours.compile({ optimizer: makeOptimizer(), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    const sub = (s) => [tf.slice(x, 0, s * BATCH), tf.slice(y, 0, s * BATCH)];
+    const oursRate = await timeFit(async (s) => {
+      const [xs, ys] = sub(s);
+      await ours.fit(xs, ys, { batchSize: BATCH, epochs: 1, seed: 3 });
+      xs.dispose();
+      ys.dispose();
+    }, steps);
+    const before = tf.memory().numTensors;
+    const [xs, ys] = sub(steps);
+    await ours.fit(xs, ys, { batchSize: BATCH, epochs: 2, seed: 3 });
+    xs.dispose();
+    ys.dispose();
+    const tensorDrift = tf.memory().numTensors - before;
+    ours.dispose();
+    const theirs = tflModel(bn);
+    const tflRate = await timeFit(
+      async (s) => {
+        const [xs2, ys2] = sub(s);
+        await theirs.fit(xs2, ys2, { batchSize: BATCH, epochs: 1, verbose: 0 });
+        xs2.dispose();
+        ys2.dispose();
+      },
+      Math.max(10, Math.round(steps / 3)),
+    );
+    theirs.dispose();
+    rows.push({
+      backend,
+      model: bn ? 'Dense(noBias)->BN->ReLU' : 'Dense(relu)',
+      ours: oursRate,
+      tfjsLayers: tflRate,
+      tensorDrift,
+    });
+  }
+  x.dispose();
+  y.dispose();
+  return rows;
+}
+
+async function memory(makeOptimizer) {
+  await useBackend('wasm');
+  tf.enableProdMode();
+  const n = 60000;
+  const r = new Random(11);
+  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
+  const y = tf.tensor1d(
+    Int32Array.from({ length: n }, () => r.nextInt(10)),
+    'int32',
+  );
+  const model = oursModel(true);
+  model.compile({ optimizer: makeOptimizer(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  let peakRss = process.memoryUsage().rss;
+  let peakTfBytes = tf.memory().numBytes;
+  const sample = {
+    onBatchEnd(batch) {
+      if (batch % 20 !== 0) return;
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      peakTfBytes = Math.max(peakTfBytes, tf.memory().numBytes);
+    },
+  };
+  const t0 = performance.now();
+  await model.fit(x, y, { batchSize: BATCH, epochs: 2, validationSplit: 1 / 6, seed: 1, callbacks: [sample] });
+  const seconds = (performance.now() - t0) / 1000;
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  const mib = (b) => (b / 2 ** 20).toFixed(0);
+  console.log(
+    `memory: 60000 x 784 float32 (${mib(n * 784 * 4)} MiB data), 2 epochs, wasm: peak RSS ${mib(peakRss)} MiB, peak tf.memory ${mib(peakTfBytes)} MiB, ${seconds.toFixed(1)} s (budget 768 MiB RSS)`,
+  );
+}
+
+const { adam, real } = await makeAdam();
+console.log(
+  `optimizer: ${real ? '@opt/optimizers Adam' : 'bench-local Keras Adam (stand-in: @opt/optimizers has no Adam yet)'}`,
+);
+if (memoryRun) {
+  await memory(adam);
+} else {
+  const all = [];
+  for (const backend of backends) {
+    const steps = Number(flag('steps', backend === 'cpu' ? '12' : '60'));
+    all.push(...(await compare(backend, steps, adam)));
+  }
+  for (const r of all) {
+    console.log(
+      `${r.backend.padEnd(5)} ${r.model.padEnd(24)} ours ${r.ours.toFixed(1).padStart(6)} steps/s   tfjs-layers ${r.tfjsLayers.toFixed(1).padStart(6)} steps/s   ratio ${(r.ours / r.tfjsLayers).toFixed(2)}x   tensor drift ${r.tensorDrift}`,
+    );
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * Keras 3's training callbacks: EarlyStopping, TerminateOnNaN, ModelCheckpoint.
+ * (LearningRateScheduler and ReduceLROnPlateau come from @opt/schedules and
+ * plug into fit unchanged.) Batch-level hooks for progress bars and live charts
+ * are plain callbacks with `onBatchEnd`; `logs.loss` there is read back from the
+ * device only if the callback reads it, or eagerly if it sets `wantsBatchLoss`.
+ */
+import type { Callback, CallbackModel, Logs } from '@opt/schedules';
+import type { tf } from '@opt/tensor';
+import { type CheckpointStore, saveModel, toStore } from './checkpoint.js';
+import type { Sequential } from './sequential.js';
+
+export type Mode = 'auto' | 'min' | 'max';
+
+/** Keras's 'auto' mode: maximize accuracies and AUC, minimize everything else. */
+function resolveMode(where: string, mode: unknown, monitor: string): 'min' | 'max' {
+  if (mode !== 'auto' && mode !== 'min' && mode !== 'max') {
+    throw new RangeError(`${where}: \`mode\` must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}.`);
+  }
+  if (mode !== 'auto') return mode;
+  return /acc|auc/.test(monitor) ? 'max' : 'min';
+}
+
+function asSequential(where: string, model: CallbackModel | undefined): Sequential {
+  if (model === undefined || typeof (model as Partial<Sequential>).getWeights !== 'function') {
+    throw new Error(`${where} needs a @opt/layers Sequential model (it is set by model.fit).`);
+  }
+  return model as Sequential;
+}
+
+export interface EarlyStoppingOptions {
+  readonly monitor?: string;
+  readonly minDelta?: number;
+  readonly patience?: number;
+  readonly verbose?: 0 | 1;
+  readonly mode?: Mode;
+  readonly baseline?: number | null;
+  readonly restoreBestWeights?: boolean;
+  readonly startFromEpoch?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Stops training when `monitor` (default 'val_loss') has not improved by more
+ * than `minDelta` for `patience` epochs (Keras 3). An epoch improves when
+ * `current - minDelta < best` (min mode) or `current - minDelta > best` (max).
+ * With `restoreBestWeights` the weights of the best epoch are restored when it
+ * stops. Epochs before `startFromEpoch` are ignored (warm-up).
+ */
+export class EarlyStopping implements Callback {
+  readonly monitor: string;
+  readonly minDelta: number;
+  readonly patience: number;
+  readonly baseline: number | null;
+  readonly restoreBestWeights: boolean;
+  readonly startFromEpoch: number;
+  readonly mode: 'min' | 'max';
+  wait = 0;
+  stoppedEpoch = 0;
+  best = Number.POSITIVE_INFINITY;
+  bestEpoch = 0;
+  private bestWeights: tf.Tensor[] | null = null;
+  private model: CallbackModel | undefined;
+  private readonly verbose: 0 | 1;
+  private readonly log: (line: string) => void;
+
+  constructor(options: EarlyStoppingOptions = {}) {
+    this.monitor = options.monitor ?? 'val_loss';
+    this.minDelta = Math.abs(options.minDelta ?? 0);
+    this.patience = options.patience ?? 0;
+    if (!Number.isSafeInteger(this.patience) || this.patience < 0) {
+      throw new RangeError(
+        `EarlyStopping: \`patience\` must be an integer >= 0, got ${JSON.stringify(options.patience)}.`,
+      );
+    }
+    this.baseline = options.baseline ?? null;
+    this.restoreBestWeights = options.restoreBestWeights ?? false;
+    this.startFromEpoch = options.startFromEpoch ?? 0;
+    this.mode = resolveMode('EarlyStopping', options.mode ?? 'auto', this.monitor);
+    this.verbose = options.verbose ?? 0;
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  private improves(value: number, reference: number): boolean {
+    return this.mode === 'min' ? value - -this.minDelta < reference : value - this.minDelta > reference;
+  }
+
+  onTrainBegin(): void {
+    this.wait = 0;
+    this.stoppedEpoch = 0;
+    this.best = this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    this.disposeBest();
+    this.bestEpoch = 0;
+  }
+
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    const current = logs[this.monitor];
+    if (current === undefined) {
+      this.log(
+        `EarlyStopping: metric "${this.monitor}" is not in the logs (available: ${Object.keys(logs).join(', ')}); pass validation data or monitor another key.`,
+      );
+      return;
+    }
+    if (epoch < this.startFromEpoch) return;
+    const model = asSequential('EarlyStopping', this.model);
+    if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = model.getWeights();
+    this.wait += 1;
+    if (this.improves(current, this.best)) {
+      this.best = current;
+      this.bestEpoch = epoch;
+      if (this.restoreBestWeights) {
+        this.disposeBest();
+        this.bestWeights = model.getWeights();
+      }
+      if (this.baseline === null || this.improves(current, this.baseline)) this.wait = 0;
+      return;
+    }
+    if (this.wait >= this.patience && epoch > 0) {
+      this.stoppedEpoch = epoch;
+      model.stopTraining = true;
+      if (this.restoreBestWeights && this.bestWeights !== null) {
+        if (this.verbose > 0)
+          this.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+        model.setWeights(this.bestWeights);
+      }
+    }
+  }
+
+  onTrainEnd(): void {
+    if (this.stoppedEpoch > 0 && this.verbose > 0) this.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    this.disposeBest();
+  }
+
+  private disposeBest(): void {
+    for (const t of this.bestWeights ?? []) t.dispose();
+    this.bestWeights = null;
+  }
+}
+
+/**
+ * Stops training as soon as a batch's loss is NaN or infinite, and says what
+ * to try. Reads the loss back every batch (Keras checks every batch too).
+ */
+export class TerminateOnNaN implements Callback {
+  readonly wantsBatchLoss = true;
+  /** The message of the last termination, or null. */
+  message: string | null = null;
+  private model: CallbackModel | undefined;
+  private epoch = 0;
+  private readonly log: (line: string) => void;
+
+  constructor(options: { log?: (line: string) => void } = {}) {
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  onEpochBegin(epoch: number): void {
+    this.epoch = epoch;
+  }
+
+  onBatchEnd(batch: number, logs: Logs = {}): void {
+    const loss = logs.loss;
+    if (loss === undefined || Number.isFinite(loss) || this.model === undefined) return;
+    const lr = this.model.optimizer.learningRate;
+    this.message =
+      `Epoch ${this.epoch + 1}, batch ${batch}: invalid loss ${loss}, terminating training. ` +
+      `The loss diverged: try a learning rate 10x lower than the current ${lr}, i.e. learningRate: ${lr / 10}; ` +
+      'also check that the inputs are scaled (e.g. Rescaling({ scale: 1 / 255 })) and free of NaN, or clip gradients.';
+    this.log(this.message);
+    this.model.stopTraining = true;
+  }
+}
+
+export interface ModelCheckpointOptions {
+  readonly monitor?: string;
+  readonly verbose?: 0 | 1;
+  /** Save only when `monitor` improves. Default false (every epoch). */
+  readonly saveBestOnly?: boolean;
+  readonly mode?: Mode;
+  /** With saveBestOnly: the value to beat at first. */
+  readonly initialValueThreshold?: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Saves a full checkpoint (weights, optimizer state, configs, epoch, random
+ * streams) at the end of every epoch, or only on improvement of `monitor`. A
+ * directory path may contain `{epoch}` or `{epoch:02d}` (1-based, as Keras).
+ * Writes are atomic: a run killed mid-save keeps its previous checkpoint.
+ */
+export class ModelCheckpoint implements Callback {
+  readonly monitor: string;
+  readonly saveBestOnly: boolean;
+  readonly mode: 'min' | 'max';
+  best: number;
+  /** Where the last checkpoint went. */
+  lastSaved: string | null = null;
+  private model: CallbackModel | undefined;
+  private readonly verbose: 0 | 1;
+  private readonly log: (line: string) => void;
+
+  constructor(
+    readonly target: string | CheckpointStore,
+    options: ModelCheckpointOptions = {},
+  ) {
+    toStore(typeof target === 'string' ? formatEpoch(target, 0) : target);
+    this.monitor = options.monitor ?? 'val_loss';
+    this.saveBestOnly = options.saveBestOnly ?? false;
+    this.mode = resolveMode('ModelCheckpoint', options.mode ?? 'auto', this.monitor);
+    this.best =
+      options.initialValueThreshold ?? (this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
+    this.verbose = options.verbose ?? 0;
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  setModel(model: CallbackModel): void {
+    this.model = model;
+  }
+
+  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    const model = asSequential('ModelCheckpoint', this.model);
+    if (this.saveBestOnly) {
+      const current = logs[this.monitor];
+      if (current === undefined) {
+        this.log(`ModelCheckpoint: "${this.monitor}" is not in the logs; saving skipped.`);
+        return;
+      }
+      const better = this.mode === 'min' ? current < this.best : current > this.best;
+      if (!better) return;
+      if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best} to ${current}`);
+      this.best = current;
+    }
+    const target = typeof this.target === 'string' ? formatEpoch(this.target, epoch + 1) : this.target;
+    await saveModel(model, target);
+    this.lastSaved = typeof target === 'string' ? target : target.description;
+    if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: saved checkpoint to ${this.lastSaved}`);
+  }
+}
+
+function formatEpoch(path: string, epoch: number): string {
+  return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) =>
+    String(epoch).padStart(width === undefined ? 0 : Number(width), '0'),
+  );
+}

@@ -1,0 +1,181 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Random, tf } from '@opt/tensor';
+import { useTestBackend } from '@opt/tensor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BatchNormalization, Dense, DirectoryStore, Dropout, loadModel, ReLU, Sequential } from './index.js';
+import { TestAdam } from './testing/fixtures/optimizers.js';
+
+const run = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), 'opt-layers-ckpt-'));
+const child = fileURLToPath(new URL('./testing/fixtures/train-child.mjs', import.meta.url));
+
+beforeAll(async () => {
+  await useTestBackend();
+});
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function model(seed: number, hidden = 8): Sequential {
+  return new Sequential(
+    [
+      new Dense({ units: hidden, useBias: false }),
+      new BatchNormalization(),
+      new ReLU(),
+      new Dropout({ rate: 0.2 }),
+      new Dense({ units: 3 }),
+    ],
+    { inputShape: [5], seed },
+  );
+}
+
+function data(): { x: tf.Tensor2D; y: tf.Tensor1D } {
+  const r = new Random(3);
+  return {
+    x: tf.tensor2d(r.normal(60 * 5), [60, 5]),
+    y: tf.tensor1d(
+      Int32Array.from({ length: 60 }, () => r.nextInt(3)),
+      'int32',
+    ),
+  };
+}
+
+async function values(m: Sequential): Promise<number[][]> {
+  return Promise.all(m.weights.map(async (w) => Array.from(await w.variable.data())));
+}
+
+describe('save and load', () => {
+  it('round-trips weights, optimizer state, epoch and random streams; training continues identically', async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'roundtrip');
+    const a = model(1);
+    a.compile({
+      optimizer: new TestAdam({ learningRate: 0.01 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    await a.fit(x, y, { epochs: 2, batchSize: 16, seed: 4 });
+    await a.save(dir);
+    expect(readFileSync(join(dir, 'model.json'), 'utf8')).toContain('"format":"opt.layers.checkpoint.v1"');
+    const b = model(99); // different initial weights
+    const optB = new TestAdam({ learningRate: 0.5 });
+    b.compile({ optimizer: optB, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const info = await b.loadWeights(dir);
+    expect(info).toEqual({ epoch: 2, optimizerRestored: true });
+    expect(await values(b)).toEqual(await values(a));
+    expect(optB.iterations).toBe(a.optimizer.iterations);
+    expect(optB.learningRate).toBe(0.01);
+    await a.fit(x, y, { epochs: 3, initialEpoch: 2, batchSize: 16 });
+    await b.fit(x, y, { epochs: 3, initialEpoch: info.epoch, batchSize: 16 });
+    expect(await values(b)).toEqual(await values(a));
+
+    const c = await loadModel(dir, { optimizer: new TestAdam() });
+    expect(c.getConfig().layers.map((l) => l.className)).toEqual([
+      'Dense',
+      'BatchNormalization',
+      'ReLU',
+      'Dropout',
+      'Dense',
+    ]);
+    expect(c.weights.map((w) => w.name)).toEqual(a.weights.map((w) => w.name));
+    expect(c.trainingState.epoch).toBe(2);
+  });
+
+  it('a checkpoint that does not fit the model is a clear error naming the weight and both shapes', async () => {
+    const dir = join(scratch, 'mismatch');
+    await model(1, 8).save(dir);
+    await expect(model(1, 6).loadWeights(dir)).rejects.toThrow(
+      /weight "dense(_\d+)?\/kernel" has shape \[5, 8\] but the model's "dense(_\d+)?\/kernel" has shape \[5, 6\]/,
+    );
+    const shorter = new Sequential([new Dense({ units: 3 })], { inputShape: [5], seed: 1 });
+    await expect(shorter.loadWeights(dir)).rejects.toThrow(/holds 7 weights .* but the model has 2/);
+    await expect(model(1).loadWeights(join(scratch, 'nothing-here'))).rejects.toThrow(/No checkpoint at/);
+  });
+
+  it('never loads a half-written checkpoint: stale temp dirs are ignored, a crash between renames falls back to .old, damage is detected', async () => {
+    const dir = join(scratch, 'atomic');
+    const a = model(5);
+    await a.save(dir);
+    const good = await values(a);
+    // A crash while writing the next checkpoint leaves a temp directory with partial files.
+    mkdirSync(`${dir}.tmp-123-0-0`);
+    writeFileSync(join(`${dir}.tmp-123-0-0`, 'weights.bin'), new Uint8Array(10));
+    const b = model(6);
+    await b.loadWeights(dir);
+    expect(await values(b)).toEqual(good);
+    // A crash after "dir -> dir.old" and before "tmp -> dir".
+    renameSync(dir, `${dir}.old`);
+    const c = model(7);
+    await c.loadWeights(dir);
+    expect(await values(c)).toEqual(good);
+    // The next save completes and removes the fallback.
+    await a.save(dir);
+    expect(existsSync(`${dir}.old`)).toBe(false);
+    // A weights file that does not belong to its model.json.
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    bin[3] = (bin[3] as number) ^ 0xff;
+    writeFileSync(join(dir, 'weights.bin'), bin);
+    await expect(model(1).loadWeights(new DirectoryStore(dir))).rejects.toThrow(/damaged or from different saves/);
+  });
+
+  it('a run killed with SIGKILL resumes from its last checkpoint and ends with bit-identical weights (cpu)', async () => {
+    const env = { ...process.env, OPT_BACKEND: 'cpu' };
+    const epochs = '6';
+    const straight = join(scratch, 'straight.json');
+    const killedDir = join(scratch, 'killed');
+    const resumed = join(scratch, 'resumed.json');
+    const uninterrupted = run(process.execPath, [child, join(scratch, 'straight'), epochs, straight], { env });
+
+    const victim: ChildProcess = spawn(
+      process.execPath,
+      [child, killedDir, epochs, join(scratch, 'never.json'), '--slow'],
+      {
+        env,
+        stdio: 'ignore',
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      victim.on('exit', (_code, signal) => resolve(signal)),
+    );
+    // Kill once a checkpoint of epoch >= 2 exists (the run has 6 epochs, each followed by a 250 ms pause).
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const file = join(killedDir, 'model.json');
+      if (existsSync(file)) {
+        const epoch = (() => {
+          try {
+            return (JSON.parse(readFileSync(file, 'utf8')) as { training: { epoch: number } }).training.epoch;
+          } catch {
+            return 0;
+          }
+        })();
+        if (epoch >= 2) break;
+      }
+      if (Date.now() > deadline) throw new Error('the child wrote no checkpoint in 60 s');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    victim.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(existsSync(join(scratch, 'never.json'))).toBe(false);
+
+    await run(process.execPath, [child, killedDir, epochs, resumed, '--resume'], { env });
+    await uninterrupted;
+    const a = JSON.parse(readFileSync(straight, 'utf8')) as {
+      weights: number[][];
+      iterations: number;
+      initialEpoch: number;
+    };
+    const b = JSON.parse(readFileSync(resumed, 'utf8')) as {
+      weights: number[][];
+      iterations: number;
+      initialEpoch: number;
+    };
+    expect(b.initialEpoch).toBeGreaterThanOrEqual(2);
+    expect(b.initialEpoch).toBeLessThan(6);
+    expect(b.iterations).toBe(a.iterations);
+    expect(b.weights).toEqual(a.weights);
+  });
+});
