@@ -279,8 +279,14 @@ export class Dense extends Layer {
   }
 
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
-    const { x, y } = cache as { x: tf.Tensor2D; y: tf.Tensor };
-    const dz = activationGrad(this.activation, dy, y) as tf.Tensor2D;
+    const { y } = cache as { y: tf.Tensor };
+    return this.backwardFromPreActivation(activationGrad(this.activation, dy, y), cache, needDx);
+  }
+
+  /** The backward pass given dL/dz, z = x W + b (the fit loop's softmax-crossentropy shortcut starts here). */
+  backwardFromPreActivation(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
+    const { x } = cache as { x: tf.Tensor2D };
+    const dz = dzIn as tf.Tensor2D;
     const grads: tf.Tensor[] = [tf.matMul(tf.transpose(x), dz)];
     if (this.bias !== null) grads.push(tf.sum(dz, 0));
     const dx = needDx ? tf.matMul(dz, tf.transpose(this.kernel as tf.Tensor2D)) : null;

@@ -83,6 +83,34 @@ describe('crossentropy', () => {
   });
 });
 
+describe('softmax-crossentropy shortcut of the fit loop', () => {
+  it('equals tf.grad through softmax and the clipped Keras formula, for one-hot, soft and clipped rows', () => {
+    const z = tf.tensor2d([
+      [2, -1, 0.5],
+      [0.1, 0.2, 3],
+      [30, 0, 0], // p[0] > 1 - 1e-7: clipped, no gradient from the true class 0
+    ]);
+    const y = tf.tensor2d([
+      [1, 0, 0],
+      [0.2, 0.3, 0.5],
+      [1, 0, 0],
+    ]);
+    const loss = categoricalCrossentropy();
+    const fused = loss.softmaxValueAndLogitGrad?.(y, tf.softmax(z));
+    const ref = tf.grad((zz: tf.Tensor) => {
+      const p = tf.softmax(zz);
+      const q = tf.clipByValue(tf.div(p, tf.sum(p, -1, true)), 1e-7, 1 - 1e-7);
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(q)), -1)));
+    })(z);
+    const a = fused?.grad.dataSync() ?? [];
+    const b = ref.dataSync();
+    expect(a.length).toBe(9);
+    for (let i = 0; i < a.length; i++) expect(a[i] as number).toBeCloseTo(b[i] as number, 6);
+    expect(fused?.value.dataSync()[0]).toBeCloseTo(loss.value(y, tf.softmax(z)).dataSync()[0] as number, 6);
+    expect(categoricalCrossentropy({ fromLogits: true }).softmaxValueAndLogitGrad).toBeUndefined();
+  });
+});
+
 describe('meanSquaredError and metrics', () => {
   it('MSE is the mean of squared differences with gradient 2 (p - y) / size', () => {
     const y = tf.tensor2d([[1, 2]]);
