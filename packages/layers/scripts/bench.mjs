@@ -1,6 +1,6 @@
 // Training throughput of @opt/layers' fit against @tensorflow/tfjs-layers' model.fit, same process, same data:
 // MLP 784-256-128-10, Adam, batch 128, with and without Dense(useBias: false) -> BatchNormalization -> ReLU.
-// Usage: node scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--memory]
+// Usage: node --expose-gc scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--memory | --no-memory]
 import { Random, tf, useBackend } from '@opt/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { BatchNormalization, Dense, ReLU, Sequential } from '../dist/index.js';
@@ -108,7 +108,9 @@ async function memory(makeOptimizer) {
   );
   const model = oursModel(true);
   model.compile({ optimizer: makeOptimizer(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  let peakRss = process.memoryUsage().rss;
+  globalThis.gc?.();
+  const baseRss = process.memoryUsage().rss;
+  let peakRss = baseRss;
   let peakTfBytes = tf.memory().numBytes;
   const sample = {
     onBatchEnd(batch) {
@@ -123,7 +125,7 @@ async function memory(makeOptimizer) {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const mib = (b) => (b / 2 ** 20).toFixed(0);
   console.log(
-    `memory: 60000 x 784 float32 (${mib(n * 784 * 4)} MiB data), 2 epochs, wasm: peak RSS ${mib(peakRss)} MiB, peak tf.memory ${mib(peakTfBytes)} MiB, ${seconds.toFixed(1)} s (budget 768 MiB RSS)`,
+    `memory: 60000 x 784 float32 (${mib(n * 784 * 4)} MiB data), 2 epochs, wasm: RSS before fit ${mib(baseRss)} MiB, peak RSS during fit ${mib(peakRss)} MiB, peak tf.memory ${mib(peakTfBytes)} MiB, ${seconds.toFixed(1)} s (budget 768 MiB RSS)`,
   );
 }
 
@@ -134,6 +136,7 @@ console.log(
 if (memoryRun) {
   await memory(adam);
 } else {
+  const onlyCompare = args.includes('--no-memory');
   const all = [];
   for (const backend of backends) {
     const steps = Number(flag('steps', backend === 'cpu' ? '12' : '60'));
@@ -144,4 +147,5 @@ if (memoryRun) {
       `${r.backend.padEnd(5)} ${r.model.padEnd(24)} ours ${r.ours.toFixed(1).padStart(6)} steps/s   tfjs-layers ${r.tfjsLayers.toFixed(1).padStart(6)} steps/s   ratio ${(r.ours / r.tfjsLayers).toFixed(2)}x   tensor drift ${r.tensorDrift}`,
     );
   }
+  if (!onlyCompare) await memory(adam);
 }

@@ -19,6 +19,7 @@ import {
   Softmax,
 } from './layers.js';
 import { checkMetric, correctCount, getLoss, type Loss, type LossSpec, type MetricName, metricKey } from './losses.js';
+import { gatherRows, sliceRows } from './rows.js';
 import { type BatchSource, isBatchSource, type TrainingOptimizer } from './types.js';
 
 export interface SequentialOptions {
@@ -416,14 +417,14 @@ export class Sequential implements CallbackModel {
         for (let batch = 0; batch < stepsPerEpoch; batch++) {
           const start = batch * batchSize;
           const size = Math.min(batchSize, n - start);
-          const [xb, yb] = tf.tidy(() => {
-            // Gather this batch's rows: the dataset itself is never copied.
-            const idx =
-              order === null
-                ? tf.range(t.start + start, t.start + start + size, 1, 'int32')
-                : tf.tensor1d(order.subarray(start, start + size), 'int32');
-            return [tf.gather(t.x, idx), tf.gather(t.y, idx)];
-          });
+          // Gather this batch's rows: the dataset itself is never copied.
+          let idx: Int32Array;
+          if (order === null) {
+            idx = new Int32Array(size);
+            for (let i = 0; i < size; i++) idx[i] = t.start + start + i;
+          } else idx = order.subarray(start, start + size).map((i) => i + t.start);
+          const xb = gatherRows(t.x, idx);
+          const yb = gatherRows(t.y, idx);
           try {
             await step(batch, xb, yb);
           } finally {
@@ -731,22 +732,24 @@ export class Sequential implements CallbackModel {
       ['y', y],
     ] as const) {
       if (finiteChecked.has(t)) continue;
-      const bad = tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(tf.cast(t, 'float32'))), 'int32')));
-      const count = (await bad.data())[0] as number;
-      bad.dispose();
-      if (count > 0) {
-        throw new Error(
-          `${where}: ${what} contains ${count} NaN or infinite value(s); clean or impute the data before training.`,
-        );
+      // One streaming pass without a mask the size of the data: any NaN makes the sum NaN and any
+      // infinity makes it infinite, so a finite sum proves the data clean. Only then count.
+      const total = tf.tidy(() => tf.sum(t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
+      const sum = (await total.data())[0] as number;
+      total.dispose();
+      if (!Number.isFinite(sum)) {
+        const bad = tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(tf.cast(t, 'float32'))), 'int32')));
+        const count = (await bad.data())[0] as number;
+        bad.dispose();
+        if (count > 0) {
+          throw new Error(
+            `${where}: ${what} contains ${count} NaN or infinite value(s); clean or impute the data before training.`,
+          );
+        }
       }
       finiteChecked.add(t);
     }
   }
-}
-
-/** Rows [start, start + size) of `t`; a gather, which wasm runs several times faster than a slice of rows. */
-function sliceRows(t: tf.Tensor, start: number, size: number): tf.Tensor {
-  return tf.tidy(() => tf.gather(t, tf.range(start, start + size, 1, 'int32')));
 }
 
 /** Tensors already checked for NaN (tensors are immutable, so a verdict holds for their lifetime). */
