@@ -95,6 +95,40 @@ describe('Sequential', () => {
     expect(model.predict(x).shape).toEqual([300, 3]);
   });
 
+  it("fit's chained backward pass (with the softmax-crossentropy shortcut) equals tf.variableGrads through apply", async () => {
+    const { x, y } = blobs(16, 8);
+    const model = chapterModel(12, false);
+    const recorded: number[][] = [];
+    const recorder = new TestSGD({ learningRate: 0 });
+    const apply = recorder.applyGradients.bind(recorder);
+    recorder.applyGradients = (pairs) => {
+      for (const [g] of pairs) recorded.push(Array.from(g.dataSync()));
+      apply(pairs);
+    };
+    model.compile({ optimizer: recorder, loss: 'sparseCategoricalCrossentropy' });
+    const vars = model.trainableWeights.map((w) => w.variable);
+    const loss = sparseCategoricalCrossentropy();
+    const { grads } = tf.variableGrads(() => loss.value(y, model.apply(x, { training: true })), vars);
+    await model.fit(x, y, { batchSize: 16, epochs: 1, shuffle: false });
+    expect(recorded).toHaveLength(vars.length);
+    vars.forEach((v, i) => {
+      const auto = Array.from(grads[v.name]?.dataSync() ?? []);
+      const mine = recorded[i] as number[];
+      expect(mine.length).toBe(auto.length);
+      for (let k = 0; k < mine.length; k++) expect(mine[k] as number).toBeCloseTo(auto[k] as number, 5);
+    });
+  });
+
+  it('verbose prints one line per epoch', async () => {
+    const { x, y } = blobs(20, 9);
+    const model = chapterModel(1);
+    model.compile({ optimizer: new TestSGD(), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const lines: string[] = [];
+    await model.fit(x, y, { epochs: 2, batchSize: 10, verbose: 1, log: (l) => lines.push(l) });
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/^Epoch 2\/2 - 2 steps - loss: [\d.]+ - accuracy: [\d.]+ - learning_rate: 0.01/);
+  });
+
   it('batchSize N, 1 and B are batch, stochastic and mini-batch gradient descent (steps per epoch)', async () => {
     const { x, y } = blobs(20, 2);
     for (const [batchSize, steps] of [
