@@ -309,7 +309,7 @@ export async function loadWeights(model: Sequential, target: CheckpointTarget): 
   let optimizerRestored = false;
   if (model.isCompiled && json.optimizer !== null) {
     const optimizer = model.optimizer;
-    optimizer.build(model.trainableWeights.map((w) => w.variable));
+    model.buildOptimizer();
     optimizer.setState({
       ...json.optimizer,
       slots: slots.map((w) => ({ ...w, name: w.name.replace(/^optimizer\/\d+\//, '') })),

@@ -119,6 +119,7 @@ export class Sequential implements CallbackModel {
   readonly name: string;
   readonly seed: number;
   stopTraining = false;
+  private optimizerBuilt = false;
   inputShape: number[] | null = null;
   readonly trainingState: TrainingState;
   private compiled: {
@@ -191,6 +192,16 @@ export class Sequential implements CallbackModel {
     return this.layers.flatMap((l) => l.weights);
   }
 
+  /**
+   * Keras's optimizer.build(trainableVariables), once per compile: fixes the
+   * order of the optimizer's slots (the order checkpoints store them in).
+   */
+  buildOptimizer(): void {
+    if (this.optimizerBuilt || this.compiled === null || !this.built) return;
+    this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
+    this.optimizerBuilt = true;
+  }
+
   /** The compiled optimizer (CallbackModel). */
   get optimizer(): TrainingOptimizer {
     if (this.compiled === null)
@@ -216,7 +227,8 @@ export class Sequential implements CallbackModel {
     const loss = getLoss(options.loss);
     const metrics = (options.metrics ?? []).map(checkMetric);
     this.compiled = { optimizer, loss, lossSpec: options.loss, metrics };
-    if (this.built) optimizer.build(this.trainableWeights.map((w) => w.variable));
+    this.optimizerBuilt = false;
+    if (this.built) this.buildOptimizer();
   }
 
   getConfig(): { name: string; seed: number; inputShape: number[] | null; layers: LayerConfig[] } {
@@ -344,7 +356,7 @@ export class Sequential implements CallbackModel {
       } else throw new TypeError('fit: `validationData` must be [xVal, yVal] tensors or a BatchSource.');
     }
     if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
-    compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
+    this.buildOptimizer();
 
     const history = new History();
     const callbacks: Callback[] = [...(options.callbacks ?? []), history];
@@ -664,7 +676,7 @@ export class Sequential implements CallbackModel {
     if (!(x instanceof tf.Tensor)) throw new TypeError(`Expected a tf.Tensor as model input, got ${typeof x}.`);
     if (!this.built) {
       this.build(x.shape.slice(1));
-      if (this.compiled !== null) this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
+      if (this.compiled !== null) this.buildOptimizer();
     }
   }
 
