@@ -130,6 +130,17 @@ export class EarlyStopping implements Callback {
     }
   }
 
+  /** Progress for checkpoints (the best weights themselves are not saved). */
+  getState(): { wait: number; best: number | null; bestEpoch: number } {
+    return { wait: this.wait, best: Number.isFinite(this.best) ? this.best : null, bestEpoch: this.bestEpoch };
+  }
+
+  setState(state: { wait: number; best: number | null; bestEpoch: number }): void {
+    this.wait = state.wait;
+    this.best = state.best ?? (this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
+    this.bestEpoch = state.bestEpoch;
+  }
+
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) this.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     this.disposeBest();
@@ -222,6 +233,14 @@ export class ModelCheckpoint implements Callback {
 
   setModel(model: CallbackModel): void {
     this.model = model;
+  }
+
+  getState(): { best: number | null } {
+    return { best: Number.isFinite(this.best) ? this.best : null };
+  }
+
+  setState(state: { best: number | null }): void {
+    if (state.best !== null) this.best = state.best;
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {

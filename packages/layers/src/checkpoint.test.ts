@@ -4,10 +4,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { ReduceLROnPlateau } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, Dense, DirectoryStore, Dropout, loadModel, ReLU, Sequential } from './index.js';
+import {
+  BatchNormalization,
+  Dense,
+  DirectoryStore,
+  Dropout,
+  loadModel,
+  ModelCheckpoint,
+  ReLU,
+  Sequential,
+} from './index.js';
 import { TestAdam } from './testing/fixtures/optimizers.js';
 
 const run = promisify(execFile);
@@ -82,6 +92,31 @@ describe('save and load', () => {
     ]);
     expect(c.weights.map((w) => w.name)).toEqual(a.weights.map((w) => w.name));
     expect(c.trainingState.epoch).toBe(2);
+  });
+
+  it("restores callback state (ReduceLROnPlateau's patience count) so a resumed run reduces at the same epochs", async () => {
+    const x = tf.ones([8, 5]);
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], 'int32');
+    const yBad = tf.tensor1d([2, 2, 2, 2, 2, 2, 2, 2], 'int32');
+    const dir = join(scratch, 'callback-state');
+    const fitWith = async (m: Sequential, epochs: number, initialEpoch: number, withCheckpoint: boolean) => {
+      const rlr = new ReduceLROnPlateau({ patience: 2, factor: 0.5, verbose: 0 });
+      const callbacks = withCheckpoint ? [rlr, new ModelCheckpoint(dir)] : [rlr];
+      const h = await m.fit(x, y, { epochs, initialEpoch, batchSize: 8, validationData: [x, yBad], callbacks });
+      return h.history.learning_rate ?? [];
+    };
+    const make = () => {
+      const m = model(21);
+      m.compile({ optimizer: new TestAdam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy' });
+      return m;
+    };
+    const straight = await fitWith(make(), 6, 0, false);
+    const first = await fitWith(make(), 3, 0, true);
+    const resumed = make();
+    const { epoch } = await resumed.loadWeights(dir);
+    const second = await fitWith(resumed, 6, epoch, false);
+    expect([...first, ...second]).toEqual(straight);
+    expect(new Set(straight).size).toBeGreaterThan(2); // the rate was reduced at least twice
   });
 
   it('a checkpoint that does not fit the model is a clear error naming the weight and both shapes', async () => {

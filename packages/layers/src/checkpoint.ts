@@ -45,7 +45,12 @@ interface CheckpointJson {
   format: string;
   model: ReturnType<Sequential['getConfig']>;
   compile: Record<string, unknown> | null;
-  training: { epoch: number; shuffleSeed: number; random: Record<string, RandomState> };
+  training: {
+    epoch: number;
+    shuffleSeed: number;
+    random: Record<string, RandomState>;
+    callbacks?: Record<string, unknown>;
+  };
   weights: WeightsManifestEntry[];
   modelWeightCount: number;
   optimizer: Omit<OptimizerStateLike, 'slots'> | null;
@@ -235,6 +240,7 @@ export async function saveModel(model: Sequential, target: CheckpointTarget): Pr
       epoch: model.trainingState.epoch,
       shuffleSeed: model.trainingState.shuffleSeed,
       random: model.getRandomStates(),
+      callbacks: model.getCallbackStates(),
     },
     weights: manifest,
     modelWeightCount: modelWeights.length,
@@ -319,6 +325,8 @@ export async function loadWeights(model: Sequential, target: CheckpointTarget): 
   model.trainingState.epoch = json.training.epoch;
   model.trainingState.shuffleSeed = json.training.shuffleSeed;
   model.setRandomStates(json.training.random);
+  const callbacks = json.training.callbacks ?? {};
+  model.setPendingCallbackStates(Object.keys(callbacks).length > 0 ? callbacks : null);
   return { epoch: json.training.epoch, optimizerRestored };
 }
 

@@ -120,6 +120,10 @@ export class Sequential implements CallbackModel {
   readonly seed: number;
   stopTraining = false;
   private optimizerBuilt = false;
+  /** The callbacks of the fit in progress (checkpoints save the state of those that have getState). */
+  private activeCallbacks: Callback[] | null = null;
+  /** Callback states read from a checkpoint, applied at the start of the next fit. */
+  private pendingCallbackStates: Record<string, unknown> | null = null;
   inputShape: number[] | null = null;
   readonly trainingState: TrainingState;
   private compiled: {
@@ -367,6 +371,8 @@ export class Sequential implements CallbackModel {
     this.stopTraining = false;
     for (const cb of callbacks) cb.setModel?.(this);
     for (const cb of callbacks) await cb.onTrainBegin?.({});
+    this.activeCallbacks = callbacks;
+    this.restoreCallbackStates(callbacks);
 
     const stepsPerEpoch =
       source !== null
@@ -469,6 +475,7 @@ export class Sequential implements CallbackModel {
         log(`Epoch ${epoch + 1}/${epochs} - ${stepsPerEpoch} steps - ${parts.join(' - ')}`);
       }
     }
+    this.activeCallbacks = null;
     for (const cb of callbacks) await cb.onTrainEnd?.({});
     return history;
   }
@@ -619,6 +626,35 @@ export class Sequential implements CallbackModel {
         );
       }
       w.variable.assign(v);
+    });
+  }
+
+  /**
+   * States of the running fit's callbacks that have `getState()` (ReduceLROnPlateau, EarlyStopping,
+   * ModelCheckpoint), keyed by position and class, e.g. '0:ReduceLROnPlateau'.
+   */
+  getCallbackStates(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    (this.activeCallbacks ?? []).forEach((cb, i) => {
+      const withState = cb as Callback & { getState?: () => unknown };
+      if (typeof withState.getState === 'function') out[`${i}:${cb.constructor.name}`] = withState.getState();
+    });
+    return out;
+  }
+
+  /** Callback states to hand to the callbacks of the next fit (after their onTrainBegin), by position and class. */
+  setPendingCallbackStates(states: Record<string, unknown> | null): void {
+    this.pendingCallbackStates = states;
+  }
+
+  private restoreCallbackStates(callbacks: Callback[]): void {
+    const states = this.pendingCallbackStates;
+    if (states === null) return;
+    this.pendingCallbackStates = null;
+    callbacks.forEach((cb, i) => {
+      const state = states[`${i}:${cb.constructor.name}`];
+      const withState = cb as Callback & { setState?: (s: unknown) => void };
+      if (state !== undefined && typeof withState.setState === 'function') withState.setState(state);
     });
   }
 
