@@ -7,7 +7,10 @@ import {
   type BatchSource,
   Dense,
   Dropout,
+  Flatten,
+  Normalization,
   ReLU,
+  Rescaling,
   Sequential,
   sparseCategoricalCrossentropy,
 } from './index.js';
@@ -117,6 +120,33 @@ describe('Sequential', () => {
       expect(mine.length).toBe(auto.length);
       for (let k = 0; k < mine.length; k++) expect(mine[k] as number).toBeCloseTo(auto[k] as number, 5);
     });
+  });
+
+  it('builds on first use from the data; Flatten, Rescaling and an adapted Normalization train inside a model', async () => {
+    const { x, y } = blobs(120, 10);
+    const images = tf.reshape(tf.mul(x, 40), [120, 2, 2]);
+    const norm = new Normalization();
+    norm.adapt(x); // the data as it reaches the layer (after Flatten and Rescaling)
+    const model = new Sequential(
+      [
+        new Flatten(),
+        new Rescaling({ scale: 1 / 40 }),
+        norm,
+        new Dense({ units: 8, activation: 'relu' }),
+        new Dense({ units: 3, activation: 'softmax' }),
+      ],
+      { seed: 2 },
+    );
+    expect(model.built).toBe(false);
+    model.compile({
+      optimizer: new TestAdam({ learningRate: 0.03 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const h = await model.fit(images, y, { epochs: 6, batchSize: 16, seed: 1 });
+    expect(model.inputShape).toEqual([2, 2]);
+    expect(h.history.accuracy?.at(-1)).toBeGreaterThan(0.8);
+    expect(model.nonTrainableWeights.map((w) => w.name)).toEqual([`${norm.name}/mean`, `${norm.name}/variance`]);
   });
 
   it('verbose prints one line per epoch', async () => {
