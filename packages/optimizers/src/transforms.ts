@@ -1,0 +1,364 @@
+/**
+ * The gradient transformations the presets are built from, each with Keras 3's
+ * arithmetic written in its doc comment. `g` is the incoming update (the
+ * gradient, or what earlier transformations made of it), `t = step + 1`, `lr`
+ * the learning rate of the step.
+ */
+import { tf } from '@opt/tensor';
+import { type GradientTransformation, type SlotState, type StepContext, stateless } from './transform.js';
+import { nonNegative, positive, unitClosed, unitOpen } from './validate.js';
+
+/** A learning rate: a constant, or a function of the step (a LearningRateSchedule fits). */
+export type LearningRate = number | ((step: number) => number);
+
+/** The learning rate at `ctx.step`: the transformation's own, or the optimizer's. */
+function rateAt(own: LearningRate | undefined, ctx: StepContext): number {
+  if (own === undefined) return ctx.learningRate;
+  return typeof own === 'number' ? own : own(ctx.step);
+}
+
+function checkRate(owner: string, lr: LearningRate | undefined): void {
+  if (lr !== undefined && typeof lr !== 'function') positive(owner, 'learningRate', lr, '0.001');
+}
+
+function describeRate(lr: LearningRate | undefined): unknown {
+  if (lr === undefined || typeof lr === 'number') return lr ?? 'optimizer';
+  return (lr as { config?: unknown }).config ?? 'function';
+}
+
+const zeroSlots =
+  (...names: string[]) =>
+  (params: readonly tf.Tensor[]): SlotState =>
+    params.map((p) => Object.fromEntries(names.map((n) => [n, tf.zerosLike(p)])));
+
+/**
+ * `update = -lr * g`. Without an argument it uses the optimizer's learning
+ * rate (so that `optimizer.learningRate` and schedules drive it).
+ */
+export function scaleByLearningRate(learningRate?: LearningRate): GradientTransformation {
+  checkRate('scaleByLearningRate', learningRate);
+  return stateless('scaleByLearningRate', { learningRate: describeRate(learningRate) }, (grads, _params, ctx) => {
+    const negLr = tf.scalar(-rateAt(learningRate, ctx));
+    return { updates: grads.map((g) => tf.mul(g, negLr)) };
+  });
+}
+
+/**
+ * Keras's SGD momentum, the velocity form (the learning rate is inside the velocity):
+ * `v = momentum * v - lr * g`; `update = v`, or with Nesterov `update = momentum * v - lr * g`.
+ * Slot: `momentum` (Keras's `momentums`).
+ */
+export function momentum(
+  momentumValue: number,
+  options: { nesterov?: boolean; learningRate?: LearningRate } = {},
+): GradientTransformation {
+  unitClosed('momentum', 'momentum', momentumValue, '0.9');
+  const nesterov = options.nesterov ?? false;
+  checkRate('momentum', options.learningRate);
+  return {
+    name: 'momentum',
+    config: { momentum: momentumValue, nesterov, learningRate: describeRate(options.learningRate) },
+    slotNames: ['momentum'],
+    init: zeroSlots('momentum'),
+    update(grads, state, _params, ctx) {
+      const lr = tf.scalar(rateAt(options.learningRate, ctx));
+      const mu = tf.scalar(momentumValue);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i) => {
+        const gLr = tf.mul(g, lr);
+        const v = tf.sub(tf.mul(state[i]?.momentum as tf.Tensor, mu), gLr);
+        updates.push(nesterov ? tf.sub(tf.mul(v, mu), gLr) : v);
+        return { momentum: v };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Keras's RMSprop denominator, epsilon inside the square root:
+ * `v = rho * v + (1 - rho) * g^2`; centered: `a = rho * a + (1 - rho) * g`, `den = v - a^2 + eps`;
+ * otherwise `den = v + eps`; `update = g / sqrt(den)` (RMSprop multiplies by `-lr` next,
+ * or feeds it to {@link momentum}). Slots: `velocity`, and `averageGradient` when centered.
+ */
+export function scaleByRms(
+  options: { rho?: number; epsilon?: number; centered?: boolean } = {},
+): GradientTransformation {
+  const rho = unitClosed('scaleByRms', 'rho', options.rho ?? 0.9, '0.9');
+  const epsilon = positive('scaleByRms', 'epsilon', options.epsilon ?? 1e-7, '1e-7');
+  const centered = options.centered ?? false;
+  const names = centered ? ['velocity', 'averageGradient'] : ['velocity'];
+  return {
+    name: 'scaleByRms',
+    config: { rho, epsilon, centered },
+    slotNames: names,
+    init: zeroSlots(...names),
+    update(grads, state) {
+      const r = tf.scalar(rho);
+      const oneMinusR = tf.scalar(1 - rho);
+      const eps = tf.scalar(epsilon);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i): Record<string, tf.Tensor> => {
+        const s = state[i] as Record<string, tf.Tensor>;
+        const v = tf.add(tf.mul(r, s.velocity as tf.Tensor), tf.mul(oneMinusR, tf.square(g)));
+        if (centered) {
+          const a = tf.add(tf.mul(r, s.averageGradient as tf.Tensor), tf.mul(oneMinusR, g));
+          updates.push(tf.div(g, tf.sqrt(tf.add(tf.sub(v, tf.square(a)), eps))));
+          return { velocity: v, averageGradient: a };
+        }
+        updates.push(tf.div(g, tf.sqrt(tf.add(v, eps))));
+        return { velocity: v };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Keras's Adam, "epsilon hat" form with the bias correction folded into the step size:
+ * `m = m + (g - m) * (1 - beta1)`; `v = v + (g^2 - v) * (1 - beta2)`; amsgrad: `vHat = max(vHat, v)`, use `vHat`;
+ * `update = c * m / (sqrt(v) + eps)` with `c = sqrt(1 - beta2^t) / (1 - beta1^t)`, so that after
+ * {@link scaleByLearningRate} `w -= alpha * m / (sqrt(v) + eps)`, `alpha = lr * c`.
+ * Slots: `momentum`, `velocity` (and `velocityHat`).
+ */
+export function scaleByAdam(
+  options: { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean } = {},
+): GradientTransformation {
+  const beta1 = unitOpen('scaleByAdam', 'beta1', options.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen('scaleByAdam', 'beta2', options.beta2 ?? 0.999, '0.999');
+  const epsilon = positive('scaleByAdam', 'epsilon', options.epsilon ?? 1e-7, '1e-7');
+  const amsgrad = options.amsgrad ?? false;
+  const names = amsgrad ? ['momentum', 'velocity', 'velocityHat'] : ['momentum', 'velocity'];
+  return {
+    name: 'scaleByAdam',
+    config: { beta1, beta2, epsilon, amsgrad },
+    slotNames: names,
+    init: zeroSlots(...names),
+    update(grads, state, _params, ctx) {
+      const t = ctx.step + 1;
+      const c = tf.scalar(Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t));
+      const oneMinusB1 = tf.scalar(1 - beta1);
+      const oneMinusB2 = tf.scalar(1 - beta2);
+      const eps = tf.scalar(epsilon);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i): Record<string, tf.Tensor> => {
+        const s = state[i] as Record<string, tf.Tensor>;
+        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
+        const v = tf.add(s.velocity as tf.Tensor, tf.mul(tf.sub(tf.square(g), s.velocity as tf.Tensor), oneMinusB2));
+        const vHat = amsgrad ? tf.maximum(s.velocityHat as tf.Tensor, v) : v;
+        updates.push(tf.div(tf.mul(m, c), tf.add(tf.sqrt(vHat), eps)));
+        return amsgrad ? { momentum: m, velocity: v, velocityHat: vHat } : { momentum: m, velocity: v };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Keras's Adamax (infinity norm):
+ * `m = m + (g - m) * (1 - beta1)`; `u = max(beta2 * u, |g|)`; `update = m / ((1 - beta1^t) * (u + eps))`
+ * (then `* -lr`). Slots: `momentum`, `norm` (Keras's `_m`, `_u`).
+ */
+export function scaleByAdamax(
+  options: { beta1?: number; beta2?: number; epsilon?: number } = {},
+): GradientTransformation {
+  const beta1 = unitOpen('scaleByAdamax', 'beta1', options.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen('scaleByAdamax', 'beta2', options.beta2 ?? 0.999, '0.999');
+  const epsilon = positive('scaleByAdamax', 'epsilon', options.epsilon ?? 1e-7, '1e-7');
+  return {
+    name: 'scaleByAdamax',
+    config: { beta1, beta2, epsilon },
+    slotNames: ['momentum', 'norm'],
+    init: zeroSlots('momentum', 'norm'),
+    update(grads, state, _params, ctx) {
+      const t = ctx.step + 1;
+      const correction = tf.scalar(1 - beta1 ** t);
+      const oneMinusB1 = tf.scalar(1 - beta1);
+      const b2 = tf.scalar(beta2);
+      const eps = tf.scalar(epsilon);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i) => {
+        const s = state[i] as Record<string, tf.Tensor>;
+        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
+        const u = tf.maximum(tf.mul(s.norm as tf.Tensor, b2), tf.abs(g));
+        updates.push(tf.div(m, tf.mul(tf.add(u, eps), correction)));
+        return { momentum: m, norm: u };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/** Nadam's momentum-cache product `prod_{s=1..t} beta1 * (1 - 0.5 * 0.96^s)` (Keras's `_u_product`), memoized. */
+function nadamProduct(beta1: number): (t: number) => number {
+  const products = [1];
+  return (t) => {
+    for (let s = products.length; s <= t; s++) {
+      products.push((products[s - 1] as number) * beta1 * (1 - 0.5 * 0.96 ** s));
+    }
+    return products[t] as number;
+  };
+}
+
+/**
+ * Keras's Nadam with the momentum cache:
+ * `u_t = beta1 * (1 - 0.5 * 0.96^t)`, `u_{t+1} = beta1 * (1 - 0.5 * 0.96^(t+1))`,
+ * `P_t = prod_{s<=t} u_s`, `P_{t+1} = P_t * u_{t+1}`;
+ * `m = m + (g - m) * (1 - beta1)`; `v = v + (g^2 - v) * (1 - beta2)`;
+ * `mHat = u_{t+1} * m / (1 - P_{t+1}) + (1 - u_t) * g / (1 - P_t)`; `vHat = v / (1 - beta2^t)`;
+ * `update = mHat / (sqrt(vHat) + eps)` (then `* -lr`). Slots: `momentum`, `velocity`.
+ */
+export function scaleByNadam(
+  options: { beta1?: number; beta2?: number; epsilon?: number } = {},
+): GradientTransformation {
+  const beta1 = unitOpen('scaleByNadam', 'beta1', options.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen('scaleByNadam', 'beta2', options.beta2 ?? 0.999, '0.999');
+  const epsilon = positive('scaleByNadam', 'epsilon', options.epsilon ?? 1e-7, '1e-7');
+  const product = nadamProduct(beta1);
+  return {
+    name: 'scaleByNadam',
+    config: { beta1, beta2, epsilon },
+    slotNames: ['momentum', 'velocity'],
+    init: zeroSlots('momentum', 'velocity'),
+    update(grads, state, _params, ctx) {
+      const t = ctx.step + 1;
+      const uT = beta1 * (1 - 0.5 * 0.96 ** t);
+      const uNext = beta1 * (1 - 0.5 * 0.96 ** (t + 1));
+      const pT = product(t);
+      const pNext = pT * uNext;
+      const mCoef = tf.scalar(uNext / (1 - pNext));
+      const gCoef = tf.scalar((1 - uT) / (1 - pT));
+      const vCoef = tf.scalar(1 / (1 - beta2 ** t));
+      const oneMinusB1 = tf.scalar(1 - beta1);
+      const oneMinusB2 = tf.scalar(1 - beta2);
+      const eps = tf.scalar(epsilon);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i) => {
+        const s = state[i] as Record<string, tf.Tensor>;
+        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
+        const v = tf.add(s.velocity as tf.Tensor, tf.mul(tf.sub(tf.square(g), s.velocity as tf.Tensor), oneMinusB2));
+        const mHat = tf.add(tf.mul(m, mCoef), tf.mul(g, gCoef));
+        updates.push(tf.div(mHat, tf.add(tf.sqrt(tf.mul(v, vCoef)), eps)));
+        return { momentum: m, velocity: v };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Keras's Adagrad, epsilon inside the square root:
+ * `acc = acc + g^2` (starting at `initialAccumulatorValue`); `update = g / sqrt(acc + eps)` (then `* -lr`).
+ * Slot: `accumulator`.
+ */
+export function scaleByAdagrad(
+  options: { initialAccumulatorValue?: number; epsilon?: number } = {},
+): GradientTransformation {
+  const initial = nonNegative(
+    'scaleByAdagrad',
+    'initialAccumulatorValue',
+    options.initialAccumulatorValue ?? 0.1,
+    '0.1',
+  );
+  const epsilon = positive('scaleByAdagrad', 'epsilon', options.epsilon ?? 1e-7, '1e-7');
+  return {
+    name: 'scaleByAdagrad',
+    config: { initialAccumulatorValue: initial, epsilon },
+    slotNames: ['accumulator'],
+    init: (params) => params.map((p) => ({ accumulator: tf.fill(p.shape, initial) })),
+    update(grads, state) {
+      const eps = tf.scalar(epsilon);
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i) => {
+        const acc = tf.add((state[i] as Record<string, tf.Tensor>).accumulator as tf.Tensor, tf.square(g));
+        updates.push(tf.div(g, tf.sqrt(tf.add(acc, eps))));
+        return { accumulator: acc };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * The exponential moving average, the handbook's building block:
+ * `ema = beta * ema + (1 - beta) * g`; with `debias`, `update = ema / (1 - beta^t)`, else `update = ema`.
+ * Slot: `ema`. Usable alone (`chain(ema(0.9), scaleByLearningRate())` is momentum in EMA form).
+ */
+export function ema(beta: number, options: { debias?: boolean } = {}): GradientTransformation {
+  unitOpen('ema', 'beta', beta, '0.9');
+  const debias = options.debias ?? true;
+  return {
+    name: 'ema',
+    config: { beta, debias },
+    slotNames: ['ema'],
+    init: zeroSlots('ema'),
+    update(grads, state, _params, ctx) {
+      const b = tf.scalar(beta);
+      const oneMinusB = tf.scalar(1 - beta);
+      const correction = debias ? tf.scalar(1 / (1 - beta ** (ctx.step + 1))) : null;
+      const updates: tf.Tensor[] = [];
+      const next = grads.map((g, i) => {
+        const e = tf.add(tf.mul((state[i] as Record<string, tf.Tensor>).ema as tf.Tensor, b), tf.mul(g, oneMinusB));
+        updates.push(correction === null ? e : tf.mul(e, correction));
+        return { ema: e };
+      });
+      return { updates, state: next };
+    },
+  };
+}
+
+/**
+ * Keras's decoupled weight decay, applied to the variable before the update:
+ * `w <- w - w * (wd * lr)`, wherever it sits in a chain (it changes the parameters, not the updates).
+ */
+export function addDecayedWeights(
+  weightDecay: number,
+  options: { learningRate?: LearningRate } = {},
+): GradientTransformation {
+  nonNegative('addDecayedWeights', 'weightDecay', weightDecay, '0.004');
+  checkRate('addDecayedWeights', options.learningRate);
+  return stateless(
+    'addDecayedWeights',
+    { weightDecay, learningRate: describeRate(options.learningRate) },
+    (grads, params, ctx) => {
+      if (weightDecay === 0) return { updates: [...grads] };
+      const factor = tf.scalar(weightDecay * rateAt(options.learningRate, ctx));
+      return { updates: [...grads], params: params.map((w) => tf.sub(w, tf.mul(w, factor))) };
+    },
+  );
+}
+
+/** Keras's `clipvalue`: `g = clip(g, -value, value)`. */
+export function clipByValue(value: number): GradientTransformation {
+  positive('clipByValue', 'clipvalue', value, '1');
+  return stateless('clipByValue', { clipvalue: value }, (grads) => ({
+    updates: grads.map((g) => tf.clipByValue(g, -value, value)),
+  }));
+}
+
+/** Keras's `clipnorm`, per variable: `g = g * c / max(||g||_2, c)`. */
+export function clipByNorm(clipnorm: number): GradientTransformation {
+  positive('clipByNorm', 'clipnorm', clipnorm, '1');
+  return stateless('clipByNorm', { clipnorm }, (grads) => {
+    const c = tf.scalar(clipnorm);
+    return { updates: grads.map((g) => tf.div(tf.mul(g, c), tf.maximum(tf.sqrt(tf.sum(tf.square(g))), c))) };
+  });
+}
+
+/**
+ * Keras's `global_clipnorm`: `n = sqrt(sum_i ||g_i||^2)`; `g_i = g_i * c * min(1 / n, 1 / c)`
+ * (`+ (n - n)`, so that a non-finite norm makes every update NaN instead of passing through).
+ */
+export function clipByGlobalNorm(clipnorm: number): GradientTransformation {
+  positive('clipByGlobalNorm', 'globalClipnorm', clipnorm, '1');
+  return stateless('clipByGlobalNorm', { globalClipnorm: clipnorm }, (grads) => {
+    if (grads.length === 0) return { updates: [] };
+    const squares = grads.map((g) => tf.sum(tf.square(g)));
+    const norm = tf.sqrt(squares.length === 1 ? (squares[0] as tf.Tensor) : tf.addN(squares));
+    const scale = tf.add(
+      tf.mul(tf.scalar(clipnorm), tf.minimum(tf.div(tf.scalar(1), norm), tf.scalar(1 / clipnorm))),
+      tf.sub(norm, norm),
+    );
+    return { updates: grads.map((g) => tf.mul(g, scale)) };
+  });
+}
