@@ -590,8 +590,8 @@ export class GradientTransformationOptimizer implements Optimizer {
       ok = okNow;
       guard.skipped.assign(tf.add(guard.skipped, tf.cast(record, 'float32')));
     }
-    guard.badStep.assign(tf.where(record as tf.Scalar, stepT, guard.badStep as tf.Tensor));
-    guard.badIndex.assign(tf.where(record as tf.Scalar, badIdx, guard.badIndex as tf.Tensor));
+    guard.badStep.assign(select(record, stepT, guard.badStep));
+    guard.badIndex.assign(select(record, badIdx, guard.badIndex));
     guard.ok.assign(ok);
     // One broadcast of the flag per shape, then one Select per tensor.
     const byShape = new Map<string, tf.Tensor>();
@@ -611,7 +611,7 @@ export class GradientTransformationOptimizer implements Optimizer {
               );
         byShape.set(key, cond);
       }
-      return tf.engine().runKernel('Select', { condition: cond, t: fresh, e: old }) as tf.Tensor;
+      return select(cond, fresh, old);
     };
   }
 
@@ -656,6 +656,11 @@ export class GradientTransformationOptimizer implements Optimizer {
     const k = layout?.indices[pairIndex];
     return k === undefined ? `#${pairIndex}` : (this.variables[k]?.name ?? `#${pairIndex}`);
   }
+}
+
+/** `where(condition, t, e)` for a condition already of the output's shape: one Select kernel (tf.where adds broadcasts). */
+function select(condition: tf.Tensor, t: tf.Tensor, e: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel('Select', { condition, t, e }) as tf.Tensor;
 }
 
 function makeGuard(): Guard {

@@ -1,0 +1,405 @@
+/**
+ * The Optimizer around the transformations: state round trip, validation
+ * messages, the non-finite policy, chains, EMA, memory and read-back.
+ */
+import { countTensors, packWeights, tf, unpackWeights } from '@opt/tensor';
+import { useTestBackend } from '@opt/tensor/testing';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  addDecayedWeights,
+  chain,
+  clipByGlobalNorm,
+  ema,
+  fromTransformation,
+  GradientTransformationOptimizer,
+  momentum,
+  Nadam,
+  NonFiniteGradientError,
+  type Optimizer,
+  type OptimizerState,
+  optimizerFromConfig,
+  RMSprop,
+  SGD,
+  scaleByAdam,
+  scaleByLearningRate,
+} from './index.js';
+
+beforeAll(() => useTestBackend());
+
+const made: tf.Tensor[] = [];
+afterEach(() => {
+  tf.dispose(made.splice(0));
+});
+
+/** Variables of a 784-256-128-10 MLP (kernels and biases), seeded values. */
+function mlpVariables(scale = 0.05): tf.Variable[] {
+  const shapes = [[784, 256], [256], [256, 128], [128], [128, 10], [10]];
+  const vars = shapes.map((s, i) => tf.variable(tf.mul(tf.randomNormal(s, 0, 1, 'float32', 11 + i), scale)));
+  made.push(...vars);
+  return vars;
+}
+
+function gradsFor(vars: tf.Variable[], seed: number): tf.Tensor[] {
+  return vars.map((v, i) => tf.randomNormal(v.shape, 0, 1, 'float32', 1 + seed * 100 + i));
+}
+
+function stepOnce(opt: Optimizer, vars: tf.Variable[], seed: number): void {
+  const grads = gradsFor(vars, seed);
+  opt.applyGradients(grads.map((g, i) => [g, vars[i] as tf.Variable] as const));
+  tf.dispose(grads);
+}
+
+async function values(vars: tf.Variable[]): Promise<Float32Array[]> {
+  return Promise.all(vars.map((v) => v.data() as Promise<Float32Array>));
+}
+
+const presets: Array<[string, () => Optimizer]> = [
+  ['SGD', () => new SGD({ momentum: 0.9, nesterov: true })],
+  ['RMSprop', () => new RMSprop({ centered: true, momentum: 0.3 })],
+  ['Adam', () => new Adam({ amsgrad: true, useEma: true, emaOverwriteFrequency: 3 })],
+  ['AdamW', () => new AdamW({ globalClipnorm: 1 })],
+  ['Adagrad', () => new Adagrad({ clipnorm: 1 })],
+  ['Adamax', () => new Adamax({ clipvalue: 0.5 })],
+  ['Nadam', () => new Nadam()],
+];
+
+describe('getState / setState resume bit-exact', () => {
+  for (const [name, make] of presets) {
+    it(`${name}: JSON + packWeights round trip, then continues as the uninterrupted run`, async () => {
+      const a = mlpVariables().slice(4); // the last layer keeps the test fast
+      const b = a.map((v) => tf.variable(v.clone()));
+      made.push(...b);
+      const straight = make();
+      const first = make();
+      for (let s = 0; s < 3; s++) {
+        stepOnce(straight, a, s);
+        stepOnce(first, b, s);
+      }
+      const state = await first.getState();
+      const { manifest, data } = packWeights(state.slots);
+      const json = JSON.stringify({ ...state, slots: manifest });
+      first.dispose();
+      const parsed = JSON.parse(json) as Omit<OptimizerState, 'slots'> & { slots: Parameters<typeof unpackWeights>[0] };
+      const resumed = make();
+      resumed.setState({ ...parsed, slots: unpackWeights(parsed.slots, data) });
+      expect(resumed.iterations).toBe(3);
+      for (let s = 3; s < 6; s++) {
+        stepOnce(straight, a, s);
+        stepOnce(resumed, b, s);
+      }
+      const [va, vb] = [await values(a), await values(b)];
+      va.forEach((x, i) => {
+        expect(Buffer.from(x.buffer).equals(Buffer.from((vb[i] as Float32Array).buffer))).toBe(true);
+      });
+      straight.dispose();
+      resumed.dispose();
+    });
+  }
+
+  it('setState rejects another class and other shapes, with the reason', async () => {
+    const [v] = mlpVariables().slice(5);
+    const opt = new Adam();
+    stepOnce(opt, [v as tf.Variable], 1);
+    const state = await opt.getState();
+    expect(() => new SGD().setState(state)).toThrow('the state belongs to a Adam, not a SGD');
+    const other = new Adam();
+    other.build([tf.variable(tf.zeros([3]))]);
+    expect(() => other.setState(state)).toThrow(/slot "0\/.*\/momentum" has shape \[10\] but variable 0 needs \[3\]/);
+    const two = new Adam();
+    two.build([tf.variable(tf.zeros([10])), tf.variable(tf.zeros([10]))]);
+    expect(() => two.setState(state)).toThrow(
+      'the state holds 2 slot tensors but this optimizer, built for 2 variables',
+    );
+    opt.dispose();
+  });
+});
+
+describe('validation', () => {
+  const bad: Array<[() => unknown, string]> = [
+    [() => new SGD({ learningRate: 0 }), 'SGD: `learningRate` must be a finite number > 0, got 0'],
+    [() => new Adam({ learningRate: Number.NaN }), 'Adam: `learningRate` must be a finite number > 0, got NaN'],
+    [() => new Adam({ learningRate: Infinity }), 'got Infinity'],
+    [() => new Adam({ beta1: 1 }), '`beta1` must be in [0, 1), got 1'],
+    [() => new Adam({ beta2: -0.1 }), '`beta2` must be in [0, 1), got -0.1'],
+    [() => new Nadam({ beta1: 1.5 }), '`beta1` must be in [0, 1), got 1.5'],
+    [() => new Adamax({ beta2: 1 }), '`beta2` must be in [0, 1), got 1'],
+    [() => new RMSprop({ rho: 1.1 }), 'RMSprop: `rho` must be in [0, 1], got 1.1'],
+    [() => new RMSprop({ momentum: -1 }), 'RMSprop: `momentum` must be in [0, 1], got -1'],
+    [() => new SGD({ momentum: 2 }), 'SGD: `momentum` must be in [0, 1], got 2'],
+    [() => new Adam({ epsilon: 0 }), '`epsilon` must be a finite number > 0, got 0'],
+    [() => new Adagrad({ epsilon: -1 }), '`epsilon` must be a finite number > 0, got -1'],
+    [() => new AdamW({ weightDecay: -0.1 }), 'AdamW: `weightDecay` must be a finite number >= 0, got -0.1'],
+    [() => new Adam({ clipnorm: 1, clipvalue: 1 }), 'at most one of `clipnorm`, `clipvalue`, `globalClipnorm`'],
+    [() => new Adam({ clipnorm: 0 }), 'Adam: `clipnorm` must be a finite number > 0, got 0'],
+    [() => new Adam({ emaMomentum: 2 }), '`emaMomentum` must be in [0, 1], got 2'],
+    [() => new Adam({ emaOverwriteFrequency: 0.5 }), '`emaOverwriteFrequency` must be a whole number >= 1, got 0.5'],
+    [() => new Adagrad({ initialAccumulatorValue: -1 }), '`initialAccumulatorValue` must be a finite number >= 0'],
+    [() => new SGD({ nesterov: 'yes' as unknown as boolean }), 'SGD: `nesterov` must be true or false, got "yes"'],
+    [() => new Adam({ nonFiniteGradients: 'ignore' as 'skip' }), "`nonFiniteGradients` must be 'throw', 'skip'"],
+    [() => ema(1), 'ema: `beta` must be in [0, 1), got 1'],
+    [() => momentum(1.5), 'momentum: `momentum` must be in [0, 1], got 1.5'],
+  ];
+  for (const [fn, message] of bad) {
+    it(`throws: ${message}`, () => {
+      expect(fn).toThrow(message);
+    });
+  }
+
+  it('setting learningRate checks the value', () => {
+    const opt = new Adam();
+    expect(() => {
+      opt.learningRate = -1;
+    }).toThrow('Adam: `learningRate` must be a finite number > 0, got -1');
+  });
+
+  it('applyGradients names the variable for a wrong shape, a missing gradient, a non-variable, a frozen variable', () => {
+    const v = tf.variable(tf.zeros([2, 3]), true, 'opt-test-kernel');
+    const frozen = tf.variable(tf.zeros([2]), false, 'opt-test-frozen');
+    made.push(v, frozen);
+    const opt = new SGD();
+    expect(() => opt.applyGradients([[tf.zeros([3, 2]), v]])).toThrow(
+      'the gradient of variable "opt-test-kernel" has shape [3, 2] but the variable has shape [2, 3]',
+    );
+    expect(() => opt.applyGradients([[null as unknown as tf.Tensor, v]])).toThrow(
+      'the gradient of variable "opt-test-kernel" (pair 0) is missing (null)',
+    );
+    expect(() => opt.applyGradients([[tf.zeros([2]), tf.zeros([2]) as unknown as tf.Variable]])).toThrow(
+      'entry 0 is not a tf.Variable',
+    );
+    expect(() => opt.applyGradients([[tf.zeros([2]), frozen]])).toThrow('variable "opt-test-frozen" is not trainable');
+    expect(opt.iterations).toBe(0);
+  });
+});
+
+describe('non-finite gradients', () => {
+  it("'throw' (default): weights and slots stay, the next call throws naming the variable and step", async () => {
+    const a = tf.variable(tf.tensor1d([1, 2]), true, 'opt-nf-a');
+    const b = tf.variable(tf.tensor1d([3, 4]), true, 'opt-nf-b');
+    made.push(a, b);
+    const opt = new Adam({ learningRate: 0.1 });
+    opt.applyGradients([
+      [tf.tensor1d([1, 1]), a],
+      [tf.tensor1d([1, 1]), b],
+    ]);
+    const before = [Array.from(a.dataSync()), Array.from(b.dataSync())];
+    opt.applyGradients([
+      [tf.tensor1d([1, 1]), a],
+      [tf.tensor1d([Number.NaN, 1]), b],
+    ]); // step 1: bad
+    opt.applyGradients([
+      [tf.tensor1d([1, 1]), a],
+      [tf.tensor1d([1, 1]), b],
+    ]); // still frozen
+    expect([Array.from(a.dataSync()), Array.from(b.dataSync())]).toEqual(before);
+    await expect(opt.checkGradients()).rejects.toThrow(
+      'Non-finite gradient (NaN or Infinity) for variable "opt-nf-b" at step 1',
+    );
+    expect(() => opt.applyGradients([[tf.tensor1d([1, 1]), a]])).toThrow(NonFiniteGradientError);
+    await expect(opt.getState()).rejects.toThrow('opt-nf-b');
+    opt.dispose();
+  });
+
+  it('the background check raises the error on a later call without being asked', async () => {
+    const a = tf.variable(tf.tensor1d([1, 2]), true, 'opt-nf-c');
+    made.push(a);
+    const opt = new SGD();
+    opt.applyGradients([[tf.tensor1d([Number.POSITIVE_INFINITY, 0]), a]]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(() => opt.applyGradients([[tf.tensor1d([1, 1]), a]])).toThrow('variable "opt-nf-c" at step 0');
+    expect(Array.from(a.dataSync())).toEqual([1, 2]);
+    opt.dispose();
+  });
+
+  it("'skip': a bad step changes nothing, later steps train, the count is reported", async () => {
+    const a = tf.variable(tf.tensor1d([1, 2]), true, 'opt-nf-d');
+    made.push(a);
+    const opt = new SGD({ learningRate: 0.5, momentum: 0.5, nonFiniteGradients: 'skip' });
+    opt.applyGradients([[tf.tensor1d([Number.NaN, 0]), a]]);
+    expect(Array.from(a.dataSync())).toEqual([1, 2]);
+    expect(Array.from((opt.slot(a, 'momentum') as tf.Variable).dataSync())).toEqual([0, 0]);
+    opt.applyGradients([[tf.tensor1d([1, 1]), a]]);
+    expect(Array.from(a.dataSync())).toEqual([0.5, 1.5]);
+    await opt.checkGradients(); // does not throw under 'skip'
+    expect(await opt.nonFiniteReport()).toEqual({ skippedSteps: 1, lastBadStep: 0, variableName: 'opt-nf-d' });
+    opt.dispose();
+  });
+
+  it("'unchecked' is Keras's behaviour: NaN reaches the weights", () => {
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    made.push(a);
+    const opt = new SGD({ nonFiniteGradients: 'unchecked' });
+    opt.applyGradients([[tf.tensor1d([Number.NaN, 0]), a]]);
+    expect(Number.isNaN(a.dataSync()[0])).toBe(true);
+    opt.dispose();
+  });
+});
+
+describe('composable core', () => {
+  it('chain(clipByGlobalNorm, addDecayedWeights, scaleByAdam, scaleByLearningRate) = AdamW with globalClipnorm', () => {
+    const a = mlpVariables().slice(4);
+    const b = a.map((v) => tf.variable(v.clone()));
+    made.push(...b);
+    const custom = fromTransformation(
+      chain(clipByGlobalNorm(1), addDecayedWeights(0.01), scaleByAdam(), scaleByLearningRate()),
+      { learningRate: 0.01 },
+    );
+    const preset = new AdamW({ learningRate: 0.01, weightDecay: 0.01, globalClipnorm: 1 });
+    for (let s = 0; s < 3; s++) {
+      stepOnce(custom, a, s);
+      stepOnce(preset, b, s);
+    }
+    a.forEach((v, i) => {
+      expect(Array.from(v.dataSync())).toEqual(Array.from((b[i] as tf.Variable).dataSync()));
+    });
+    expect(custom.getConfig().config.transform).toMatchObject({ name: 'chain' });
+    custom.dispose();
+    preset.dispose();
+  });
+
+  it('ema alone is the handbook EMA with bias correction: v_t = b v + (1 - b) x, v_t / (1 - b^t)', () => {
+    const t = ema(0.9);
+    const xs = [2, 4, 3];
+    let state = t.init([tf.zeros([1])]);
+    let v = 0;
+    xs.forEach((x, s) => {
+      const r = tf.tidy(() => {
+        const out = t.update([tf.tensor1d([x])], state, [], { step: s, learningRate: 1 });
+        return {
+          u: (out.updates[0] as tf.Tensor).dataSync()[0] as number,
+          st: out.state.map((r0) => ({ ema: tf.keep(r0.ema as tf.Tensor) })),
+        };
+      });
+      state = r.st;
+      v = 0.9 * v + 0.1 * x;
+      expect(r.u).toBeCloseTo(v / (1 - 0.9 ** (s + 1)), 6);
+    });
+    expect(chain(ema(0.9), ema(0.5)).slotNames).toEqual(['ema', 'ema_1']);
+  });
+
+  it('useEma: the average follows Keras (m = 0 on the first step), swapEmaWeights swaps both ways', () => {
+    const a = tf.variable(tf.tensor1d([1]));
+    made.push(a);
+    const opt = new SGD({ learningRate: 1, useEma: true, emaMomentum: 0.5 });
+    let w = 1;
+    let avg = 0;
+    for (let s = 0; s < 3; s++) {
+      opt.applyGradients([[tf.tensor1d([0.25]), a]]);
+      w -= 0.25;
+      avg = s === 0 ? w : 0.5 * avg + 0.5 * w;
+    }
+    expect(a.dataSync()[0]).toBeCloseTo(w, 6);
+    expect((opt.emaOf(a) as tf.Variable).dataSync()[0]).toBeCloseTo(avg, 6);
+    opt.swapEmaWeights();
+    expect(a.dataSync()[0]).toBeCloseTo(avg, 6);
+    opt.swapEmaWeights();
+    expect(a.dataSync()[0]).toBeCloseTo(w, 6);
+    opt.dispose();
+  });
+
+  it('minimize returns the loss and trains; optimizerFromConfig rebuilds a preset', () => {
+    const w = tf.variable(tf.scalar(3));
+    made.push(w);
+    const opt = optimizerFromConfig(new SGD({ learningRate: 0.25, momentum: 0 }).getConfig());
+    expect(opt).toBeInstanceOf(GradientTransformationOptimizer);
+    const loss = opt.minimize(() => tf.square(w) as tf.Scalar, [w]);
+    expect(loss.dataSync()[0]).toBe(9);
+    loss.dispose();
+    expect(w.dataSync()[0]).toBe(3 - 0.25 * 6);
+    expect(() => optimizerFromConfig({ className: 'Lion', config: {} })).toThrow('unknown className "Lion"');
+    expect(() =>
+      optimizerFromConfig({
+        className: 'Adam',
+        config: { learningRate: { className: 'ExponentialDecay', config: {} } },
+      }),
+    ).toThrow('pass { schedule: (config) => fn }');
+  });
+});
+
+describe('performance contract on a 784-256-128-10 MLP', () => {
+  it('leaks no tensors over repeated steps', () => {
+    const vars = mlpVariables();
+    for (const [, make] of presets) {
+      const opt = make();
+      const grads = gradsFor(vars, 3);
+      const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
+      opt.applyGradients(pairs); // builds the slots
+      const before = countTensors();
+      for (let s = 0; s < 3; s++) opt.applyGradients(pairs);
+      expect(countTensors()).toBe(before);
+      opt.dispose();
+      tf.dispose(grads);
+    }
+  });
+
+  it('reads nothing back to JavaScript during a step', () => {
+    const vars = mlpVariables();
+    const grads = gradsFor(vars, 4);
+    const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
+    made.push(...grads);
+    const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
+    const engine = tf.engine() as unknown as Record<string, unknown>;
+    const targets: Array<[Record<string, unknown>, string]> = [
+      [proto, 'dataSync'],
+      [proto, 'data'],
+      [proto, 'arraySync'],
+      [proto, 'array'],
+      [proto, 'bufferSync'],
+      [engine, 'readSync'],
+      [engine, 'read'],
+    ];
+    for (const [, make] of presets) {
+      const opt = make();
+      opt.build(vars);
+      const saved = targets.map(([o, k]) => o[k]);
+      for (const [o, k] of targets) {
+        o[k] = () => {
+          throw new Error(`read back with ${k} during a step`);
+        };
+      }
+      try {
+        opt.applyGradients(pairs);
+        opt.applyGradients(pairs);
+      } finally {
+        targets.forEach(([o, k], i) => {
+          o[k] = saved[i];
+        });
+      }
+      opt.dispose();
+    }
+  });
+
+  it('dispatches few kernels per variable (Adam: counted)', () => {
+    const vars = mlpVariables();
+    const grads = gradsFor(vars, 5);
+    made.push(...grads);
+    const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
+    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+    const count = (opt: Optimizer) => {
+      opt.applyGradients(pairs);
+      const original = engine.runKernel;
+      let n = 0;
+      engine.runKernel = function (this: unknown, ...args: unknown[]) {
+        n++;
+        return original.apply(this, args);
+      };
+      try {
+        opt.applyGradients(pairs);
+      } finally {
+        engine.runKernel = original;
+      }
+      opt.dispose();
+      return n / vars.length;
+    };
+    const unchecked = count(new Adam({ nonFiniteGradients: 'unchecked' }));
+    const checked = count(new Adam());
+    // Keras's Adam is 12 ops per variable; ours adds the learning-rate multiply and the `w + update`.
+    expect(unchecked).toBeLessThanOrEqual(14);
+    // The finite check: isFinite + all, one broadcast (reshape + tile) of the flag and one Select per written
+    // tensor (3 for Adam) per variable, plus about a dozen scalar kernels per step.
+    expect(checked * vars.length).toBeLessThanOrEqual((unchecked + 7) * vars.length + 12);
+  });
+});
