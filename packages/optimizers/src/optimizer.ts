@@ -307,7 +307,7 @@ export class GradientTransformationOptimizer implements Optimizer {
           tf.add(tf.mul(mT, this.averages[k] as tf.Tensor), tf.mul(oneMinus, newParams[i] as tf.Tensor)),
         );
       }
-      let gate: ((fresh: tf.Tensor, old: tf.Tensor) => tf.Tensor) | null = null;
+      let gate: ((pair: number, fresh: tf.Tensor, old: tf.Tensor) => tf.Tensor) | null = null;
       if (policy !== 'unchecked') gate = this.guardStep(grads, step, policy === 'throw');
       const freq = this.options.emaOverwriteFrequency;
       const overwrite = this.options.useEma && freq !== null && (step + 1) % freq === 0;
@@ -317,16 +317,16 @@ export class GradientTransformationOptimizer implements Optimizer {
         const nextState = r.state[i] as Record<string, tf.Tensor>;
         for (const name of this.transform.slotNames) {
           const slot = slotRecord[name] as tf.Variable;
-          assignValue(slot, gate ? gate(nextState[name] as tf.Tensor, slot) : (nextState[name] as tf.Tensor));
+          assignValue(slot, gate ? gate(i, nextState[name] as tf.Tensor, slot) : (nextState[name] as tf.Tensor));
         }
         let w = newParams[i] as tf.Tensor;
         if (this.options.useEma) {
           const avg = this.averages[k] as tf.Variable;
-          const a = gate ? gate(newAverages[i] as tf.Tensor, avg) : (newAverages[i] as tf.Tensor);
+          const a = gate ? gate(i, newAverages[i] as tf.Tensor, avg) : (newAverages[i] as tf.Tensor);
           assignValue(avg, a);
           if (overwrite) w = a;
         }
-        assignValue(v, gate ? gate(w, v) : w);
+        assignValue(v, gate ? gate(i, w, v) : w);
       });
     });
     this.stepCount += 1;
@@ -568,13 +568,13 @@ export class GradientTransformationOptimizer implements Optimizer {
   /**
    * Adds the finite check to the step: `ok = all_i all(isFinite(g_i))` (sticky
    * across steps under 'throw'), records the first bad step and pair, and
-   * returns `gate(fresh, old) = where(ok, fresh, old)`.
+   * returns `gate(pair, fresh, old) = where(ok, fresh, old)`.
    */
   private guardStep(
     grads: readonly tf.Tensor[],
     step: number,
     sticky: boolean,
-  ): (fresh: tf.Tensor, old: tf.Tensor) => tf.Tensor {
+  ): (pair: number, fresh: tf.Tensor, old: tf.Tensor) => tf.Tensor {
     const guard = this.guard as Guard;
     const flags = tf.stack(grads.map((g) => tf.all(tf.isFinite(g))));
     const okNow = tf.all(flags);
@@ -593,23 +593,15 @@ export class GradientTransformationOptimizer implements Optimizer {
     guard.badStep.assign(select(record, stepT, guard.badStep));
     guard.badIndex.assign(select(record, badIdx, guard.badIndex));
     guard.ok.assign(ok);
-    // One broadcast of the flag per shape, then one Select per tensor.
-    const byShape = new Map<string, tf.Tensor>();
-    return (fresh, old) => {
-      const key = fresh.shape.join(',');
-      let cond = byShape.get(key);
+    // A full-shaped condition per gradient without Tile or broadcast compares (slow on wasm):
+    // isFinite(g + p) with p = 0 when ok and NaN otherwise; ok implies every g is finite.
+    const poison = select(ok, tf.scalar(0), tf.scalar(Number.NaN));
+    const conds = new Map<number, tf.Tensor>();
+    return (i, fresh, old) => {
+      let cond = conds.get(i);
       if (cond === undefined) {
-        cond =
-          fresh.rank === 0
-            ? ok
-            : tf.broadcastTo(
-                tf.reshape(
-                  ok,
-                  fresh.shape.map(() => 1),
-                ),
-                fresh.shape,
-              );
-        byShape.set(key, cond);
+        cond = tf.isFinite(tf.add(grads[i] as tf.Tensor, poison));
+        conds.set(i, cond);
       }
       return select(cond, fresh, old);
     };
