@@ -300,6 +300,26 @@ describe('composable core', () => {
     opt.dispose();
   });
 
+  it('a schedule with .config is recorded by getConfig and rebuilt by optimizerFromConfig with a resolver', () => {
+    const decay = Object.assign((step: number) => 0.1 * 0.5 ** step, {
+      config: { className: 'ExponentialDecay', config: { initialLearningRate: 0.1, decayRate: 0.5, decaySteps: 1 } },
+    });
+    const opt = new Adam({ learningRate: decay });
+    const config = opt.getConfig();
+    expect(config.config.learningRate).toEqual(decay.config);
+    const seen: unknown[] = [];
+    const rebuilt = optimizerFromConfig(JSON.parse(JSON.stringify(config)), {
+      schedule: (c) => {
+        seen.push(c);
+        return decay;
+      },
+    });
+    expect(seen).toEqual([decay.config]);
+    expect(rebuilt.learningRate).toBe(0.1);
+    rebuilt.learningRate = 0.3; // a number replaces the schedule
+    expect(rebuilt.getConfig().config.learningRate).toBe(0.3);
+  });
+
   it('minimize returns the loss and trains; optimizerFromConfig rebuilds a preset', () => {
     const w = tf.variable(tf.scalar(3));
     made.push(w);

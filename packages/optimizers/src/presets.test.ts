@@ -322,6 +322,37 @@ describe('presets match TensorFlow.js tf.train where the arithmetic coincides', 
     expectClose([x], [y], 1e-6);
   });
 
+  it('momentum after a learning-rate change: tfjs rescales the history, Keras does not', () => {
+    const ours = new SGD({ learningRate: 0.1, momentum: 0.9 });
+    const theirs = tf.train.momentum(0.1, 0.9);
+    const a = tf.variable(tf.tensor1d(W0));
+    const b = tf.variable(tf.tensor1d(W0));
+    const accum = W0.map(() => 0);
+    let wTfjs = W0.slice();
+    for (let s = 0; s < 4; s++) {
+      const lr = s < 2 ? 0.1 : 0.02;
+      if (s === 2) {
+        ours.learningRate = 0.02;
+        theirs.setLearningRate(0.02);
+      }
+      const g = tf.tensor1d(grad(s));
+      ours.applyGradients([[g, a]]);
+      theirs.applyGradients([{ name: b.name, tensor: g }]);
+      g.dispose();
+      // tfjs (and PyTorch): accum = m accum + g; w -= lr accum
+      wTfjs = wTfjs.map((w, i) => {
+        accum[i] = 0.9 * (accum[i] as number) + (grad(s)[i] as number);
+        return w - lr * (accum[i] as number);
+      });
+    }
+    expectClose([Array.from(b.dataSync())], [wTfjs]);
+    const diff = Math.max(...Array.from(a.dataSync()).map((x, i) => Math.abs(x - (wTfjs[i] as number))));
+    expect(diff).toBeGreaterThan(1e-3);
+    theirs.dispose();
+    ours.dispose();
+    tf.dispose([a, b]);
+  });
+
   it("Adam differs from tf.train.adam by epsilon's place (bias-corrected v under the root there)", () => {
     const eps = 1e-3; // large, so that the two forms visibly differ
     const [x, y] = twin(new Adam({ learningRate: 0.05, epsilon: eps }), tf.train.adam(0.05, 0.9, 0.999, eps), 1);
