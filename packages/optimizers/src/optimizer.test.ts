@@ -300,6 +300,22 @@ describe('composable core', () => {
     opt.dispose();
   });
 
+  it('emaOverwriteFrequency: every k steps the weights become their average (Keras, (iterations + 1) % k == 0)', () => {
+    const a = tf.variable(tf.tensor1d([1]));
+    made.push(a);
+    const opt = new SGD({ learningRate: 1, useEma: true, emaMomentum: 0.5, emaOverwriteFrequency: 2 });
+    let w = 1;
+    let avg = 0;
+    for (let s = 0; s < 4; s++) {
+      opt.applyGradients([[tf.tensor1d([0.25]), a]]);
+      w -= 0.25;
+      avg = s === 0 ? w : 0.5 * avg + 0.5 * w;
+      if ((s + 1) % 2 === 0) w = avg;
+      expect(a.dataSync()[0]).toBeCloseTo(w, 6);
+    }
+    opt.dispose();
+  });
+
   it('a schedule with .config is recorded by getConfig and rebuilt by optimizerFromConfig with a resolver', () => {
     const decay = Object.assign((step: number) => 0.1 * 0.5 ** step, {
       config: { className: 'ExponentialDecay', config: { initialLearningRate: 0.1, decayRate: 0.5, decaySteps: 1 } },
