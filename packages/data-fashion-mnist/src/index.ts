@@ -1,2 +1,12 @@
-// Not built yet: see this package's README for what it will hold.
-export {};
+/**
+ * @opt/data-fashion-mnist for Node.js: everything the browser entry has, plus
+ * `loadFashionMnist` (local copies, the cache, Debian's package, download).
+ */
+export * from './common.js';
+export {
+  DEBIAN_DATA_DIR,
+  defaultCacheDir,
+  FashionMnistNotFoundError,
+  type LoadFashionMnistOptions,
+  loadFashionMnist,
+} from './node.js';

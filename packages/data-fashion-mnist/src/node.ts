@@ -1,0 +1,308 @@
+/**
+ * The Node.js loader: local copies first, then a verified, resumable download
+ * into the user cache. Node-only (node:fs, node:zlib); the browser entry leaves
+ * this file out.
+ */
+import { createHash } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+import {
+  assembleDataset,
+  checkDigest,
+  FASHION_MNIST_FILES,
+  type FileKey,
+  type FileSpec,
+  type LoadProgress,
+  parseFile,
+  UPSTREAM_BASE_URL,
+} from './files.js';
+import { type FashionMnistData, FashionMnistError, isGzip } from './idx.js';
+
+const gunzip = promisify(gunzipCallback);
+
+/** Debian's `dataset-fashion-mnist` package installs the four .gz files here. */
+export const DEBIAN_DATA_DIR = '/usr/share/datasets/fashion-mnist';
+
+export interface LoadFashionMnistOptions {
+  /** A directory holding the four files (`name.gz` or uncompressed `name`); looked at first. */
+  dataDir?: string;
+  /** The download cache; default `$XDG_CACHE_HOME/opt/fashion-mnist` or `~/.cache/opt/fashion-mnist`. */
+  cacheDir?: string;
+  /** Download missing files into the cache (default `true`). */
+  download?: boolean;
+  /** Called as download bytes arrive and when each file is ready. */
+  onProgress?: (progress: LoadProgress) => void;
+  /** Where to download from: this URL plus the file name. Default: the upstream S3 website. */
+  baseUrl?: string;
+  /** The system-wide copy; default Debian's `/usr/share/datasets/fashion-mnist`, `null` to skip it. */
+  systemDir?: string | null;
+  /** Download attempts per file after the first, resuming where the last one stopped (default 3). */
+  retries?: number;
+}
+
+/** No copy anywhere and no download: `places` lists where the loader looked. */
+export class FashionMnistNotFoundError extends Error {
+  override name = 'FashionMnistNotFoundError';
+  readonly places: readonly string[];
+  constructor(message: string, places: readonly string[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.places = places;
+  }
+}
+
+/** The user cache directory the loader downloads into (without `cacheDir`). */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'opt', 'fashion-mnist');
+}
+
+function toUint8(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/**
+ * Decompresses (when gzip), parses and verifies one file's bytes. Throws a
+ * {@link FashionMnistError} naming `file` for anything wrong.
+ */
+async function decodeFile(spec: FileSpec, raw: Uint8Array, file: string): Promise<Uint8Array> {
+  let bytes = raw;
+  if (isGzip(raw)) {
+    try {
+      bytes = toUint8(await gunzip(raw));
+    } catch (error) {
+      throw new FashionMnistError(file, `corrupt gzip stream (${(error as Error).message}).`, { cause: error });
+    }
+  }
+  parseFile(spec, bytes, file);
+  checkDigest(spec, createHash('sha256').update(bytes).digest('hex'), file);
+  return bytes;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The copy of `spec` in `dir` (`name.gz` first, then `name`), or null. */
+async function findIn(dir: string, spec: FileSpec): Promise<string | null> {
+  for (const candidate of [`${spec.name}.gz`, spec.name]) {
+    const path = join(dir, candidate);
+    if (await exists(path)) return path;
+  }
+  return null;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, fsConstants.O_RDONLY);
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  }
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface DownloadContext {
+  readonly cacheDir: string;
+  readonly baseUrl: string;
+  readonly retries: number;
+  readonly onProgress: ((progress: LoadProgress) => void) | undefined;
+}
+
+/**
+ * Downloads `spec`'s .gz into `<cacheDir>/<name>.gz.partial`, resuming with an
+ * HTTP Range request when a partial file exists and the server answers 206
+ * (else it starts over), verifies the uncompressed sha256, then fsyncs and
+ * renames it to `<name>.gz`. A body that fails verification is deleted.
+ */
+async function downloadFile(spec: FileSpec, ctx: DownloadContext): Promise<Uint8Array> {
+  const fileName = `${spec.name}.gz`;
+  const url = new URL(fileName, ctx.baseUrl.endsWith('/') ? ctx.baseUrl : `${ctx.baseUrl}/`).href;
+  const partial = join(ctx.cacheDir, `${fileName}.partial`);
+  const final = join(ctx.cacheDir, fileName);
+  await mkdir(ctx.cacheDir, { recursive: true });
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt <= ctx.retries; attempt++) {
+    let start = 0;
+    try {
+      start = (await stat(partial)).size;
+    } catch {
+      start = 0;
+    }
+    let response: Response;
+    try {
+      response = await fetch(url, start > 0 ? { headers: { Range: `bytes=${start}-` } } : {});
+    } catch (error) {
+      lastError = error;
+      continue;
+    }
+    if (response.status === 416) {
+      // The partial file is as long as (or longer than) the resource: start over.
+      await response.body?.cancel();
+      await unlink(partial).catch(() => {});
+      lastError = new HttpError(416, `${url}: HTTP 416 for a resumed download`);
+      continue;
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      lastError = new HttpError(response.status, `${url}: HTTP ${response.status} ${response.statusText}`);
+      if (response.status >= 400 && response.status < 500) break; // 404 and friends will not change on retry
+      continue;
+    }
+    const resumed =
+      start > 0 &&
+      response.status === 206 &&
+      (response.headers.get('content-range') ?? '').startsWith(`bytes ${start}-`);
+    if (!resumed) start = 0;
+    const length = Number(response.headers.get('content-length'));
+    const totalBytes = Number.isFinite(length) && response.headers.has('content-length') ? start + length : undefined;
+    const handle = await open(partial, resumed ? 'a' : 'w');
+    let loadedBytes = start;
+    let interrupted: unknown = null;
+    try {
+      if (response.body === null) throw new Error('response has no body');
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        await handle.write(chunk);
+        loadedBytes += chunk.length;
+        ctx.onProgress?.({ file: fileName, phase: 'download', loadedBytes, totalBytes });
+      }
+    } catch (error) {
+      interrupted = error;
+    } finally {
+      await handle.sync();
+      await handle.close();
+    }
+    if (interrupted !== null) {
+      lastError = interrupted; // keep the partial file: the next attempt resumes it
+      continue;
+    }
+    let bytes: Uint8Array;
+    try {
+      bytes = await decodeFile(spec, await readFile(partial), url);
+    } catch (error) {
+      await unlink(partial).catch(() => {});
+      lastError = error;
+      // A resumed body may have joined two different versions: one fresh try.
+      if (resumed) continue;
+      break;
+    }
+    await rename(partial, final);
+    await fsyncDir(ctx.cacheDir);
+    ctx.onProgress?.({ file: fileName, phase: 'done', loadedBytes, totalBytes });
+    return bytes;
+  }
+  throw lastError instanceof FashionMnistError
+    ? lastError
+    : new FashionMnistError(url, `download failed: ${describeError(lastError)}`, { cause: lastError });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * Loads Fashion-MNIST, verified by the sha256 of each file's uncompressed
+ * content. Each file is looked for, in order, in `dataDir`, `$FASHION_MNIST_DIR`,
+ * the cache directory, and `/usr/share/datasets/fashion-mnist`, as `name.gz`
+ * or `name`; a missing file is downloaded into the cache (unless `download` is
+ * false).
+ *
+ * A corrupt file in `dataDir`, `$FASHION_MNIST_DIR` or the system directory is
+ * an error naming it: the loader does not hide a broken copy you pointed it
+ * at. A corrupt file in the cache is deleted and downloaded again.
+ */
+export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnistData> {
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const envDir = process.env.FASHION_MNIST_DIR;
+  const systemDir = options.systemDir === undefined ? DEBIAN_DATA_DIR : options.systemDir;
+  const download = options.download ?? true;
+  const baseUrl = options.baseUrl ?? UPSTREAM_BASE_URL;
+  const retries = options.retries ?? 3;
+  if (!Number.isInteger(retries) || retries < 0) {
+    throw new RangeError(`loadFashionMnist: retries must be a non-negative integer, got ${String(options.retries)}.`);
+  }
+  const places: { label: string; dir: string | null; isCache: boolean }[] = [
+    { label: 'dataDir option', dir: options.dataDir ?? null, isCache: false },
+    {
+      label: 'FASHION_MNIST_DIR environment variable',
+      dir: envDir !== undefined && envDir !== '' ? envDir : null,
+      isCache: false,
+    },
+    { label: 'user cache', dir: cacheDir, isCache: true },
+    { label: "Debian's dataset-fashion-mnist package", dir: systemDir, isCache: false },
+  ];
+  const ctx: DownloadContext = { cacheDir, baseUrl, retries, onProgress: options.onProgress };
+  const found = {} as Record<FileKey, { bytes: Uint8Array; file: string }>;
+  const missing: FileSpec[] = [];
+  let downloadError: unknown = null;
+  for (const spec of FASHION_MNIST_FILES) {
+    let bytes: Uint8Array | null = null;
+    let file = '';
+    for (const place of places) {
+      if (place.dir === null) continue;
+      const path = await findIn(place.dir, spec);
+      if (path === null) continue;
+      try {
+        bytes = await decodeFile(spec, toUint8(await readFile(path)), path);
+        file = path;
+      } catch (error) {
+        if (!place.isCache || !(error instanceof FashionMnistError)) throw error;
+        await unlink(path); // a corrupt cached copy is deleted; the next place or a fresh download replaces it
+      }
+      if (bytes !== null) break;
+    }
+    if (bytes === null && download && downloadError === null) {
+      try {
+        bytes = await downloadFile(spec, ctx);
+        file = join(cacheDir, `${spec.name}.gz`);
+      } catch (error) {
+        downloadError = error;
+      }
+    }
+    if (bytes === null) {
+      missing.push(spec);
+      continue;
+    }
+    found[spec.key] = { bytes, file };
+  }
+  if (missing.length > 0) {
+    const lines = places.map((p) => `  - ${p.label}: ${p.dir ?? '(not set)'}`);
+    lines.push(
+      download
+        ? `  - download from ${baseUrl}: ${describeError(downloadError)}`
+        : '  - download: disabled (download: false)',
+    );
+    throw new FashionMnistNotFoundError(
+      `Fashion-MNIST not found: no copy of ${missing.map((s) => `${s.name}(.gz)`).join(', ')}. Looked in:\n${lines.join('\n')}\n` +
+        "To get the data: install Debian's package (apt-get install dataset-fashion-mnist), or put the four files " +
+        'in a directory and pass { dataDir } or set FASHION_MNIST_DIR, or allow network access so that the loader ' +
+        `can download them into ${cacheDir}.`,
+      lines.map((l) => l.slice(4)),
+      { cause: downloadError },
+    );
+  }
+  return assembleDataset(found);
+}
