@@ -1,5 +1,5 @@
 /** What both entries export: platform-neutral reading, the URL loader and batch preparation. */
-export { FASHION_MNIST_FILES, type FileSpec, type LoadProgress, UPSTREAM_BASE_URL } from './files.js';
+export { FASHION_MNIST_FILES, type FileKey, type FileSpec, type LoadProgress, UPSTREAM_BASE_URL } from './files.js';
 export {
   CLASS_NAMES,
   type FashionMnistData,

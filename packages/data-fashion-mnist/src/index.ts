@@ -6,6 +6,7 @@ export * from './common.js';
 export {
   DEBIAN_DATA_DIR,
   defaultCacheDir,
+  type FashionMnistNodeData,
   FashionMnistNotFoundError,
   type LoadFashionMnistOptions,
   loadFashionMnist,

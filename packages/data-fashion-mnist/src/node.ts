@@ -44,6 +44,11 @@ export interface LoadFashionMnistOptions {
   retries?: number;
 }
 
+/** The dataset, and the path each file was read from (for logs: which copy was used). */
+export interface FashionMnistNodeData extends FashionMnistData {
+  readonly sources: Readonly<Record<FileKey, string>>;
+}
+
 /** No copy anywhere and no download: `places` lists where the loader looked. */
 export class FashionMnistNotFoundError extends Error {
   override name = 'FashionMnistNotFoundError';
@@ -234,7 +239,7 @@ function describeError(error: unknown): string {
  * an error naming it: the loader does not hide a broken copy you pointed it
  * at. A corrupt file in the cache is deleted and downloaded again.
  */
-export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnistData> {
+export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnistNodeData> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const envDir = process.env.FASHION_MNIST_DIR;
   const systemDir = options.systemDir === undefined ? DEBIAN_DATA_DIR : options.systemDir;
@@ -304,5 +309,9 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
       { cause: downloadError },
     );
   }
-  return assembleDataset(found);
+  const sources = Object.fromEntries(FASHION_MNIST_FILES.map((s) => [s.key, found[s.key].file])) as Record<
+    FileKey,
+    string
+  >;
+  return { ...assembleDataset(found), sources };
 }
