@@ -42,6 +42,8 @@ export interface LoadFashionMnistOptions {
   systemDir?: string | null;
   /** Download attempts per file after the first, resuming where the last one stopped (default 3). */
   retries?: number;
+  /** Wait before retry `k` (1-based): `k * retryDelayMs` milliseconds (default 1000). */
+  retryDelayMs?: number;
 }
 
 /** The dataset, and the path each file was read from (for logs: which copy was used). */
@@ -130,6 +132,7 @@ interface DownloadContext {
   readonly cacheDir: string;
   readonly baseUrl: string;
   readonly retries: number;
+  readonly retryDelayMs: number;
   readonly onProgress: ((progress: LoadProgress) => void) | undefined;
 }
 
@@ -147,6 +150,7 @@ async function downloadFile(spec: FileSpec, ctx: DownloadContext): Promise<Uint8
   await mkdir(ctx.cacheDir, { recursive: true });
   let lastError: unknown = null;
   for (let attempt = 0; attempt <= ctx.retries; attempt++) {
+    if (attempt > 0 && ctx.retryDelayMs > 0) await new Promise((r) => setTimeout(r, attempt * ctx.retryDelayMs));
     let start = 0;
     try {
       start = (await stat(partial)).size;
@@ -259,7 +263,11 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
     { label: 'user cache', dir: cacheDir, isCache: true },
     { label: "Debian's dataset-fashion-mnist package", dir: systemDir, isCache: false },
   ];
-  const ctx: DownloadContext = { cacheDir, baseUrl, retries, onProgress: options.onProgress };
+  const retryDelayMs = options.retryDelayMs ?? 1000;
+  if (!(retryDelayMs >= 0)) {
+    throw new RangeError(`loadFashionMnist: retryDelayMs must be >= 0, got ${String(options.retryDelayMs)}.`);
+  }
+  const ctx: DownloadContext = { cacheDir, baseUrl, retries, retryDelayMs, onProgress: options.onProgress };
   const found = {} as Record<FileKey, { bytes: Uint8Array; file: string }>;
   const missing: FileSpec[] = [];
   let downloadError: unknown = null;
