@@ -62,7 +62,7 @@ export class FashionMnistNotFoundError extends Error {
 }
 
 /** The user cache directory the loader downloads into (without `cacheDir`). */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const xdg = env.XDG_CACHE_HOME;
   return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'opt', 'fashion-mnist');
 }
