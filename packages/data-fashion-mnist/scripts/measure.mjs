@@ -1,0 +1,65 @@
+// Measures load time and resident bytes, and the batch iterator's speed and memory.
+// Run after `pnpm --filter @opt/data-fashion-mnist build`:
+//   node --expose-gc packages/data-fashion-mnist/scripts/measure.mjs [dataDir]
+import { tf } from '@opt/tensor';
+import { useTestBackend } from '@opt/tensor/testing';
+import { batches, computeStatistics, loadFashionMnist } from '../dist/index.js';
+
+const dataDir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+// Buffers' external memory is released a tick after the collection that frees them: collect and wait, a few times.
+const settle = async () => {
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+await useTestBackend();
+await settle();
+const base = process.memoryUsage().arrayBuffers;
+const times = [];
+let data;
+for (let i = 0; i < 3; i++) {
+  data = undefined;
+  await settle();
+  const t0 = performance.now();
+  data = await loadFashionMnist({ dataDir, download: false });
+  times.push(performance.now() - t0);
+}
+await settle();
+const resident = process.memoryUsage().arrayBuffers - base;
+console.log(
+  `load from ${dataDir} (gunzip + parse + sha256 of 4 files): ${times.map((t) => t.toFixed(0)).join(', ')} ms`,
+);
+console.log(
+  `dataset bytes: ${mib(data.train.images.byteLength + data.test.images.byteLength + 70000)}; ArrayBuffer bytes resident after load: ${mib(resident)}`,
+);
+
+const t1 = performance.now();
+const stats = computeStatistics(data.train);
+console.log(
+  `computeStatistics(train) global: mean ${stats.mean[0].toFixed(4)}, std ${stats.std[0].toFixed(4)} in ${(performance.now() - t1).toFixed(0)} ms`,
+);
+
+for (const normalize of ['rescale', 'standardize']) {
+  const it = batches(data.train, { batchSize: 128, seed: 0, normalize, statistics: stats });
+  await settle();
+  const before = process.memoryUsage().arrayBuffers;
+  let peakTensorBytes = 0;
+  let peakArrayBuffers = 0;
+  const t2 = performance.now();
+  for (const b of it.batches(0)) {
+    peakTensorBytes = Math.max(peakTensorBytes, tf.memory().numBytes);
+    peakArrayBuffers = Math.max(peakArrayBuffers, process.memoryUsage().arrayBuffers - before);
+    tf.dispose([b.x, b.y]);
+  }
+  const ms = performance.now() - t2;
+  await settle();
+  const retained = process.memoryUsage().arrayBuffers - before;
+  console.log(
+    `batches(train, 128, ${normalize}): one epoch (${it.batchesPerEpoch} batches) in ${ms.toFixed(0)} ms ` +
+      `(${((it.batchesPerEpoch / ms) * 1000).toFixed(0)} batches/s); peak tensor bytes ${mib(peakTensorBytes)}; ` +
+      `peak ArrayBuffer growth ${mib(peakArrayBuffers)} (batch buffers awaiting GC), retained after GC ${mib(retained)} ` +
+      `(a float32 copy of the training set would be ${mib(60000 * 784 * 4)})`,
+  );
+}
