@@ -146,6 +146,23 @@ describe('download into the cache (loopback server with the real files)', () => 
     expect(await cacheFiles()).toEqual([...BIG, TEST_LABELS, TRAIN_LABELS].sort());
   });
 
+  it('a transfer cut off on every try fails; only a .partial holding a prefix of the body stays, and the next run resumes it', async () => {
+    await cacheImages();
+    server.answer = (path) => (path === TRAIN_LABELS ? 'cut' : 'ok');
+    const error = await load().catch((e) => e);
+    expect(error).toBeInstanceOf(FashionMnistNotFoundError);
+    expect(error.message).toMatch(/download failed/);
+    expect(server.requests.filter((r) => r.path === TRAIN_LABELS)).toHaveLength(3);
+    expect(await cacheFiles()).toEqual([...BIG, `${TRAIN_LABELS}.partial`].sort());
+    const real = await readFile(join(realDataDir(), TRAIN_LABELS));
+    const partial = await readFile(join(cache, `${TRAIN_LABELS}.partial`));
+    expect(partial.length).toBeLessThan(real.length);
+    expect(Buffer.compare(partial, real.subarray(0, partial.length))).toBe(0);
+    server.answer = () => 'ok';
+    await load();
+    expect(await cacheFiles()).toEqual([...BIG, TEST_LABELS, TRAIN_LABELS].sort());
+  });
+
   it('resumes a .partial file left by an earlier run; restarts when the server ignores Range', async () => {
     await cacheImages();
     const real = await readFile(join(realDataDir(), TRAIN_LABELS));
