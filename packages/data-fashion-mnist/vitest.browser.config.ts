@@ -44,6 +44,7 @@ export default defineConfig({
     testTimeout: 120_000,
     browser: {
       enabled: true,
+      screenshotFailures: false,
       headless: true,
       provider: playwright({
         launchOptions: {
