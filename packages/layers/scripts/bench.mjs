@@ -51,11 +51,11 @@ function tflModel(bn) {
   return m;
 }
 
-/** Steps per second of `fit(x, y)` for one epoch, after a warm-up epoch on the same data (kernels, slots). */
-async function timeFit(fit, x, y, steps) {
-  await fit(x, y);
+/** Steps per second of `runEpoch(x, y)` for one epoch, after a warm-up epoch on the same data (kernels, slots). */
+async function timeFit(runEpoch, x, y, steps) {
+  await runEpoch(x, y);
   const t0 = performance.now();
-  await fit(x, y);
+  await runEpoch(x, y);
   return (steps * 1000) / (performance.now() - t0);
 }
 
