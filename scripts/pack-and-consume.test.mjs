@@ -23,7 +23,10 @@ const publishable = new Map(
   }),
 );
 
-/** What a user would write first with each package: run in Node ESM, then type-checked. */
+/**
+ * What a user would write first with each package: run in Node ESM, then type-checked. The last line printed
+ * is JSON compared with `expected`, so a package that imports but does not work fails here.
+ */
 const smoke = {
   '@opt/tensor': `
 import { tf, useBackend, Random, initialize } from '@opt/tensor';
@@ -33,6 +36,64 @@ const w = tf.variable(initialize('glorotUniform', [3, 2], new Random(1)));
 const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(x, x)))(w);
 console.log(JSON.stringify({ backend: report.backend, grad: Array.from(g.dataSync()).length }));
 `,
+  // Depends on @opt/optimizers alone: trains a tfjs-core linear model with Adam.
+  '@opt/optimizers': `
+import { Adam } from '@opt/optimizers';
+import { tf, useBackend } from '@opt/tensor';
+await useBackend('cpu');
+const w = tf.variable(tf.zeros([3, 1]));
+const x = tf.tensor2d([[1, 2, 3], [4, 5, 6], [7, 8, 10]]);
+const y = tf.tensor2d([[1], [2], [3]]);
+const optimizer = new Adam({ learningRate: 0.05 });
+const mse = () => tf.mean(tf.square(tf.sub(tf.matMul(x, w), y))) as tf.Scalar;
+const first = mse().dataSync()[0] as number;
+for (let step = 0; step < 300; step++) optimizer.minimize(mse, [w])?.dispose();
+const last = mse().dataSync()[0] as number;
+const state = await optimizer.getState();
+console.log(JSON.stringify({ learned: last < first / 100, iterations: optimizer.iterations, hasState: state !== undefined }));
+`,
+  // No tfjs at all: pure functions of the step.
+  '@opt/schedules': `
+import { exponentialDecay, sampleSchedule, scheduleFromConfig } from '@opt/schedules';
+const schedule = exponentialDecay({ initialLearningRate: 1e-3, decaySteps: 375, decayRate: 0.9, staircase: true });
+const again = scheduleFromConfig(JSON.parse(JSON.stringify(schedule.config)));
+const points = sampleSchedule(schedule, { steps: 7500 });
+console.log(JSON.stringify({ at2500: Number(again(2500).toPrecision(9)), points: points.length > 100 }));
+`,
+  // A two-class problem a Dense -> BatchNormalization -> ReLU model must learn in a few epochs.
+  '@opt/layers': `
+import { tf, useBackend } from '@opt/tensor';
+import { Adam } from '@opt/optimizers';
+import { BatchNormalization, Dense, ReLU, Sequential } from '@opt/layers';
+await useBackend('cpu');
+const n = 256;
+const xs = Array.from({ length: n * 2 }, (_, i) => Math.sin(i * 12.9898) * 2);
+const labels = Array.from({ length: n }, (_, i) => ((xs[2 * i] as number) + (xs[2 * i + 1] as number) > 0 ? 1 : 0));
+const x = tf.tensor2d(xs, [n, 2]);
+const y = tf.tensor1d(labels, 'int32');
+const model = new Sequential(
+  [new Dense({ units: 16, useBias: false }), new BatchNormalization(), new ReLU(), new Dense({ units: 2, activation: 'softmax' })],
+  { inputShape: [2], seed: 1 },
+);
+model.compile({ optimizer: new Adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+const history = await model.fit(x, y, { batchSize: 32, epochs: 10, seed: 1 });
+const accuracy = history.history.accuracy?.at(-1) ?? 0;
+console.log(JSON.stringify({ epochs: history.history.loss?.length, learned: accuracy > 0.9 }));
+`,
+  // The real files: .ci/run installs Debian's dataset-fashion-mnist, which the loader finds without a download.
+  '@opt/data-fashion-mnist': `
+import { loadFashionMnist } from '@opt/data-fashion-mnist';
+const data = await loadFashionMnist({ download: false });
+console.log(JSON.stringify({ train: data.train.count, test: data.test.count, first: data.classNames[data.train.labels[0] as number] }));
+`,
+};
+
+const expected = {
+  '@opt/tensor': { backend: 'cpu', grad: 6 },
+  '@opt/optimizers': { learned: true, iterations: 300, hasState: true },
+  '@opt/schedules': { at2500: 0.000531441, points: true },
+  '@opt/layers': { epochs: 10, learned: true },
+  '@opt/data-fashion-mnist': { train: 60000, test: 10000, first: 'Ankle boot' },
 };
 
 function run(cmd, args, cwd) {
@@ -99,9 +160,8 @@ describe('pack and consume', () => {
       const installed = readdirSync(join(project, 'node_modules', '@opt'));
       assert.deepEqual(installed.sort(), [...closure(name)].map((n) => n.slice(5)).sort());
 
-      const code =
-        smoke[name] ??
-        `import * as m from '${name}';\nconsole.log(JSON.stringify({ exports: Object.keys(m).length }));\n`;
+      const code = smoke[name];
+      assert.ok(code, `${name} has no smoke script: add one to \`smoke\` and \`expected\``);
       // Node runs the JavaScript; tsc checks the same code against the published types.
       writeFileSync(join(project, 'smoke.ts'), code);
       writeFileSync(
@@ -127,8 +187,7 @@ describe('pack and consume', () => {
       );
       const out = run(process.execPath, [join(project, 'out', 'smoke.js')], project);
       assert.ok(out.trim().length > 0, `${name}'s smoke script printed nothing`);
-      if (name === '@opt/tensor')
-        assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), { backend: 'cpu', grad: 6 });
+      assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), expected[name]);
     });
   }
 });
