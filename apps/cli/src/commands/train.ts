@@ -153,7 +153,13 @@ export function registerTrainCommand(program: Command): void {
     });
 }
 
-function buildOptimizer(options: TrainOptions, stepsPerEpoch: number) {
+/**
+ * Checks the optimizer knobs before any data is read (the preset's own range checks included) and returns
+ * what builds the optimizer once the steps per epoch, which the decay needs, are known.
+ */
+function optimizerFactory(
+  options: TrainOptions,
+): (stepsPerEpoch: number) => InstanceType<(typeof OPTIMIZERS)[OptimizerName]> {
   const Preset = OPTIMIZERS[options.optimizer];
   const knobs: Record<string, unknown> = {};
   if (options.learningRate !== undefined) knobs.learningRate = options.learningRate;
@@ -169,21 +175,28 @@ function buildOptimizer(options: TrainOptions, stepsPerEpoch: number) {
   }
   if (options.weightDecay !== undefined) knobs.weightDecay = options.weightDecay;
   if (options.clipnorm !== undefined) knobs.clipnorm = options.clipnorm;
-  try {
-    const optimizer = new Preset(knobs);
-    if (options.decayRate === undefined) return optimizer;
-    const schedule = inverseTimeDecay({
-      initialLearningRate: optimizer.learningRate,
-      decaySteps: stepsPerEpoch,
-      decayRate: options.decayRate,
-      staircase: true,
+  const construct = (config: Record<string, unknown>) => {
+    try {
+      return new Preset(config);
+    } catch (error) {
+      // The presets validate their arguments with messages that name the argument and its range.
+      if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+      throw error;
+    }
+  };
+  const plain = construct(knobs);
+  const { decayRate } = options;
+  if (decayRate === undefined) return () => plain;
+  return (stepsPerEpoch) =>
+    construct({
+      ...knobs,
+      learningRate: inverseTimeDecay({
+        initialLearningRate: plain.learningRate,
+        decaySteps: stepsPerEpoch,
+        decayRate,
+        staircase: true,
+      }),
     });
-    return new Preset({ ...knobs, learningRate: schedule });
-  } catch (error) {
-    // The presets validate their arguments with messages that name the argument and its range.
-    if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
-    throw error;
-  }
 }
 
 function buildModel(options: TrainOptions): Sequential {
@@ -223,6 +236,7 @@ async function train(options: TrainOptions): Promise<void> {
   const say = options.json ? () => {} : (line: string) => console.log(line);
   tf.enableProdMode();
   const report = await useBackend(options.backend);
+  const makeOptimizer = optimizerFactory(options);
   say(
     `backend: ${report.backend}${report.skipped.length > 0 ? ` (skipped ${report.skipped.map((s) => s.backend).join(', ')})` : ''}`,
   );
@@ -259,7 +273,7 @@ async function train(options: TrainOptions): Promise<void> {
   const source = batches(trainSplit, { batchSize: options.batchSize, seed: options.seed, ...prepare });
   const validationSource = batches(validation, { batchSize: 1024, shuffle: false, ...prepare });
 
-  const optimizer = buildOptimizer(options, source.batchesPerEpoch);
+  const optimizer = makeOptimizer(source.batchesPerEpoch);
   const model = buildModel(options);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   say(
