@@ -90,7 +90,15 @@ describe('opt train (a real process on the real dataset)', () => {
   });
 
   it('refuses knobs the chosen optimizer does not have, before reading the data', async () => {
-    const { code, stdout, stderr } = await opt('train', '--backend', 'wasm', '--optimizer', 'adam', '--momentum', '0.9');
+    const { code, stdout, stderr } = await opt(
+      'train',
+      '--backend',
+      'wasm',
+      '--optimizer',
+      'adam',
+      '--momentum',
+      '0.9',
+    );
     expect(code).toBe(2);
     expect(stderr).toContain('--momentum applies to sgd and rmsprop, not adam');
     expect(stdout).not.toContain('data:'); // refused before the dataset is read
