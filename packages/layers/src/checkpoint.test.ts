@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Adam } from '@opt/optimizers';
-import { ReduceLROnPlateau } from '@opt/schedules';
+import { Adam, chain, fromTransformation, scaleByAdam, scaleByLearningRate } from '@opt/optimizers';
+import { exponentialDecay, ReduceLROnPlateau } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,45 @@ describe('save and load', () => {
     ]);
     expect(c.weights.map((w) => w.name)).toEqual(a.weights.map((w) => w.name));
     expect(c.trainingState.epoch).toBe(2);
+  });
+
+  it('loadModel rebuilds the saved optimizer (a preset with a schedule) and its state: training continues identically', async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'load-compiled');
+    const schedule = exponentialDecay({ initialLearningRate: 0.02, decaySteps: 3, decayRate: 0.5 });
+    const a = model(5);
+    a.compile({
+      optimizer: new Adam({ learningRate: schedule, clipnorm: 1 }),
+      loss: sparseCategoricalCrossentropy({ fromLogits: true }),
+    });
+    await a.fit(x, y, { epochs: 2, batchSize: 16, seed: 2 });
+    await a.save(dir);
+
+    const b = await loadModel(dir);
+    expect(b.isCompiled).toBe(true);
+    expect(b.optimizer.getConfig()).toEqual(a.optimizer.getConfig());
+    expect(b.optimizer.iterations).toBe(a.optimizer.iterations);
+    await a.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16 });
+    await b.fit(x, y, { epochs: 4, initialEpoch: b.trainingState.epoch, batchSize: 16 });
+    expect(await values(b)).toEqual(await values(a));
+    expect(b.optimizer.learningRate).toBe(a.optimizer.learningRate);
+
+    const weightsOnly = await loadModel(dir, { compile: false });
+    expect(weightsOnly.isCompiled).toBe(false);
+  });
+
+  it('loadModel names the optimizer it cannot rebuild and the two ways out', async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'load-custom');
+    const custom = fromTransformation(chain(scaleByAdam(), scaleByLearningRate(0.01)));
+    const a = model(6);
+    a.compile({ optimizer: custom, loss: sparseCategoricalCrossentropy({ fromLogits: true }) });
+    await a.fit(x, y, { epochs: 1, batchSize: 16, seed: 2 });
+    await a.save(dir);
+    await expect(loadModel(dir)).rejects.toThrow(
+      /cannot rebuild.*Pass loadModel\(target, \{ optimizer \}\).*\{ compile: false \}/,
+    );
+    expect((await loadModel(dir, { compile: false })).weights.length).toBe(a.weights.length);
   });
 
   it("restores callback state (ReduceLROnPlateau's patience count) so a resumed run reduces at the same epochs", async () => {

@@ -8,6 +8,8 @@
  * `weights.bin` (@opt/tensor's packWeights buffer: the model's weights, then the
  * optimizer's slots).
  */
+import { optimizerFromConfig } from '@opt/optimizers';
+import { type ScheduleConfig, scheduleFromConfig } from '@opt/schedules';
 import {
   type NamedWeight,
   packWeights,
@@ -331,26 +333,48 @@ export async function loadWeights(model: Sequential, target: CheckpointTarget): 
 }
 
 /**
- * Rebuilds a model from a checkpoint. With `optimizer` it is compiled with the
- * saved loss and metrics and the optimizer's state is restored (pass an
- * optimizer of the saved class; its slots must fit).
+ * Rebuilds a model from a checkpoint, compiled and ready to continue `fit`
+ * (Keras's `load_model`): the saved loss and metrics, and the saved optimizer
+ * with its state. The optimizer is rebuilt from its config (presets of
+ * @opt/optimizers, learning-rate schedules of @opt/schedules); pass
+ * `optimizer` to supply one yourself (needed for one assembled with
+ * `fromTransformation`; its slots must fit), or `compile: false` for the
+ * weights alone.
  */
 export async function loadModel(
   target: CheckpointTarget,
-  options: { optimizer?: TrainingOptimizer } = {},
+  options: { optimizer?: TrainingOptimizer; compile?: boolean } = {},
 ): Promise<Sequential> {
   const store = toStore(target);
   const { json } = await readCheckpoint(store);
   const model = Sequential.fromConfig(json.model);
-  if (options.optimizer !== undefined) {
+  const optimizer =
+    options.optimizer ??
+    (options.compile !== false && json.optimizer !== null && json.compile !== null
+      ? rebuildOptimizer(json.optimizer, store.description)
+      : undefined);
+  if (optimizer !== undefined && options.compile !== false) {
     const compile = json.compile as { loss?: { name: LossName; fromLogits: boolean }; metrics?: string[] } | null;
     if (compile?.loss === undefined)
       throw new Error(`Checkpoint ${store.description} has no compile config to compile with.`);
     const loss = lossFromConfig(compile.loss);
-    model.compile({ optimizer: options.optimizer, loss, metrics: (compile.metrics ?? []) as never });
+    model.compile({ optimizer, loss, metrics: (compile.metrics ?? []) as never });
   }
   await loadWeights(model, store);
   return model;
+}
+
+function rebuildOptimizer(saved: { className: string; config: Record<string, unknown> }, where: string) {
+  try {
+    return optimizerFromConfig(saved, { schedule: (config) => scheduleFromConfig(config as ScheduleConfig) });
+  } catch (error) {
+    throw new Error(
+      `Checkpoint ${where} was saved with the optimizer ${saved.className}, which loadModel cannot rebuild from its config ` +
+        `(${(error as Error).message}). Pass loadModel(target, { optimizer }) with an optimizer of that kind, ` +
+        'or { compile: false } to load the weights alone.',
+      { cause: error },
+    );
+  }
 }
 
 function lossFromConfig(config: { name: LossName; fromLogits: boolean }): Loss {
