@@ -44,14 +44,14 @@ function expected(delta: (s: number, g: number, wBefore: number) => number): num
 
 function expectClose(actual: number[][], wanted: number[][]): void {
   expect(actual.length).toBe(wanted.length);
-  actual.forEach((row, s) =>
-    row.forEach((value, i) => {
+  for (const [s, row] of actual.entries()) {
+    for (const [i, value] of row.entries()) {
       const want = wanted[s]?.[i] as number;
       if (Math.abs(value - want) > TOLERANCE) {
         throw new Error(`step ${s + 1}, element ${i}: got ${value}, closed form ${want}`);
       }
-    }),
-  );
+    }
+  }
 }
 
 const sumPowers = (m: number, s: number) => (1 - m ** s) / (1 - m); // 1 + m + ... + m^(s-1)
