@@ -7,7 +7,7 @@
 import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adagrad, Adam, Adamax, AdamW, Nadam, type Optimizer, RMSprop, SGD } from './index.js';
+import { Adagrad, Adam, Adamax, AdamW, Nadam, type Optimizer, optimizerFromConfig, RMSprop, SGD } from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -204,6 +204,69 @@ describe('presets against closed forms for a constant gradient (Keras 3 arithmet
     expectClose(
       run(new SGD({ learningRate: lr, clipvalue: c })),
       expected((_s, g) => lr * Math.min(c, Math.max(-c, g))),
+    );
+  });
+});
+
+describe('excludeFromWeightDecay (Keras exclude_from_weight_decay)', () => {
+  const lr = 0.1;
+  const wd = 0.5;
+  /** SGD with decay, one step on a kernel and a bias: the kernel decays, the bias only takes its gradient step. */
+  function stepKernelAndBias(make: (kernel: tf.Variable, bias: tf.Variable) => Optimizer): [number, number] {
+    const kernel = tf.variable(tf.tensor1d([2]), true, `dense_x${Math.random()}/kernel`);
+    const bias = tf.variable(tf.tensor1d([2]), true, `dense_x${Math.random()}/bias`);
+    const g = tf.tensor1d([1]);
+    make(kernel, bias).applyGradients([
+      [g, kernel],
+      [g, bias],
+    ]);
+    const out: [number, number] = [kernel.dataSync()[0] as number, bias.dataSync()[0] as number];
+    tf.dispose([kernel, bias, g]);
+    return out;
+  }
+  const decayed = 2 - lr * wd * 2 - lr * 1;
+  const undecayed = 2 - lr * 1;
+
+  it('by name pattern, kept through clipping and through getConfig / optimizerFromConfig', () => {
+    const options = { learningRate: lr, weightDecay: wd, excludeFromWeightDecay: ['bias$'], clipnorm: 10 };
+    const [k, b] = stepKernelAndBias(() => new SGD(options));
+    expect(k).toBeCloseTo(decayed, 6);
+    expect(b).toBeCloseTo(undecayed, 6);
+    const config = new SGD(options).getConfig();
+    expect(config.config.excludeFromWeightDecay).toEqual(['bias$']);
+    const [k2, b2] = stepKernelAndBias(() => optimizerFromConfig(JSON.parse(JSON.stringify(config))));
+    expect([k2, b2]).toEqual([k, b]);
+  });
+
+  it('by variable or name through the method, before the first step only', () => {
+    const [k, b] = stepKernelAndBias((_kernel, bias) => {
+      const opt = new AdamW({ learningRate: lr, weightDecay: wd });
+      opt.excludeFromWeightDecay({ variables: [bias] });
+      return opt;
+    });
+    // AdamW's first step moves each element by about lr (sign of g); only the kernel also decays.
+    expect(k).toBeCloseTo(2 - lr * wd * 2 - lr, 5);
+    expect(b).toBeCloseTo(2 - lr, 5);
+
+    const opt = new AdamW({ learningRate: lr, weightDecay: wd });
+    opt.excludeFromWeightDecay({ varNames: ['gamma', 'beta'] });
+    expect(opt.getConfig().config.excludeFromWeightDecay).toEqual(['gamma', 'beta']);
+    const w = tf.variable(tf.zeros([1]));
+    const g = tf.ones([1]);
+    opt.applyGradients([[g, w]]);
+    expect(() => opt.excludeFromWeightDecay({ varNames: ['bias'] })).toThrow(
+      /AdamW\.excludeFromWeightDecay must be called before the optimizer is built/,
+    );
+    tf.dispose([w, g]);
+    opt.dispose();
+  });
+
+  it('names a pattern that is not a regular expression, and a list that is not a list', () => {
+    expect(() => new AdamW({ excludeFromWeightDecay: ['bias('] })).toThrow(
+      /AdamW: `excludeFromWeightDecay` pattern "bias\(" is not a valid regular expression/,
+    );
+    expect(() => new AdamW({ excludeFromWeightDecay: 'bias' as never })).toThrow(
+      /`excludeFromWeightDecay` must be an array of variable-name patterns/,
     );
   });
 });

@@ -30,6 +30,12 @@ export interface OptimizerOptions {
   learningRate?: LearningRate;
   /** Decoupled weight decay: `w -= w * weightDecay * lr` before each update (Keras). */
   weightDecay?: number | null;
+  /**
+   * Variables whose name matches one of these regular expressions are not decayed (Keras's
+   * `exclude_from_weight_decay(var_names=...)`, which uses `re.search`), e.g. `['bias', 'gamma', 'beta']`
+   * to decay only the kernels. Kept in the config, so a rebuilt optimizer excludes the same variables.
+   */
+  excludeFromWeightDecay?: readonly string[] | null;
   /** Clip each gradient to this L2 norm. At most one of `clipnorm`, `clipvalue`, `globalClipnorm`. */
   clipnorm?: number | null;
   /** Clip each gradient element to [-clipvalue, clipvalue]. */
@@ -132,6 +138,8 @@ export class GradientTransformationOptimizer implements Optimizer {
   private readonly indexOf = new Map<tf.Variable, number>();
   private readonly slots: Array<Record<string, tf.Variable>> = [];
   private readonly averages: tf.Variable[] = [];
+  private readonly decayExcludedVariables = new Set<tf.Variable>();
+  private readonly decayExcludedPatterns: RegExp[] = [];
   private guard: Guard | null = null;
   private stepCount = 0;
   private pendingState: OptimizerState | null = null;
@@ -166,6 +174,8 @@ export class GradientTransformationOptimizer implements Optimizer {
     for (const k of clips) positive(owner, k, options[k], '1');
     const weightDecay = options.weightDecay ?? null;
     if (weightDecay !== null) nonNegative(owner, 'weightDecay', weightDecay, '0.004');
+    const excluded = options.excludeFromWeightDecay ?? null;
+    if (excluded !== null) this.excludePatterns(owner, 'excludeFromWeightDecay', excluded);
     const useEma = options.useEma ?? false;
     if (typeof useEma !== 'boolean')
       throw new RangeError(`${owner}: \`useEma\` must be true or false, got ${String(useEma)}.`);
@@ -180,6 +190,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     }
     this.options = {
       weightDecay,
+      excludeFromWeightDecay: excluded === null ? null : [...excluded],
       clipnorm: options.clipnorm ?? null,
       clipvalue: options.clipvalue ?? null,
       globalClipnorm: options.globalClipnorm ?? null,
@@ -192,8 +203,57 @@ export class GradientTransformationOptimizer implements Optimizer {
     if (this.options.clipnorm !== null) parts.push(clipByNorm(this.options.clipnorm));
     else if (this.options.globalClipnorm !== null) parts.push(clipByGlobalNorm(this.options.globalClipnorm));
     else if (this.options.clipvalue !== null) parts.push(clipByValue(this.options.clipvalue));
-    if (weightDecay !== null && weightDecay > 0) parts.push(addDecayedWeights(weightDecay));
+    if (weightDecay !== null && weightDecay > 0) {
+      parts.push(addDecayedWeights(weightDecay, { mask: (param) => this.usesWeightDecay(param) }));
+    }
     this.transform = parts.length === 0 ? core : chainParts(...parts, core);
+  }
+
+  /**
+   * Keras's `exclude_from_weight_decay(var_list, var_names)`: these variables, and those whose name matches
+   * one of the regular expressions `varNames`, are not decayed. Call it before the first step.
+   */
+  excludeFromWeightDecay(options: { variables?: readonly tf.Variable[]; varNames?: readonly string[] } = {}): void {
+    const where = `${this.className}.excludeFromWeightDecay`;
+    if (this.variables.length > 0) {
+      throw new Error(`${where} must be called before the optimizer is built (before its first step), as in Keras.`);
+    }
+    for (const v of options.variables ?? []) {
+      if (!(v instanceof tf.Variable)) throw new TypeError(`${where}: \`variables\` must hold tf.Variable objects.`);
+      this.decayExcludedVariables.add(v);
+    }
+    if (options.varNames !== undefined) {
+      this.excludePatterns(where, 'varNames', options.varNames);
+      this.options.excludeFromWeightDecay = [...(this.options.excludeFromWeightDecay ?? []), ...options.varNames];
+    }
+  }
+
+  /** Compiles `patterns` into the exclusion list, naming the one that is not a valid regular expression. */
+  private excludePatterns(owner: string, argument: string, patterns: readonly string[]): void {
+    if (!Array.isArray(patterns)) {
+      throw new TypeError(
+        `${owner}: \`${argument}\` must be an array of variable-name patterns such as ['bias', 'gamma'].`,
+      );
+    }
+    for (const pattern of patterns) {
+      if (typeof pattern !== 'string' || pattern === '') {
+        throw new TypeError(`${owner}: \`${argument}\` must hold non-empty strings, got ${JSON.stringify(pattern)}.`);
+      }
+      try {
+        this.decayExcludedPatterns.push(new RegExp(pattern));
+      } catch (error) {
+        throw new RangeError(
+          `${owner}: \`${argument}\` pattern ${JSON.stringify(pattern)} is not a valid regular expression (${(error as Error).message}).`,
+        );
+      }
+    }
+  }
+
+  /** Whether decoupled weight decay applies to `param` (a variable not excluded by object or name). */
+  private usesWeightDecay(param: tf.Tensor): boolean {
+    if (!(param instanceof tf.Variable)) return true;
+    if (this.decayExcludedVariables.has(param)) return false;
+    return !this.decayExcludedPatterns.some((pattern) => pattern.test(param.name));
   }
 
   /** Steps applied so far (Keras's `optimizer.iterations`). */
@@ -373,6 +433,7 @@ export class GradientTransformationOptimizer implements Optimizer {
         ...this.extraConfig,
         learningRate: lr,
         weightDecay: this.options.weightDecay,
+        excludeFromWeightDecay: this.options.excludeFromWeightDecay,
         clipnorm: this.options.clipnorm,
         clipvalue: this.options.clipvalue,
         globalClipnorm: this.options.globalClipnorm,

@@ -310,20 +310,26 @@ export function ema(beta: number, options: { debias?: boolean } = {}): GradientT
 /**
  * Keras's decoupled weight decay, applied to the variable before the update:
  * `w <- w - w * (wd * lr)`, wherever it sits in a chain (it changes the parameters, not the updates).
+ * `mask(param, index)` returning false leaves that parameter undecayed (optax's `mask`); the optimizer
+ * uses it for `excludeFromWeightDecay`, passing the variables themselves as parameters.
  */
 export function addDecayedWeights(
   weightDecay: number,
-  options: { learningRate?: LearningRate } = {},
+  options: { learningRate?: LearningRate; mask?: (param: tf.Tensor, index: number) => boolean } = {},
 ): GradientTransformation {
   nonNegative('addDecayedWeights', 'weightDecay', weightDecay, '0.004');
   checkRate('addDecayedWeights', options.learningRate);
+  const { mask } = options;
   return stateless(
     'addDecayedWeights',
-    { weightDecay, learningRate: describeRate(options.learningRate) },
+    { weightDecay, learningRate: describeRate(options.learningRate), masked: mask !== undefined },
     (grads, params, ctx) => {
       if (weightDecay === 0) return { updates: [...grads] };
       const factor = tf.scalar(weightDecay * rateAt(options.learningRate, ctx));
-      return { updates: [...grads], params: params.map((w) => tf.sub(w, tf.mul(w, factor))) };
+      return {
+        updates: [...grads],
+        params: params.map((w, i) => (mask !== undefined && !mask(w, i) ? w : tf.sub(w, tf.mul(w, factor)))),
+      };
     },
   );
 }
