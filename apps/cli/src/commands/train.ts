@@ -241,12 +241,17 @@ async function train(options: TrainOptions): Promise<void> {
     `backend: ${report.backend}${report.skipped.length > 0 ? ` (skipped ${report.skipped.map((s) => s.backend).join(', ')})` : ''}`,
   );
 
+  const downloading = new Set<string>();
   const data = await loadFashionMnist({
     ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
     download: options.download,
+    // Only a download is worth a word (on stderr, so --json output stays one object): local copies load in a blink.
     onProgress: (p) => {
-      if (!options.json && p.totalBytes !== undefined && p.loadedBytes === p.totalBytes) {
-        console.error(`downloaded ${p.file}`);
+      if (p.phase === 'download' && !downloading.has(p.file)) {
+        downloading.add(p.file);
+        console.error(`downloading ${p.file}...`);
+      } else if (p.phase === 'done' && downloading.has(p.file)) {
+        console.error(`downloaded ${p.file} (${(p.loadedBytes / 2 ** 20).toFixed(1)} MiB, sha256 verified)`);
       }
     },
   });
