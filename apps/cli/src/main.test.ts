@@ -1,20 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-
-async function opt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [main, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { opt } from './testing/fixtures/opt.js';
 
 describe('opt backend (a real process)', () => {
   it('reports the backend auto chose and why faster ones were skipped', async () => {
