@@ -76,6 +76,23 @@ export function momentum(
 }
 
 /**
+ * One step of the exponential moving average, `avg = beta * avg + (1 - beta) * x` (`b` and `oneMinusB` the
+ * two weights as scalars): the chapter's building block behind {@link ema}, RMSprop's average of g^2 and its
+ * centered average of g, written in the order Keras's RMSprop computes it.
+ */
+function emaStep(avg: tf.Tensor, x: tf.Tensor, b: tf.Tensor, oneMinusB: tf.Tensor): tf.Tensor {
+  return tf.add(tf.mul(b, avg), tf.mul(oneMinusB, x));
+}
+
+/**
+ * The same average as an increment, `avg = avg + (x - avg) * (1 - beta)`: the form of Keras's Adam, Adamax and
+ * Nadam moments (equal in exact arithmetic, kept apart so each preset rounds as Keras does).
+ */
+function emaIncrement(avg: tf.Tensor, x: tf.Tensor, oneMinusB: tf.Tensor): tf.Tensor {
+  return tf.add(avg, tf.mul(tf.sub(x, avg), oneMinusB));
+}
+
+/**
  * Keras's RMSprop denominator, epsilon inside the square root:
  * `v = rho * v + (1 - rho) * g^2`; centered: `a = rho * a + (1 - rho) * g`, `den = v - a^2 + eps`;
  * otherwise `den = v + eps`; `update = g / sqrt(den)` (RMSprop multiplies by `-lr` next,
@@ -100,9 +117,9 @@ export function scaleByRms(
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i): Record<string, tf.Tensor> => {
         const s = state[i] as Record<string, tf.Tensor>;
-        const v = tf.add(tf.mul(r, s.velocity as tf.Tensor), tf.mul(oneMinusR, tf.square(g)));
+        const v = emaStep(s.velocity as tf.Tensor, tf.square(g), r, oneMinusR);
         if (centered) {
-          const a = tf.add(tf.mul(r, s.averageGradient as tf.Tensor), tf.mul(oneMinusR, g));
+          const a = emaStep(s.averageGradient as tf.Tensor, g, r, oneMinusR);
           updates.push(tf.div(g, tf.sqrt(tf.add(tf.sub(v, tf.square(a)), eps))));
           return { velocity: v, averageGradient: a };
         }
@@ -143,8 +160,8 @@ export function scaleByAdam(
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i): Record<string, tf.Tensor> => {
         const s = state[i] as Record<string, tf.Tensor>;
-        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
-        const v = tf.add(s.velocity as tf.Tensor, tf.mul(tf.sub(tf.square(g), s.velocity as tf.Tensor), oneMinusB2));
+        const m = emaIncrement(s.momentum as tf.Tensor, g, oneMinusB1);
+        const v = emaIncrement(s.velocity as tf.Tensor, tf.square(g), oneMinusB2);
         const vHat = amsgrad ? tf.maximum(s.velocityHat as tf.Tensor, v) : v;
         updates.push(tf.div(tf.mul(m, c), tf.add(tf.sqrt(vHat), eps)));
         return amsgrad ? { momentum: m, velocity: v, velocityHat: vHat } : { momentum: m, velocity: v };
@@ -179,7 +196,7 @@ export function scaleByAdamax(
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i) => {
         const s = state[i] as Record<string, tf.Tensor>;
-        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
+        const m = emaIncrement(s.momentum as tf.Tensor, g, oneMinusB1);
         const u = tf.maximum(tf.mul(s.norm as tf.Tensor, b2), tf.abs(g));
         updates.push(tf.div(m, tf.mul(tf.add(u, eps), correction)));
         return { momentum: m, norm: u };
@@ -235,8 +252,8 @@ export function scaleByNadam(
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i) => {
         const s = state[i] as Record<string, tf.Tensor>;
-        const m = tf.add(s.momentum as tf.Tensor, tf.mul(tf.sub(g, s.momentum as tf.Tensor), oneMinusB1));
-        const v = tf.add(s.velocity as tf.Tensor, tf.mul(tf.sub(tf.square(g), s.velocity as tf.Tensor), oneMinusB2));
+        const m = emaIncrement(s.momentum as tf.Tensor, g, oneMinusB1);
+        const v = emaIncrement(s.velocity as tf.Tensor, tf.square(g), oneMinusB2);
         const mHat = tf.add(tf.mul(m, mCoef), tf.mul(g, gCoef));
         updates.push(tf.div(mHat, tf.add(tf.sqrt(tf.mul(v, vCoef)), eps)));
         return { momentum: m, velocity: v };
@@ -298,7 +315,7 @@ export function ema(beta: number, options: { debias?: boolean } = {}): GradientT
       const correction = debias ? tf.scalar(1 / (1 - beta ** (ctx.step + 1))) : null;
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i) => {
-        const e = tf.add(tf.mul((state[i] as Record<string, tf.Tensor>).ema as tf.Tensor, b), tf.mul(g, oneMinusB));
+        const e = emaStep((state[i] as Record<string, tf.Tensor>).ema as tf.Tensor, g, b, oneMinusB);
         updates.push(correction === null ? e : tf.mul(e, correction));
         return { ema: e };
       });
