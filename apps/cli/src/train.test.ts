@@ -95,6 +95,12 @@ describe('opt train (a real process on the real dataset)', () => {
     expect(stderr).toContain('--batch-size 1000 is larger than the 92 training images');
   });
 
+  it('refuses a subset larger than the smallest class, saying how large that is', async () => {
+    const { code, stderr } = await opt('train', '--backend', 'wasm', '--per-class', '6001');
+    expect(code).toBe(2);
+    expect(stderr).toContain('--per-class 6001: balancedSubset: perClass must be an integer in [1, 6000]');
+  });
+
   it('lists the optimizers when one is unknown', async () => {
     const { code, stderr } = await opt('train', '--optimizer', 'adamm');
     expect(code).not.toBe(0);

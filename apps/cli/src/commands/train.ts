@@ -259,9 +259,13 @@ async function train(options: TrainOptions): Promise<void> {
 
   let pool: FashionMnistSplit = data.train;
   if (options.perClass !== undefined) {
-    if (options.perClass * 10 > data.train.count)
-      throw new UsageError(`--per-class ${options.perClass} is more than the training set holds.`);
-    pool = balancedSubset(data.train, options.perClass, options.seed);
+    try {
+      pool = balancedSubset(data.train, options.perClass, options.seed);
+    } catch (error) {
+      // balancedSubset knows the smallest class and says it; the user only needs the option's name with it.
+      if (error instanceof RangeError) throw new UsageError(`--per-class ${options.perClass}: ${error.message}`);
+      throw error;
+    }
   }
   const { train: trainSplit, validation } = trainValidationSplit(pool, {
     validationFraction: options.validationSplit,
