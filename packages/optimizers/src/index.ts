@@ -4,6 +4,7 @@
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
+export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export {
   GradientTransformationOptimizer,
   type LearningRate,
