@@ -92,7 +92,7 @@ describe('save and load', () => {
       'Dense',
     ]);
     expect(c.weights.map((w) => w.name)).toEqual(a.weights.map((w) => w.name));
-    expect(c.trainingState.epoch).toBe(2);
+    expect(c.epochsCompleted).toBe(2);
   });
 
   it('loadModel rebuilds the saved optimizer (a preset with a schedule) and its state: training continues identically', async () => {
@@ -112,7 +112,7 @@ describe('save and load', () => {
     expect(b.optimizer.getConfig()).toEqual(a.optimizer.getConfig());
     expect(b.optimizer.iterations).toBe(a.optimizer.iterations);
     await a.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16 });
-    await b.fit(x, y, { epochs: 4, initialEpoch: b.trainingState.epoch, batchSize: 16 });
+    await b.fit(x, y, { epochs: 4, initialEpoch: b.epochsCompleted, batchSize: 16 });
     expect(await values(b)).toEqual(await values(a));
     expect(b.optimizer.learningRate).toBe(a.optimizer.learningRate);
 

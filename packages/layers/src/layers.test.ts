@@ -169,7 +169,7 @@ describe('Dense', () => {
     expect(Math.max(...Array.from(a.kernel?.dataSync() ?? []).map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(Array.from(a.bias?.dataSync() ?? [])).toEqual([0, 0, 0]);
     expect(a.kernel?.name).not.toBe(b.kernel?.name);
-    expect(() => new Dense({ units: 0 })).toThrow(/units.*positive integer/);
+    expect(() => new Dense({ units: 0 })).toThrow('Dense: `units` must be an integer >= 1, got 0.');
     expect(() => new Dense({ units: 2, activation: 'gelu' as never })).toThrow(/unknown activation "gelu"/);
     a.dispose();
     b.dispose();
