@@ -155,7 +155,9 @@ export abstract class Layer {
       });
       save(leaves);
       return {
-        value: y,
+        // An identity forward (linear, Dropout off) returns its input: a copy, or tf.grad would count the
+        // path twice (through this node and straight from the input), doubling dL/dx.
+        value: y === input ? tf.clone(y) : y,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           let i = 0;
           const restored = mapTensors(cache, () => saved[i++] as tf.Tensor);
