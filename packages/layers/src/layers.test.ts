@@ -364,7 +364,7 @@ describe('backward passes against tf.grad of the plain formula', () => {
   it('a softmax output started at the logits (backwardFromLogits) is the chain through the softmax', () => {
     const logits = x();
     const r = tf.tensor(new Random(5).normal(20), [4, 5]);
-    for (const layer of [new Softmax(), new Activation('softmax')]) {
+    for (const layer of [new Softmax(), new Activation('softmax')] as Layer[]) {
       expect(layer.outputsSoftmax).toBe(true);
       const { cache } = layer.forward(logits, true);
       const chained = layer.backward(r, cache, true).dx as tf.Tensor;
@@ -398,7 +398,7 @@ describe('backward passes against tf.grad of the plain formula', () => {
     const auto = tf
       .grad((a: tf.Tensor) => tf.sum(tf.mul(plain(a), r)))(input)
       .dataSync();
-    const { cache } = norm.forward(input, true);
+    const { cache } = (norm as Layer).forward(input, true);
     const dx = norm.backward(r, cache, true).dx?.dataSync() ?? [];
     for (let i = 0; i < auto.length; i++) {
       expect(Math.abs((dx[i] as number) - (auto[i] as number))).toBeLessThanOrEqual(
