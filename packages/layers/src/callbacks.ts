@@ -10,7 +10,6 @@ import type { tf } from '@opt/tensor';
 import { saveModel } from './checkpoint.js';
 import { type CheckpointStore, toStore } from './checkpoint-store.js';
 import { type Checkpointable, isCheckpointable } from './checkpointable.js';
-import type { BatchLogs } from './fit-loop.js';
 import { knownOptions, nonNegativeInteger, show } from './validate.js';
 
 /** Keras's History: the epochs run and, per log key, one value per epoch. */
@@ -224,8 +223,8 @@ export class TerminateOnNaN implements Callback {
   }
 
   /** fit's batch logs read the loss from the device on request; plain Keras-shaped logs carry it. */
-  async onBatchEnd(batch: number, logs: Partial<BatchLogs> | Logs = {}): Promise<void> {
-    const loss = typeof logs.readLoss === 'function' ? await logs.readLoss() : (logs as Logs).loss;
+  async onBatchEnd(batch: number, logs: { loss?: number; readLoss?: () => Promise<number> } = {}): Promise<void> {
+    const loss = typeof logs.readLoss === 'function' ? await logs.readLoss() : logs.loss;
     if (loss === undefined || Number.isFinite(loss) || this.model === undefined) return;
     const lr = this.model.optimizer.learningRate;
     this.message =

@@ -130,7 +130,8 @@ async function makeDirectories(dir: string, what: string): Promise<void> {
       if (!stat.isDirectory()) throw new Error(`${what}: ${existing} is a file, not a directory.`);
       break;
     }
-    if (stat.code !== 'ENOENT')
+    // ENOTDIR: a file further up; walking up finds and names it.
+    if (stat.code !== 'ENOENT' && stat.code !== 'ENOTDIR')
       throw new Error(`${what}: cannot use ${existing} (${stat.code}: ${stat.message}).`, { cause: stat });
     missing.unshift(existing);
     const up = path.dirname(existing);

@@ -322,7 +322,10 @@ function checkBackward(
   beforeEach: () => void = () => {},
 ): void {
   const r = tf.tensor(new Random(77).normal(plain(x).size), plain(x).shape);
-  const auto = () => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(plain(a), r)))(x).dataSync();
+  const auto = () =>
+    tf
+      .grad((a: tf.Tensor) => tf.sum(tf.mul(plain(a), r)))(x)
+      .dataSync();
   beforeEach();
   const { y, cache } = layer.forward(x, true);
   expect(maxAbsDiff(y.dataSync(), plain(x).dataSync())).toBeLessThan(tolerance);
