@@ -225,9 +225,9 @@ describe('ModelCheckpoint and batch hooks', () => {
       expect(await count([wants])).toBe(base + 4);
       expect(eager.every(Number.isFinite)).toBe(true);
       // After its batch the loss is gone: a late read is an error that says so.
-      let late: BatchLogs | null = null;
-      await count([{ onBatchEnd: (_b: number, logs: BatchLogs) => void (late = logs) }]);
-      await expect((late as unknown as BatchLogs).readLoss()).rejects.toThrow(/call it inside onBatchEnd/);
+      const kept: BatchLogs[] = [];
+      await count([{ onBatchEnd: (_b: number, logs: BatchLogs) => void kept.push(logs) }]);
+      await expect((kept[0] as BatchLogs).readLoss()).rejects.toThrow(/call it inside onBatchEnd/);
     } finally {
       proto.dataSync = original.dataSync;
       proto.data = original.data;

@@ -227,7 +227,7 @@ describe('save and load', () => {
     await a.save(dir);
     expect(existsSync(leftover(3))).toBe(false);
     expect(readdirSync(join(scratch, 'leftovers')).sort()).toEqual(
-      ['model', 'model-other.tmp-' + dead + '-1-0', `model.tmp-${process.ppid}-1-0`].sort(),
+      ['model', `model-other.tmp-${dead}-1-0`, `model.tmp-${process.ppid}-1-0`].sort(),
     );
   });
 
