@@ -17,6 +17,7 @@ import { runFit } from './fit-loop.js';
 import {
   type EvaluateOptions,
   type FitOptions,
+  type ParsedFitOptions,
   parseBatchSize,
   parseFitOptions,
   type SourceFitOptions,
@@ -55,7 +56,7 @@ export class Sequential implements CallbackModel, Checkpointable {
   inputShape: number[] | null = null;
   /** Epochs completed, the shuffle seed, random streams and callback states, for checkpoints. */
   readonly [trainingProgress]: TrainingProgress;
-  private compiled: (Compiled & { readonly lossSpec: LossSpec }) | null = null;
+  private compiled: Compiled | null = null;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers))
@@ -166,7 +167,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     }
     const loss = getLoss(options.loss);
     const metrics = (options.metrics ?? []).map(checkMetric);
-    this.compiled = { optimizer: getOptimizer(optimizer), layers: this.layers, loss, lossSpec: options.loss, metrics };
+    this.compiled = { optimizer: getOptimizer(optimizer), layers: this.layers, loss, metrics };
     if (this.built) this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
   }
 
@@ -245,61 +246,18 @@ export class Sequential implements CallbackModel, Checkpointable {
     const options = parseFitOptions((fromSource ? y : maybeOptions) as FitOptions | undefined, fromSource);
     const progress = this[trainingProgress];
     if (options.seed !== undefined) progress.shuffleSeed = options.seed;
-    let train: BatchSource;
-    let validation: BatchSource | null = null;
-    if (fromSource) {
-      if (!Number.isSafeInteger(x.batchesPerEpoch) || x.batchesPerEpoch < 1) {
-        throw new RangeError(
-          `fit: \`source.batchesPerEpoch\` must be an integer >= 1, got ${show(x.batchesPerEpoch)}.`,
-        );
-      }
-      if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
-      train = x;
-    } else {
-      if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
-        throw new TypeError(
-          `fit(x, y, options) needs x and y as tf.Tensors (or fit(source, options) with a BatchSource); got y = ${show(y)}.`,
-        );
-      }
-      this.ensureBuilt(x, 'fit: x');
-      await this.checkData(x, y, 'fit');
-      const n = x.shape[0] as number;
-      let trainEnd = n;
-      const split = options.validationSplit;
-      if (split !== undefined && options.validationData === undefined && split > 0) {
-        // Keras: split_at = ceil(n * (1 - split)); the last samples are held out, before any shuffling.
-        trainEnd = Math.ceil(n * (1 - split));
-        if (trainEnd === n || trainEnd === 0) {
-          throw new RangeError(
-            `fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`,
-          );
-        }
-        validation = tensorBatches(x, y, { batchSize: options.batchSize, start: trainEnd, end: n });
-      }
-      checkTrainingBatchSizes(this.layers, trainEnd, options.batchSize);
-      train = tensorBatches(x, y, {
-        batchSize: options.batchSize,
-        end: trainEnd,
-        shuffle: options.shuffle,
-        seed: progress.shuffleSeed,
-      });
-    }
-    const vd = options.validationData;
-    if (vd !== undefined) {
-      if (isBatchSource(vd)) validation = vd;
-      else {
-        const [vx, vy] = vd;
-        await this.checkData(vx, vy, 'fit (validationData)');
-        validation = tensorBatches(vx, vy, { batchSize: fromSource ? 32 : options.batchSize });
-      }
-    }
+    const data = fromSource ? this.sourceData(x) : await this.tensorData(x, y, options);
+    const validation =
+      options.validationData === undefined
+        ? data.validation
+        : await this.validationData(options.validationData, fromSource ? 32 : options.batchSize);
     const evaluate = this.evaluateLoop(compiled);
     return runFit({
       model: this,
       optimizer: compiled.optimizer,
       metrics: compiled.metrics,
       progress,
-      train,
+      train: data.train,
       validation,
       callbacks: options.callbacks,
       initialEpoch: options.initialEpoch,
@@ -349,6 +307,59 @@ export class Sequential implements CallbackModel, Checkpointable {
 
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
+  }
+
+  /** fit(source): the source is the training data. */
+  private sourceData(source: BatchSource): { train: BatchSource; validation: null } {
+    if (!Number.isSafeInteger(source.batchesPerEpoch) || source.batchesPerEpoch < 1) {
+      throw new RangeError(
+        `fit: \`source.batchesPerEpoch\` must be an integer >= 1, got ${show(source.batchesPerEpoch)}.`,
+      );
+    }
+    if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
+    return { train: source, validation: null };
+  }
+
+  /**
+   * fit(x, y): the data checked once, the validation split held out from the END before any shuffling (Keras:
+   * `split_at = ceil(n * (1 - split))`), and both parts as sources; the training part shuffled per epoch.
+   */
+  private async tensorData(
+    x: tf.Tensor,
+    y: unknown,
+    options: ParsedFitOptions,
+  ): Promise<{ train: BatchSource; validation: BatchSource | null }> {
+    if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
+      throw new TypeError(
+        `fit(x, y, options) needs x and y as tf.Tensors (or fit(source, options) with a BatchSource); got y = ${show(y)}.`,
+      );
+    }
+    this.ensureBuilt(x, 'fit: x');
+    await this.checkData(x, y, 'fit');
+    const { batchSize } = options;
+    const n = x.shape[0] as number;
+    const split = options.validationData === undefined ? (options.validationSplit ?? 0) : 0;
+    const trainEnd = split > 0 ? Math.ceil(n * (1 - split)) : n;
+    if (split > 0 && (trainEnd === n || trainEnd === 0)) {
+      throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`);
+    }
+    checkTrainingBatchSizes(this.layers, trainEnd, batchSize);
+    const seed = this[trainingProgress].shuffleSeed;
+    return {
+      train: tensorBatches(x, y, { batchSize, end: trainEnd, shuffle: options.shuffle, seed }),
+      validation: trainEnd < n ? tensorBatches(x, y, { batchSize, start: trainEnd, end: n }) : null,
+    };
+  }
+
+  /** fit's validationData as a source (tensors checked once). */
+  private async validationData(
+    data: NonNullable<FitOptions['validationData']>,
+    batchSize: number,
+  ): Promise<BatchSource> {
+    if (isBatchSource(data)) return data;
+    const [x, y] = data;
+    await this.checkData(x, y, 'fit (validationData)');
+    return tensorBatches(x, y, { batchSize });
   }
 
   private evaluateLoop(compiled: Compiled) {
