@@ -91,7 +91,8 @@ describe('Random (xoshiro128**)', () => {
       [0, 3, 20, [6, 3, 9, 1, 14, 12, 10, 2, 13, 7, 19, 16, 17, 4, 0, 18, 8, 5, 15, 11]],
       [42, 4, 12, [6, 9, 3, 1, 7, 8, 0, 10, 11, 2, 5, 4]],
     ];
-    for (const [seed, epoch, n, order] of recorded) expect(Array.from(Random.epochPermutation(seed, epoch, n))).toEqual(order);
+    for (const [seed, epoch, n, order] of recorded)
+      expect(Array.from(Random.epochPermutation(seed, epoch, n))).toEqual(order);
     const big = Random.epochPermutation(42, 4, 60000);
     expect(Array.from(big.subarray(0, 8))).toEqual([10483, 8883, 18545, 41717, 59076, 26025, 24393, 40724]);
     let hash = 0x811c9dc5; // FNV-1a over the whole order
