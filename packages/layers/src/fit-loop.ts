@@ -12,8 +12,12 @@ import type { MetricName } from './losses.js';
 import { type BatchResult, MetricSums } from './metric-sums.js';
 import type { TrainingProgress } from './training-progress.js';
 
-/** What `onBatchEnd` gets from fit. The batch loss stays on the device unless a callback asks for it. */
-export interface BatchLogs {
+/**
+ * What `onBatchEnd` gets from fit: Keras's logs (`batch`, `size`, and `loss` only when a callback declares
+ * `wantsBatchLoss`) and `readLoss()`. The batch loss stays on the device unless a callback asks for it. It is a
+ * `Logs` too, so callbacks typed with @opt/schedules' `Callback` fit where a `FitCallback` is expected.
+ */
+export type BatchLogs = Logs & {
   readonly batch: number;
   /** Samples in this batch. */
   readonly size: number;
@@ -24,7 +28,7 @@ export interface BatchLogs {
    * Call it (and await it) inside `onBatchEnd`: the loss is freed after the batch's callbacks return.
    */
   readLoss(): Promise<number>;
-}
+};
 
 /** A callback as fit drives it: Keras's hooks, with fit's batch logs. */
 export interface FitCallback extends Omit<Callback, 'onBatchEnd'> {
@@ -33,27 +37,21 @@ export interface FitCallback extends Omit<Callback, 'onBatchEnd'> {
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
 }
 
-class FitBatchLogs implements BatchLogs {
-  loss?: number;
-  private reading: Promise<number> | null = null;
-  constructor(
-    readonly batch: number,
-    readonly size: number,
-    private readonly lossTensor: tf.Scalar,
-  ) {}
-  readLoss(): Promise<number> {
-    if (this.reading === null) {
-      if (this.lossTensor.isDisposed) {
+/** A batch's logs around its loss tensor, and a way to let a read in flight finish before the loss is freed. */
+function batchLogs(batch: number, size: number, loss: tf.Scalar): { logs: BatchLogs; settle(): Promise<void> } {
+  let reading: Promise<number> | null = null;
+  const readLoss = (): Promise<number> => {
+    if (reading === null) {
+      if (loss.isDisposed)
         return Promise.reject(new Error('logs.readLoss(): the batch is over; call it inside onBatchEnd.'));
-      }
-      this.reading = this.lossTensor.data().then((d) => d[0] as number);
+      reading = loss.data().then((d) => d[0] as number);
     }
-    return this.reading;
-  }
-  /** Lets a read started by a callback finish before the loss is freed. */
-  async settle(): Promise<void> {
-    await this.reading?.catch(() => {});
-  }
+    return reading;
+  };
+  const logs = { batch, size } as Logs;
+  // Not enumerable: a callback that copies the logs' entries sees numbers only.
+  Object.defineProperty(logs, 'readLoss', { value: readLoss, enumerable: false });
+  return { logs: logs as BatchLogs, settle: async () => void (await reading?.catch(() => {})) };
 }
 
 export interface FitLoop {
@@ -64,7 +62,7 @@ export interface FitLoop {
   readonly progress: TrainingProgress;
   readonly train: BatchSource;
   readonly validation: BatchSource | null;
-  readonly callbacks: readonly (Callback | FitCallback)[];
+  readonly callbacks: readonly FitCallback[];
   readonly initialEpoch: number;
   readonly epochs: number;
   readonly verbose: 0 | 1 | 2;
@@ -80,7 +78,7 @@ export interface FitLoop {
 export async function runFit(loop: FitLoop): Promise<History> {
   const { model, train } = loop;
   const history = new History();
-  const callbacks = [...loop.callbacks, history] as FitCallback[];
+  const callbacks: FitCallback[] = [...loop.callbacks, history];
   const batchHooks = callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
   const wantsBatchLoss = callbacks.some((c) => c.wantsBatchLoss === true);
   model.stopTraining = false;
@@ -101,12 +99,12 @@ export async function runFit(loop: FitLoop): Promise<History> {
             const result = loop.step(x, y);
             sums.add(result, size);
             if (batchHooks) {
-              const logs = new FitBatchLogs(batch, size, result.loss);
-              if (wantsBatchLoss) logs.loss = await logs.readLoss();
+              const { logs, settle } = batchLogs(batch, size, result.loss);
+              if (wantsBatchLoss) (logs as Logs).loss = await logs.readLoss();
               try {
                 for (const cb of callbacks) await cb.onBatchEnd?.(batch, logs);
               } finally {
-                await logs.settle();
+                await settle();
               }
             }
             result.loss.dispose();

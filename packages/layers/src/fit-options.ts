@@ -1,5 +1,4 @@
 /** The options of `fit`, `evaluate` and `predict`: Keras's names in camelCase, each checked with the value shown. */
-import type { Callback } from '@opt/schedules';
 import { Random, type tf } from '@opt/tensor';
 import { type BatchSource, isBatchSource } from './data-adapter.js';
 import type { FitCallback } from './fit-loop.js';
@@ -15,7 +14,8 @@ export interface SourceFitOptions {
   readonly validationData?: readonly [tf.Tensor, tf.Tensor] | BatchSource;
   /** Seed of the shuffling of tensors; default the model's seed. Epoch e's order depends only on (seed, e). */
   readonly seed?: number;
-  readonly callbacks?: readonly (Callback | FitCallback)[];
+  /** Keras-shaped callbacks (@opt/schedules' `Callback` fits); `onBatchEnd` gets {@link BatchLogs}. */
+  readonly callbacks?: readonly FitCallback[];
   /** 0 silent, 1 or 2: one line per epoch. Default 0 (a library should not print unasked). */
   readonly verbose?: 0 | 1 | 2;
   /** Where verbose lines go. Default console.log. */
@@ -54,7 +54,7 @@ export interface ParsedFitOptions {
   readonly seed: number | undefined;
   readonly validationSplit: number | undefined;
   readonly validationData: readonly [tf.Tensor, tf.Tensor] | BatchSource | undefined;
-  readonly callbacks: readonly (Callback | FitCallback)[];
+  readonly callbacks: readonly FitCallback[];
   readonly verbose: 0 | 1 | 2;
   readonly log: (line: string) => void;
 }

@@ -3,6 +3,7 @@
  * Each is one clear error naming the option, the value passed and, where there is one, the right name.
  */
 import { Adam, SGD } from '@opt/optimizers';
+import type { Callback } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,14 @@ describe('fit has typed overloads', () => {
     await expect(model.fit(x, { epochs: 1 })).rejects.toThrow(
       /fit\(x, y, options\) needs x and y as tf\.Tensors.*got y = \{"epochs":1\}/,
     );
+    // Callback literals are typed in place (fit's batch logs), and @opt/schedules' Callback objects fit too.
+    const losses: number[] = [];
+    const keras: Callback = { onEpochEnd: () => {} };
+    await model.fit(x, y, {
+      batchSize: 6,
+      callbacks: [keras, { onBatchEnd: async (batch, logs) => void losses.push(batch + (await logs.readLoss()) * 0) }],
+    });
+    expect(losses).toEqual([0, 1]);
     // @ts-expect-error a BatchSource has no batchSize
     await expect(model.fit({ batchesPerEpoch: 1, batches: () => [] }, { batchSize: 2 })).rejects.toThrow(/batchSize/);
   });
