@@ -32,8 +32,12 @@ const home = join(scratch, 'home');
 const consumers = join(scratch, 'consumers');
 const started = Date.now();
 
-/** The order the examples run in, and the @opt packages there are. */
-const PACKAGES = ['@opt/tensor', '@opt/schedules', '@opt/optimizers', '@opt/data-fashion-mnist', '@opt/layers'];
+/** Every publishable package: the directories under packages/ whose package.json is not private. */
+const PACKAGES = readdirSync(join(root, 'packages'))
+  .map((dir) => JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')))
+  .filter((manifest) => !manifest.private)
+  .map((manifest) => manifest.name)
+  .sort();
 
 /**
  * What a README example takes from the text around it, inserted after its `await useBackend(...)` line. Checked
