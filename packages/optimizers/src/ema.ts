@@ -18,7 +18,9 @@ export class WeightAverages {
    * step; a copy of `w` gives the same first step and lets {@link swap} work before any step too.
    */
   add(variables: readonly tf.Variable[]): void {
-    for (const v of variables) this.averages.push(tf.variable(tf.clone(v), false));
+    tf.tidy(() => {
+      for (const v of variables) this.averages.push(tf.variable(tf.clone(v), false));
+    });
   }
 
   /** The average of the variable at build index `k`. */

@@ -1,11 +1,14 @@
 /**
- * The non-finite-gradient guard. Inside a step nothing is read back from the device: on a GPU that would stall
- * the pipeline every step, so the check is part of the step's arithmetic. One reduction per gradient gives the
- * step's verdict (`sum(g_i)`, finite exactly when every element is, unless the sum overflows float32), and each
- * weight is written as `where(ok, new, old)`. Under `'throw'` the verdict is read after the step, in the
- * background, and at the latest by the next call, which then throws: the one read the guard makes inside a
- * call, and only when the background read has not answered yet, so that the first call after a bad step
- * throws even in a loop that never yields.
+ * The non-finite-gradient guard. Each step gets a verdict from one reduction per gradient (`sum(g_i)`, finite
+ * exactly when every element is, unless the sum overflows float32), and no weight takes a value computed from a
+ * bad gradient. How the step acts on the verdict depends on what reading it back costs:
+ * - on the cpu and wasm backends the kernels have run when they return, so reading the verdict is a copy of one
+ *   number per variable: the step reads it and writes nothing when it is bad. This saves the `Select` per weight
+ *   of the other way, which costs about ten elementwise operations on wasm.
+ * - on GPU backends (webgl, webgpu, any other) a read would wait for the GPU every step, so nothing is read
+ *   inside the step: each weight is written as `where(ok, new, old)` and the verdict is read in the background
+ *   after the step. Under `'throw'` the next call reads it if the background read has not answered yet (one
+ *   small read, only then), so that the first call after a bad step throws even in a loop that never yields.
  */
 import { tf } from '@opt/tensor';
 import type { NonFiniteGradients } from './options.js';
@@ -35,6 +38,14 @@ export interface Gate {
 }
 
 const OPEN: Gate = { weight: (_i, fresh) => fresh, slot: (_i, fresh) => fresh };
+
+/** Backends whose kernels have run on the CPU when they return: reading a tensor back is a copy. */
+const READS_ARE_COPIES = new Set(['cpu', 'wasm']);
+
+function firstNonFinite(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return i;
+  return -1;
+}
 
 /** A step's per-variable gradient sums, kept until read (`'throw'`). */
 interface Verdict {
@@ -70,6 +81,11 @@ export class NonFiniteGuard {
   private error: NonFiniteGradientError | null = null;
   private pending: Verdict | null = null;
   private record: SkipRecord | null = null;
+  /** `'skip'`: steps skipped on a backend that reads its verdict (the device record counts the others). */
+  private readonly skipped: { count: number; last: { step: number; variableName: string } | null } = {
+    count: 0,
+    last: null,
+  };
   /** `'skip'`: the variable names of each step from `fromStep` on (recorded when they change), to name a bad one. */
   private readonly layouts: Array<{ fromStep: number; names: readonly string[] }> = [];
 
@@ -89,12 +105,19 @@ export class NonFiniteGuard {
   }
 
   /**
-   * Adds the check to step `step` (call inside the step's `tf.tidy`): `ok = all_i isFinite(sum(g_i))`, and returns
-   * the gate that writes `where(ok, new, old)`. `names` are the variables' names, to name a bad one later.
+   * Adds the check to step `step` (call inside the step's `tf.tidy`, before writing anything) and returns how the
+   * step writes its results: open, `where(ok, new, old)` (GPU backends), or null when it must write nothing (a bad
+   * step seen on cpu or wasm). `names` are the variables' names, to name a bad one.
    */
-  gate(grads: readonly tf.Tensor[], step: number, names: readonly string[]): Gate {
+  gate(grads: readonly tf.Tensor[], step: number, names: readonly string[]): Gate | null {
     if (this.policy === 'unchecked') return OPEN;
     const sums = tf.stack(grads.map((g) => tf.sum(g)));
+    if (READS_ARE_COPIES.has(tf.getBackend())) {
+      const bad = firstNonFinite(sums.dataSync());
+      if (bad < 0) return OPEN;
+      this.markBad(step, names[bad] ?? `#${bad}`);
+      return null;
+    }
     // 0 when every sum is finite, NaN otherwise; sum(x * 0) cannot overflow
     const poison = tf.sum(tf.mul(sums, tf.scalar(0)));
     if (this.policy === 'throw') {
@@ -112,6 +135,15 @@ export class NonFiniteGuard {
       return select(condition, fresh, old);
     };
     return { weight, slot: this.policy === 'skip' ? weight : OPEN.slot };
+  }
+
+  /** A bad step known in JavaScript: the error for the next call (`'throw'`), or one more skipped step (`'skip'`). */
+  private markBad(step: number, variableName: string): void {
+    if (this.policy === 'throw') this.error ??= new NonFiniteGradientError(step, variableName);
+    else {
+      this.skipped.count += 1;
+      this.skipped.last = { step, variableName };
+    }
   }
 
   /** After the step has returned: reads its verdict in the background (`'throw'`). */
@@ -149,15 +181,30 @@ export class NonFiniteGuard {
         ? { skippedSteps: 0, lastBadStep: null, variableName: null }
         : { skippedSteps: 0, lastBadStep: this.error.step, variableName: this.error.variableName };
     }
-    const r = this.record;
-    if (r === null) return { skippedSteps: 0, lastBadStep: null, variableName: null };
-    const packed = tf.tidy(() => tf.stack([r.skipped, r.lastBadStep, r.lastBadIndex]));
-    const [skipped, badStep, badIndex] = Array.from(await packed.data().finally(() => packed.dispose())) as number[];
-    if ((badStep as number) < 0) return { skippedSteps: skipped as number, lastBadStep: null, variableName: null };
+    const fromDevice = await this.readRecord();
+    const count = this.skipped.count + fromDevice.count;
+    const last = [this.skipped.last, fromDevice.last]
+      .filter((x) => x !== null)
+      .sort((a, b) => (b as { step: number }).step - (a as { step: number }).step)[0];
     return {
-      skippedSteps: skipped as number,
-      lastBadStep: badStep as number,
-      variableName: this.nameAt(badStep as number, badIndex as number),
+      skippedSteps: count,
+      lastBadStep: last?.step ?? null,
+      variableName: last?.variableName ?? null,
+    };
+  }
+
+  /** The device record of `'skip'` (GPU backends): steps skipped and the last bad one. */
+  private async readRecord(): Promise<{ count: number; last: { step: number; variableName: string } | null }> {
+    const r = this.record;
+    if (r === null) return { count: 0, last: null };
+    const packed = tf.tidy(() => tf.stack([r.skipped, r.lastBadStep, r.lastBadIndex]));
+    const [count, step, index] = Array.from(await packed.data().finally(() => packed.dispose())) as number[];
+    return {
+      count: count as number,
+      last:
+        (step as number) < 0
+          ? null
+          : { step: step as number, variableName: this.nameAt(step as number, index as number) },
     };
   }
 
@@ -166,10 +213,12 @@ export class NonFiniteGuard {
     this.error = null;
     this.pending?.sums.dispose();
     this.pending = null;
-    if (this.policy === 'skip' && (this.record !== null || skippedSteps > 0)) {
-      const r = this.ensureRecord();
+    this.skipped.count = skippedSteps;
+    this.skipped.last = null;
+    const r = this.record;
+    if (r !== null) {
       tf.tidy(() => {
-        r.skipped.assign(tf.scalar(skippedSteps));
+        r.skipped.assign(tf.scalar(0));
         r.lastBadStep.assign(tf.scalar(-1));
         r.lastBadIndex.assign(tf.scalar(-1));
       });
@@ -186,10 +235,8 @@ export class NonFiniteGuard {
   private judge(verdict: Verdict, values: ArrayLike<number>): void {
     this.pending = null;
     verdict.sums.dispose();
-    const bad = Array.from(values).findIndex((x) => !Number.isFinite(x));
-    if (bad >= 0 && this.error === null) {
-      this.error = new NonFiniteGradientError(verdict.step, verdict.names[bad] ?? `#${bad}`);
-    }
+    const bad = firstNonFinite(values);
+    if (bad >= 0) this.markBad(verdict.step, verdict.names[bad] ?? `#${bad}`);
   }
 
   /** `'skip'`: counts the step if it is bad and records it and its first bad variable, on the device. */

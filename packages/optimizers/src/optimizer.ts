@@ -187,7 +187,7 @@ export class GradientTransformationOptimizer implements Optimizer {
         step,
         variables.map((v) => v.name),
       );
-      this.write(indices, weights, r.state, averages, gate, step);
+      if (gate !== null) this.write(indices, weights, r.state, averages, gate, step); // null: a bad step, seen
     });
     this.stepCount += 1;
     this.guard.afterStep();
