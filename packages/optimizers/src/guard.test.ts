@@ -247,3 +247,32 @@ describe('what the guard reads back', () => {
     }
   });
 });
+
+describe('kernels the guard adds to a step', () => {
+  function count(opt: Optimizer, pairs: ReadonlyArray<readonly [tf.Tensor, tf.Variable]>): number {
+    opt.applyGradients(pairs);
+    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+    const original = engine.runKernel;
+    let n = 0;
+    engine.runKernel = function (this: unknown, ...args: unknown[]) {
+      n++;
+      return original.apply(this, args);
+    };
+    try {
+      opt.applyGradients(pairs);
+    } finally {
+      engine.runKernel = original;
+    }
+    opt.dispose();
+    return n;
+  }
+
+  it("on a GPU backend, Adam 'throw': sum(g), isFinite(g + poison) and one Select per weight, 3 per step", async () => {
+    await useGpuLikeBackend();
+    const { pairs, vars } = mlp();
+    const n = vars.length;
+    const unchecked = count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs);
+    expect(count(new Adam(), pairs)).toBe(unchecked + 4 * n + 3);
+    await tf.setBackend('cpu');
+  });
+});

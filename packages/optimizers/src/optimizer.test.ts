@@ -406,3 +406,100 @@ describe('performance contract on a 784-256-128-10 MLP', () => {
     expect(checked * vars.length).toBeLessThanOrEqual((unchecked + 7) * vars.length + 12);
   });
 });
+
+describe('dispose frees everything the optimizer made', () => {
+  it('100 optimizers of every preset and policy, each stepped (good and bad steps), leave tf.memory() as it was', async () => {
+    const w = tf.tidy(() => tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2])));
+    const b = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+    const good = [tf.ones([2, 2]), tf.ones([2])];
+    const bad = [tf.fill([2, 2], Number.NaN), tf.ones([2])];
+    made.push(w, b, ...good, ...bad);
+    const before = tf.memory().numTensors;
+    const policies = ['throw', 'skip', 'unchecked'] as const;
+    for (let k = 0; k < 100; k++) {
+      const [, make] = presets[k % presets.length] as [string, () => Optimizer];
+      const nonFiniteGradients = policies[k % policies.length];
+      const opt = k % 2 === 0 ? make() : new Adam({ nonFiniteGradients, useEma: true, clipnorm: 1, weightDecay: 0.1 });
+      const pairs = (g: tf.Tensor[]) =>
+        [
+          [g[0] as tf.Tensor, w],
+          [g[1] as tf.Tensor, b],
+        ] as const;
+      opt.applyGradients(pairs(good));
+      if (nonFiniteGradients !== 'unchecked') {
+        opt.applyGradients(pairs(bad));
+        await (opt as GradientTransformationOptimizer).checkGradients().catch(() => undefined);
+      }
+      opt.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe("minimize, in our form and in TensorFlow.js's", () => {
+  it('minimize(f, varList) and minimize(f, true, varList) return the loss; minimize(f, false, varList) returns null', () => {
+    const w = tf.variable(tf.scalar(3));
+    made.push(w);
+    const opt = new SGD({ learningRate: 0.25 });
+    const loss = () => tf.square(w) as tf.Scalar;
+    const l1 = opt.minimize(loss, [w]);
+    expect(l1.dataSync()[0]).toBe(9);
+    const l2 = opt.minimize(loss, true, [w]);
+    expect(l2.dataSync()[0]).toBeCloseTo(2.25, 6);
+    const before = tf.memory().numTensors;
+    expect(opt.minimize(loss, false, [w])).toBeNull();
+    expect(tf.memory().numTensors).toBe(before); // the loss was freed
+    expect(w.dataSync()[0]).toBeCloseTo(3 * 0.5 ** 3, 6);
+    expect(opt.iterations).toBe(3);
+    tf.dispose([l1, l2]);
+    opt.dispose();
+  });
+
+  it('names a varList that is not a list of variables', () => {
+    const opt = new SGD();
+    const loss = () => tf.scalar(1);
+    expect(() => opt.minimize(loss, 'w' as never)).toThrow(
+      'SGD.minimize: `varList` must be an array of tf.Variable, got string w',
+    );
+    expect(() => opt.minimize(loss, true, {} as never)).toThrow(
+      'SGD.minimize: `varList` must be an array of tf.Variable, got Object',
+    );
+    expect(() => opt.minimize(loss, [tf.scalar(1) as tf.Variable])).toThrow(
+      'SGD.minimize: entry 0 is not a tf.Variable',
+    );
+    expect(() => opt.minimize('loss' as never)).toThrow('SGD.minimize: `lossFn` must be a function');
+  });
+});
+
+describe('kernels per step (issue 14)', () => {
+  function count(opt: Optimizer, pairs: ReadonlyArray<readonly [tf.Tensor, tf.Variable]>): number {
+    opt.applyGradients(pairs);
+    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+    const original = engine.runKernel;
+    let n = 0;
+    engine.runKernel = function (this: unknown, ...args: unknown[]) {
+      n++;
+      return original.apply(this, args);
+    };
+    try {
+      opt.applyGradients(pairs);
+    } finally {
+      engine.runKernel = original;
+    }
+    opt.dispose();
+    return n;
+  }
+
+  it("Adam is Keras's 12 operations per variable; the guard adds one reduction per variable and one per step", () => {
+    const vars = mlpVariables();
+    const grads = gradsFor(vars, 6);
+    made.push(...grads);
+    const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
+    const n = vars.length;
+    expect(count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs)).toBe(12 * n);
+    // cpu reads the verdict: sum(g_i) per variable, then one stack
+    expect(count(new Adam(), pairs)).toBe(12 * n + n + 1);
+    expect(count(new Adam({ nonFiniteGradients: 'skip' }), pairs)).toBe(12 * n + n + 1);
+    expect(count(new SGD({ momentum: 0.9, nonFiniteGradients: 'unchecked' }), pairs)).toBe(4 * n);
+  });
+});

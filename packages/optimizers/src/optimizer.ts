@@ -11,7 +11,7 @@ import { type LearningRate, LearningRateSetting } from './learning-rate.js';
 import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { checkPairs, checkVariables } from './pairs.js';
 import { SlotStore } from './slots.js';
-import { checkState, type OptimizerState, restoreEntries, STATE_FORMAT, type StateEntry } from './state.js';
+import { checkEntries, checkState, type OptimizerState, STATE_FORMAT, type StateEntry, writeEntries } from './state.js';
 import { chain, type GradientTransformation, roleOf, type SlotState, type StepContext } from './transform.js';
 import { addDecayedWeights, clipByGlobalNorm, clipByNorm, clipByValue } from './transforms.js';
 import { WeightDecayExclusion } from './weight-decay.js';
@@ -316,9 +316,11 @@ export class GradientTransformationOptimizer implements Optimizer {
     this.assertAlive();
     const where = `${this.className}.setState`;
     checkState(where, state, this.className);
-    if (this.slots.variables.length > 0) this.restore(state);
-    else this.pendingState = state;
+    const built = this.slots.variables.length > 0;
+    if (built) this.checkSlots(state);
     this.rate.restore(where, state.learningRate, state.extra?.learningRateIsSchedule === true);
+    if (built) writeEntries(this.stateEntries(), state);
+    else this.pendingState = state;
     this.stepCount = state.iterations;
     const skipped = state.extra?.skippedSteps;
     this.guard.reset(typeof skipped === 'number' ? skipped : 0);
@@ -337,9 +339,17 @@ export class GradientTransformationOptimizer implements Optimizer {
     });
   }
 
-  private restore(state: OptimizerState): void {
+  /** Checks that the state's slots fit the built variables (count and shapes). */
+  private checkSlots(state: OptimizerState): void {
     const perVariable = this.slots.slotNames.length + (this.averages !== null ? 1 : 0);
-    restoreEntries(`${this.className}.setState`, this.stateEntries(), state, this.slots.variables.length, perVariable);
+    const where = `${this.className}.setState`;
+    checkEntries(where, this.stateEntries(), state, this.slots.variables.length, perVariable);
+  }
+
+  /** Writes a state set before the optimizer was built, once it is. */
+  private restore(state: OptimizerState): void {
+    this.checkSlots(state);
+    writeEntries(this.stateEntries(), state);
   }
 
   /**

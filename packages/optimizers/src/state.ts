@@ -41,10 +41,10 @@ export function checkState(where: string, state: OptimizerState, className: stri
 }
 
 /**
- * Writes `state.slots` into `entries` (same count, same shapes, in order), checking everything before writing
- * anything. `perVariable` is the number of entries of one variable, for the messages.
+ * Checks that `state.slots` fit `entries` (same count, same shapes, in order). `perVariable` is the number of
+ * entries of one variable, for the messages.
  */
-export function restoreEntries(
+export function checkEntries(
   where: string,
   entries: readonly StateEntry[],
   state: OptimizerState,
@@ -67,6 +67,10 @@ export function restoreEntries(
       );
     }
   });
+}
+
+/** Writes `state.slots` into `entries` (checked with {@link checkEntries}). */
+export function writeEntries(entries: readonly StateEntry[], state: OptimizerState): void {
   entries.forEach((entry, k) => {
     const w = state.slots[k] as NamedWeight;
     tf.tidy(() => {
