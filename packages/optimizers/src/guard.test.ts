@@ -1,10 +1,10 @@
 /**
- * The non-finite-gradient contract, on both of the guard's ways: the cpu backend (it reads the step's verdict,
- * a copy of one number per variable) and a GPU stand-in (the check stays on the device and nothing is read back
- * inside a step). Same results on both: a bad step changes no weight, and under 'throw' the first call after it
+ * The non-finite-gradient contract, on both of the guard's ways: cpu and wasm (a step reads its verdict, a copy
+ * of one number per variable) and a GPU stand-in (the check stays on the device and nothing is read back inside
+ * a step). Same results everywhere: a bad step changes no weight, and under 'throw' the first call after it
  * throws, even in a loop that never yields.
  */
-import { countTensors, tf } from '@opt/tensor';
+import { countTensors, tf, useBackend } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Adam, NonFiniteGradientError, type Optimizer, RMSprop, SGD } from './index.js';
@@ -14,7 +14,7 @@ const made: tf.Tensor[] = [];
 beforeAll(() => useTestBackend());
 afterAll(async () => {
   tf.dispose(made.splice(0));
-  await tf.setBackend('cpu');
+  await useBackend('cpu');
 });
 
 const variable = (values: number[], name: string) => {
@@ -75,11 +75,12 @@ function mlp(): { vars: tf.Variable[]; pairs: Array<readonly [tf.Tensor, tf.Vari
   return { vars, pairs: grads.map((g, i) => [g, vars[i] as tf.Variable] as const) };
 }
 
-for (const backend of ['cpu', GPU_LIKE]) {
-  describe(`on ${backend === 'cpu' ? 'cpu (the verdict is read in the step)' : 'a GPU backend (the check stays on the device)'}`, () => {
+for (const backend of ['cpu', 'wasm', GPU_LIKE] as const) {
+  const way = backend === GPU_LIKE ? 'the check stays on the device' : 'the verdict is read in the step';
+  describe(`on ${backend === GPU_LIKE ? 'a GPU backend' : backend} (${way})`, () => {
     beforeAll(async () => {
-      if (backend === 'cpu') await tf.setBackend('cpu');
-      else await useGpuLikeBackend();
+      if (backend === GPU_LIKE) await useGpuLikeBackend();
+      else await useBackend(backend);
     });
     afterAll(() => {
       tf.dispose(made.splice(0));
@@ -232,20 +233,22 @@ describe('what the guard reads back', () => {
     }
   });
 
-  it("on cpu, each checked step reads its verdict and nothing else: one number per variable ('unchecked': nothing)", async () => {
-    await tf.setBackend('cpu');
-    const { pairs, vars } = mlp();
-    for (const policy of ['throw', 'skip', 'unchecked'] as const) {
-      const opt = new Adam({ nonFiniteGradients: policy, useEma: true });
-      opt.build(vars);
-      const reads = watchReads(() => {
-        opt.applyGradients(pairs);
-        opt.applyGradients(pairs);
-      });
-      expect(reads).toEqual(policy === 'unchecked' ? [] : [vars.length, vars.length]);
-      opt.dispose();
-    }
-  });
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend}, each checked step reads its verdict and nothing else: one number per variable ('unchecked': nothing)`, async () => {
+      await useBackend(backend);
+      const { pairs, vars } = mlp();
+      for (const policy of ['throw', 'skip', 'unchecked'] as const) {
+        const opt = new Adam({ nonFiniteGradients: policy, useEma: true });
+        opt.build(vars);
+        const reads = watchReads(() => {
+          opt.applyGradients(pairs);
+          opt.applyGradients(pairs);
+        });
+        expect(reads).toEqual(policy === 'unchecked' ? [] : [vars.length, vars.length]);
+        opt.dispose();
+      }
+    });
+  }
 });
 
 describe('kernels the guard adds to a step', () => {
@@ -271,8 +274,18 @@ describe('kernels the guard adds to a step', () => {
     await useGpuLikeBackend();
     const { pairs, vars } = mlp();
     const n = vars.length;
-    const unchecked = count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs);
-    expect(count(new Adam(), pairs)).toBe(unchecked + 4 * n + 3);
-    await tf.setBackend('cpu');
+    expect(count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs)).toBe(12 * n);
+    expect(count(new Adam(), pairs)).toBe(12 * n + 4 * n + 3);
   });
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend}, Adam 'throw' and 'skip': sum(g) per variable and one stack`, async () => {
+      await useBackend(backend);
+      const { pairs, vars } = mlp();
+      const n = vars.length;
+      expect(count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs)).toBe(12 * n);
+      expect(count(new Adam(), pairs)).toBe(12 * n + n + 1);
+      expect(count(new Adam({ nonFiniteGradients: 'skip' }), pairs)).toBe(12 * n + n + 1);
+    });
+  }
 });

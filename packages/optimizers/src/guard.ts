@@ -1,14 +1,14 @@
 /**
  * The non-finite-gradient guard. Each step gets a verdict from one reduction per gradient (`sum(g_i)`, finite
  * exactly when every element is, unless the sum overflows float32), and no weight takes a value computed from a
- * bad gradient. How the step acts on the verdict depends on what reading it back costs:
- * - on the cpu and wasm backends the kernels have run when they return, so reading the verdict is a copy of one
- *   number per variable: the step reads it and writes nothing when it is bad. This saves the `Select` per weight
- *   of the other way, which costs about ten elementwise operations on wasm.
- * - on GPU backends (webgl, webgpu, any other) a read would wait for the GPU every step, so nothing is read
- *   inside the step: each weight is written as `where(ok, new, old)` and the verdict is read in the background
- *   after the step. Under `'throw'` the next call reads it if the background read has not answered yet (one
- *   small read, only then), so that the first call after a bad step throws even in a loop that never yields.
+ * bad gradient. Under `'throw'` the first call after a bad step throws, even in a loop that never yields: that
+ * call has to know the verdict, so it is read, and where it is read depends on what a read costs.
+ * - cpu and wasm: the kernels have run when they return, so a read is a copy of one number per variable. The
+ *   step reads its verdict before writing and writes nothing when it is bad. This is the one read a step makes;
+ *   it replaces a `Select` per weight, which wasm runs about ten times slower than an addition.
+ * - other backends (webgl, webgpu, the native one): a read would wait for the GPU, so nothing is read inside the
+ *   step. Each weight is written as `where(ok, new, old)` and the verdict is read in the background after the
+ *   step; the next call reads it only if that read has not answered yet (a loop that never yields).
  */
 import { tf } from '@opt/tensor';
 import type { NonFiniteGradients } from './options.js';
@@ -39,8 +39,8 @@ export interface Gate {
 
 const OPEN: Gate = { weight: (_i, fresh) => fresh, slot: (_i, fresh) => fresh };
 
-/** Backends whose kernels have run on the CPU when they return: reading a tensor back is a copy. */
-const READS_ARE_COPIES = new Set(['cpu', 'wasm']);
+/** Backends whose kernels have run on the CPU when they return: reading the verdict is a copy. */
+const READS_VERDICT = new Set(['cpu', 'wasm']);
 
 function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return i;
@@ -81,7 +81,7 @@ export class NonFiniteGuard {
   private error: NonFiniteGradientError | null = null;
   private pending: Verdict | null = null;
   private record: SkipRecord | null = null;
-  /** `'skip'`: steps skipped on a backend that reads its verdict (the device record counts the others). */
+  /** `'skip'`: steps skipped on cpu or wasm, which read their verdict (the device record counts the others). */
   private readonly skipped: { count: number; last: { step: number; variableName: string } | null } = {
     count: 0,
     last: null,
@@ -106,13 +106,13 @@ export class NonFiniteGuard {
 
   /**
    * Adds the check to step `step` (call inside the step's `tf.tidy`, before writing anything) and returns how the
-   * step writes its results: open, `where(ok, new, old)` (GPU backends), or null when it must write nothing (a bad
-   * step seen on cpu or wasm). `names` are the variables' names, to name a bad one.
+   * step writes its results: open, `where(ok, new, old)`, or null when it must write nothing (a bad step seen on
+   * cpu or wasm). `names` are the variables' names, to name a bad one.
    */
   gate(grads: readonly tf.Tensor[], step: number, names: readonly string[]): Gate | null {
     if (this.policy === 'unchecked') return OPEN;
     const sums = tf.stack(grads.map((g) => tf.sum(g)));
-    if (READS_ARE_COPIES.has(tf.getBackend())) {
+    if (READS_VERDICT.has(tf.getBackend())) {
       const bad = firstNonFinite(sums.dataSync());
       if (bad < 0) return OPEN;
       this.markBad(step, names[bad] ?? `#${bad}`);
@@ -193,7 +193,7 @@ export class NonFiniteGuard {
     };
   }
 
-  /** The device record of `'skip'` (GPU backends): steps skipped and the last bad one. */
+  /** The device record of `'skip'`: steps skipped and the last bad one. */
   private async readRecord(): Promise<{ count: number; last: { step: number; variableName: string } | null }> {
     const r = this.record;
     if (r === null) return { count: 0, last: null };

@@ -490,16 +490,13 @@ describe('kernels per step (issue 14)', () => {
     return n;
   }
 
-  it("Adam is Keras's 12 operations per variable; the guard adds one reduction per variable and one per step", () => {
+  it("Adam is Keras's 12 operations per variable, SGD with momentum 4 (the guard's are counted in guard.test.ts)", () => {
     const vars = mlpVariables();
     const grads = gradsFor(vars, 6);
     made.push(...grads);
     const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
     const n = vars.length;
     expect(count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs)).toBe(12 * n);
-    // cpu reads the verdict: sum(g_i) per variable, then one stack
-    expect(count(new Adam(), pairs)).toBe(12 * n + n + 1);
-    expect(count(new Adam({ nonFiniteGradients: 'skip' }), pairs)).toBe(12 * n + n + 1);
     expect(count(new SGD({ momentum: 0.9, nonFiniteGradients: 'unchecked' }), pairs)).toBe(4 * n);
   });
 });
