@@ -16,15 +16,22 @@ import { chain, type GradientTransformation, roleOf, type SlotState, type StepCo
 import { addDecayedWeights, clipByGlobalNorm, clipByNorm, clipByValue } from './transforms.js';
 import { WeightDecayExclusion } from './weight-decay.js';
 
+/** What every optimizer of this package does (Keras's base optimizer, camelCase). */
 export interface Optimizer {
   applyGradients(pairs: ReadonlyArray<readonly [grad: tf.Tensor, variable: tf.Variable]>): void;
   minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
+  minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
+  minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
   build(variables: readonly tf.Variable[]): void;
   readonly iterations: number;
   learningRate: number;
   getConfig(): { className: string; config: Record<string, unknown> };
+  /** Reads the slots from the device: async. */
   getState(): Promise<OptimizerState>;
+  /** Writes plain numbers: sync. */
   setState(state: OptimizerState): void;
+  /** Throws a NonFiniteGradientError if a step had a non-finite gradient (`nonFiniteGradients: 'throw'`). */
+  checkGradients(): Promise<void>;
   dispose(): void;
 }
 
@@ -176,18 +183,15 @@ export class GradientTransformationOptimizer implements Optimizer {
     this.build(variables);
     const step = this.stepCount;
     const ctx: StepContext = { step, learningRate: this.rate.at(step), constant: this.constants.get };
+    const names = variables.map((v) => v.name);
     tf.tidy(() => {
       const grads = pairs.map((p) => p[0]);
       const indices = variables.map((v) => this.slots.index(v) as number);
       const r = this.transform.update(grads, this.slots.state(indices), variables, ctx);
       const weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
       const averages = this.averages?.next(indices, weights, step) ?? null;
-      const gate = this.guard.gate(
-        grads,
-        step,
-        variables.map((v) => v.name),
-      );
-      if (gate !== null) this.write(indices, weights, r.state, averages, gate, step); // null: a bad step, seen
+      const gate = this.guard.gate(grads, step, names); // null: a bad step, known now, writes nothing
+      if (gate !== null) this.write(indices, weights, r.state, averages, gate, step);
     });
     this.stepCount += 1;
     this.guard.afterStep();
