@@ -21,9 +21,9 @@ export class NonFiniteGradientError extends Error {
   ) {
     super(
       `Non-finite gradient (NaN or Infinity) for variable "${variableName}" at step ${step} (0-based). ` +
-        'That step left the weights as they were, but not the optimizer slots: the optimizer refuses further ' +
-        'steps until a saved state is restored with setState (or use a new optimizer). Lower the learning rate, ' +
-        "clip gradients (clipnorm/globalClipnorm), check the data, or pass nonFiniteGradients: 'skip' to skip such steps.",
+        'That step left the weights as they were; the optimizer refuses further steps until a saved state is ' +
+        'restored with setState, or use a new one. Lower the learning rate, clip gradients ' +
+        "(clipnorm/globalClipnorm), check the data, or pass nonFiniteGradients: 'skip' to skip such steps.",
     );
     this.name = 'NonFiniteGradientError';
   }
@@ -33,7 +33,7 @@ export class NonFiniteGradientError extends Error {
 export interface Gate {
   /** For a weight and its moving average (pair `i`). */
   weight(i: number, fresh: tf.Tensor, old: tf.Tensor): tf.Tensor;
-  /** For a slot: gated under `'skip'`; under `'throw'` a bad step's slots are not kept (the next call throws). */
+  /** For a slot: gated under `'skip'`; under `'throw'` the next call throws, and setState restores the slots. */
   slot(i: number, fresh: tf.Tensor, old: tf.Tensor): tf.Tensor;
 }
 
