@@ -6,7 +6,7 @@
  */
 import { readWeights, tf } from '@opt/tensor';
 import { WeightAverages } from './ema.js';
-import { type Gate, NonFiniteGuard, type NonFiniteReport } from './guard.js';
+import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
 import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { checkPairs, checkVariables } from './pairs.js';
@@ -190,37 +190,32 @@ export class GradientTransformationOptimizer implements Optimizer {
       const r = this.transform.update(grads, this.slots.state(indices), variables, ctx);
       const weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
       const averages = this.averages?.next(indices, weights, step) ?? null;
-      const gate = this.guard.gate(grads, step, names); // null: a bad step, known now, writes nothing
-      if (gate !== null) this.write(indices, weights, r.state, averages, gate, step);
+      if (this.guard.passes(grads, step, names)) this.write(indices, weights, r.state, averages, step);
     });
     this.stepCount += 1;
-    this.guard.afterStep();
   }
 
-  /** Writes a step's results through the guard's gate: slots, moving averages (and their overwrite), weights. */
+  /** Writes a step's results: slots, moving averages (and their overwrite), weights. */
   private write(
     indices: readonly number[],
     weights: readonly tf.Tensor[],
     state: SlotState,
     averages: readonly tf.Tensor[] | null,
-    gate: Gate,
     step: number,
   ): void {
     const overwrite = this.averages?.overwritesAt(step) ?? false;
     indices.forEach((k, i) => {
       const record = this.slots.record(k);
       for (const name of this.slots.slotNames) {
-        const slot = record[name] as tf.Variable;
-        assignValue(slot, gate.slot(i, (state[i] as Record<string, tf.Tensor>)[name] as tf.Tensor, slot));
+        assignValue(record[name] as tf.Variable, (state[i] as Record<string, tf.Tensor>)[name] as tf.Tensor);
       }
-      const v = this.slots.variables[k] as tf.Variable;
       let w = weights[i] as tf.Tensor;
       if (averages !== null && this.averages !== null) {
         const average = this.averages.at(k);
-        assignValue(average, gate.weight(i, averages[i] as tf.Tensor, average));
+        assignValue(average, averages[i] as tf.Tensor);
         if (overwrite) w = average;
       }
-      assignValue(v, gate.weight(i, w, v));
+      assignValue(this.slots.variables[k] as tf.Variable, w);
     });
   }
 
@@ -356,12 +351,9 @@ export class GradientTransformationOptimizer implements Optimizer {
     writeEntries(this.stateEntries(), state);
   }
 
-  /**
-   * Waits for the last step's verdict and throws a {@link NonFiniteGradientError} if a step had a non-finite
-   * gradient under the `'throw'` policy (one small read).
-   */
+  /** Throws a {@link NonFiniteGradientError} if a step had a non-finite gradient under the `'throw'` policy. */
   async checkGradients(): Promise<void> {
-    if (this.guard.policy === 'throw') await this.guard.check();
+    await this.guard.check();
   }
 
   /** Steps skipped for non-finite gradients so far (`'skip'`), and the last bad step and variable. */
@@ -398,7 +390,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     return this.slots.get(variable, name);
   }
 
-  /** Frees every tensor the optimizer made: slots, moving averages, the guard's record, cached constants. */
+  /** Frees every tensor the optimizer made: slots, moving averages, the guard's rows of ones, cached constants. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -412,7 +404,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     if (this.disposed) throw new Error(`${this.className}: the optimizer was disposed.`);
   }
 
-  /** Alive, and no earlier step had a non-finite gradient (reads the last step's verdict if need be). */
+  /** Alive, and no earlier step had a non-finite gradient (`'throw'`). */
   private assertUsable(): void {
     this.assertAlive();
     this.guard.assertClean();

@@ -6,13 +6,11 @@ import type { LearningRate } from './learning-rate.js';
 import { checkOptions, nonNegative, positive, positiveInteger, unitClosed } from './validate.js';
 
 /**
- * What a step does with a NaN or infinite gradient. In the checked modes no weight takes a value computed from
- * it, and nothing is read back from the device inside the step (see the README, "Non-finite gradients").
- * - `'throw'` (default): the bad step leaves the weights (and the weights' moving average) as they were, and the
- *   next `applyGradients` / `minimize` / `getState` throws a {@link NonFiniteGradientError} naming the variable
- *   and the step; `await checkGradients()` tells at once.
- * - `'skip'`: such a step changes nothing (weights, slots, moving average) and is counted
- *   (`await nonFiniteReport()`); training goes on. `iterations` counts it.
+ * What a step does with a NaN or infinite gradient. In the checked modes the step reads back its verdict (one
+ * number per variable) before writing, and a bad step writes nothing (see the README, "Non-finite gradients").
+ * - `'throw'` (default): the first `applyGradients` / `minimize` / `getState` after a bad step throws a
+ *   {@link NonFiniteGradientError} naming the variable and the step; `await checkGradients()` tells at once.
+ * - `'skip'`: the bad step is counted (`await nonFiniteReport()`); training goes on. `iterations` counts it.
  * - `'unchecked'`: Keras's behaviour: no check (NaN propagates into the weights).
  */
 export type NonFiniteGradients = 'throw' | 'skip' | 'unchecked';
