@@ -3,8 +3,8 @@
  * optimizer instance, so that `compile({ optimizer: 'adam' })` works as it does in Keras and tfjs-layers.
  */
 
-import type { Optimizer } from './index.js';
-import * as optimizers from './index.js';
+import type { Optimizer } from './optimizer.js';
+import { optimizerFromConfig } from './presets.js';
 
 /** Keras's names of the presets; matched case-insensitively, as Keras lower-cases them. */
 export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam'] as const;
@@ -55,16 +55,16 @@ function unknownName(name: unknown): never {
  * - a name ('sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
- *   turns a saved learning-rate schedule back into a function, as in {@link optimizers.optimizerFromConfig}.
+ *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.
  */
 export function getOptimizer(
   identifier: OptimizerIdentifier,
-  options: Parameters<typeof optimizers.optimizerFromConfig>[1] = {},
+  options: Parameters<typeof optimizerFromConfig>[1] = {},
 ): Optimizer {
   if (typeof identifier === 'string') {
     const className = presetClassName(identifier);
     if (className === null) unknownName(identifier);
-    return optimizers.optimizerFromConfig({ className, config: {} }, options);
+    return optimizerFromConfig({ className, config: {} }, options);
   }
   if (typeof identifier === 'object' && identifier !== null) {
     if (typeof (identifier as Optimizer).applyGradients === 'function') return identifier as Optimizer;
@@ -76,7 +76,7 @@ export function getOptimizer(
       if (typeof config !== 'object' || config === null || Array.isArray(config)) {
         throw new TypeError(`getOptimizer: \`config\` must be an object of options, got ${show(spec.config)}.`);
       }
-      return optimizers.optimizerFromConfig({ className, config: config as Record<string, unknown> }, options);
+      return optimizerFromConfig({ className, config: config as Record<string, unknown> }, options);
     }
   }
   throw new TypeError(
