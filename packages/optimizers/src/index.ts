@@ -9,11 +9,11 @@ import { GradientTransformationOptimizer } from './optimizer.js';
 import type { OptimizerOptions } from './options.js';
 import type { GradientTransformation } from './transform.js';
 
+export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
 export type { LearningRate } from './learning-rate.js';
 export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
 export type { NonFiniteGradients, OptimizerOptions } from './options.js';
-export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export {
   Adagrad,
   type AdagradOptions,
