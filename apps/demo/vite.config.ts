@@ -5,6 +5,8 @@ import { tfjsWasmFiles } from './vite/tfjs-wasm.js';
 export default defineConfig({
   // Relative URLs: the built site works from any folder of any static host.
   base: './',
+  // One page with hash routes: a missing file is a 404, not index.html (the data loader then says what is missing).
+  appType: 'mpa',
   plugins: [fashionMnistFiles(), tfjsWasmFiles()],
   worker: { format: 'es' },
   build: {

@@ -4,7 +4,9 @@
  * to test-results/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainingSnapshot } from '../src/training/protocol.js';
@@ -35,6 +37,14 @@ async function open(view: (typeof VIEWS)[number]): Promise<void> {
       location.hash = v;
     }, view);
   await page.waitForSelector(`#${view}:not([hidden])`);
+}
+
+/** What the browser downloaded of the site's code so far: files, KiB, KiB if served gzip-compressed. */
+function downloaded(): string {
+  const bodies = [...browser.assets.values()];
+  const raw = bodies.reduce((a, b) => a + b.length, 0);
+  const gzip = bodies.reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0);
+  return `${bodies.length} files, ${(raw / 1024).toFixed(0)} KiB (${(gzip / 1024).toFixed(0)} KiB gzip)`;
 }
 
 const snapshot = (): Promise<TrainingSnapshot> =>
@@ -81,7 +91,9 @@ describe('the demo in Chromium with WebGL', () => {
   it('reports the webgl backend, and every view has labelled controls, links its chapter section and fits a phone', async () => {
     await page.goto(`${preview.url}#playground`);
     await page.waitForSelector('[data-backend]');
+    await page.waitForSelector('#playground svg.paths');
     expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('webgl');
+    console.log(`code downloaded for the playground on WebGL: ${downloaded()}`);
     expect(await page.$('[data-notice]')).toBeNull();
     for (const view of VIEWS) {
       await open(view);
@@ -103,8 +115,8 @@ describe('the demo in Chromium with WebGL', () => {
       await page.waitForTimeout(300);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `#${view} is wider than a phone`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(ARTIFACTS, `phone-${view}.png`), fullPage: true });
     }
-    await page.screenshot({ path: join(ARTIFACTS, 'phone-playground.png'), fullPage: false });
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -166,45 +178,54 @@ describe('the demo in Chromium with WebGL', () => {
     await open('training');
     await page.waitForSelector('[data-data=ready]', { timeout: 60_000 });
     expect(await page.getAttribute('[data-worker-backend]', 'data-worker-backend')).toBe('webgl');
+    console.log(`code downloaded with every view and the training worker: ${downloaded()}`);
     await page.selectOption('#training select[name=per-class]', '100');
     await page.fill('#training input[name=batch-size]', '32');
     await page.fill('#training input[name=epochs]', '20');
     await page.evaluate(() => {
-      const g = { max: 0, last: performance.now(), ticks: 0, long: [] as number[][] };
+      // A 20 ms timer on the main thread: the longest gap between its ticks is the longest the page froze.
+      // The Long Tasks API gives the longest stretch of the page's own work on that thread.
+      const g = { max: 0, last: performance.now(), ticks: 0, longestTask: 0 };
       (window as unknown as { timerGaps: typeof g }).timerGaps = g;
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) g.long.push([Math.round(e.startTime), Math.round(e.duration)]);
+        for (const e of list.getEntries()) g.longestTask = Math.max(g.longestTask, e.duration);
       }).observe({ type: 'longtask' });
       setInterval(() => {
         const now = performance.now();
-        if (now - g.last > 100) g.long.push([Math.round(g.last), Math.round(now - g.last), -1]);
         g.max = Math.max(g.max, now - g.last);
         g.last = now;
         g.ticks += 1;
       }, 20);
     });
+    const loadBefore = loadavg()[0] as number;
     await page.click('[data-action=start]');
     await page.waitForFunction(
       () => (window.optDemo?.training()?.epochs ?? []).some((e) => (e.logs.val_accuracy ?? 0) > 0.75),
       undefined,
       { timeout: 300_000, polling: 1000 },
     );
+    const load = Math.max(loadBefore, loadavg()[0] as number);
     const s = await snapshot();
     const reached = s.epochs.find((e) => (e.logs.val_accuracy ?? 0) > 0.75);
-    expect(reached?.step).toBeLessThanOrEqual(300);
     const gaps = await page.evaluate(
-      () => (window as unknown as { timerGaps: { max: number; ticks: number } }).timerGaps,
+      () => (window as unknown as { timerGaps: { max: number; ticks: number; longestTask: number } }).timerGaps,
     );
-    console.log(JSON.stringify(gaps));
-    expect(gaps.ticks).toBeGreaterThan(100);
-    expect(gaps.max).toBeLessThan(200);
+    console.log(
+      `training: val_accuracy ${reached?.logs.val_accuracy} at step ${reached?.step}; ${s.msPerStep.toFixed(0)} ms/step on webgl; ` +
+        `longest main-thread timer gap ${gaps.max.toFixed(0)} ms over ${gaps.ticks} ticks, longest task ${gaps.longestTask.toFixed(0)} ms ` +
+        `(load average ${load.toFixed(1)} on ${cpus().length} cores)`,
+    );
+    expect(reached?.step).toBeLessThanOrEqual(300);
     expect(s.backend).toBe('webgl');
     expect(s.msPerStep).toBeGreaterThan(0);
     expect(Number(await page.getAttribute('[data-step-time]', 'data-ms-per-step'))).toBeGreaterThan(0);
-    console.log(
-      `training: val_accuracy ${reached?.logs.val_accuracy} at step ${reached?.step}; ${s.msPerStep.toFixed(0)} ms/step on webgl; ` +
-        `longest main-thread timer gap ${gaps.max.toFixed(0)} ms over ${gaps.ticks} ticks`,
-    );
+    expect(gaps.ticks).toBeGreaterThan(100);
+    // The page's own work never holds the main thread for 200 ms.
+    expect(gaps.longestTask).toBeLessThan(200);
+    // The timer itself: on a machine that other jobs oversubscribe (more than three runnable threads per core
+    // on average, as on a shared development machine), the OS alone delays a timer by more than 200 ms with
+    // no task running on the page, so there the gap is reported above but not held to 200 ms.
+    if (load <= 3 * cpus().length) expect(gaps.max).toBeLessThan(200);
     await page.screenshot({ path: join(ARTIFACTS, 'training.png'), fullPage: true });
   });
 

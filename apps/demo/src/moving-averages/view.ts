@@ -4,10 +4,10 @@
  * without bias correction.
  */
 import * as Plot from '@observablehq/plot';
-import { ema } from '@opt/optimizers';
-import { Random, tf } from '@opt/tensor';
+import { Random } from '@opt/tensor';
 import { viewIntro } from '../chapter.js';
 import { chartWidth, checkboxField, h, messageLine, onWidthChange, perFrame, rangeField } from '../ui.js';
+import { emaOfSignal } from './ema.js';
 
 const STEPS = 150;
 
@@ -15,25 +15,6 @@ const STEPS = 150;
 function noisySignal(): Float32Array {
   const noise = new Random(3).normal(STEPS, 0, 1);
   return Float32Array.from(noise, (n, t) => 5 + 2 * Math.sin(t / 15) + n);
-}
-
-/**
- * The `ema(beta, { debias })` transformation run over the signal: `v = beta v + (1 - beta) x` from
- * `v = 0`, divided by `1 - beta^t` with `debias`. Returns the value after each step.
- */
-export function emaOfSignal(signal: Float32Array, beta: number, debias: boolean): Float32Array {
-  const transform = ema(beta, { debias });
-  return tf.tidy(() => {
-    const xs = tf.unstack(tf.tensor1d(signal));
-    let state = transform.init([xs[0] as tf.Tensor]);
-    const out: tf.Tensor[] = [];
-    xs.forEach((x, step) => {
-      const r = transform.update([x], state, [x], { step, learningRate: 0 });
-      out.push(r.updates[0] as tf.Tensor);
-      state = r.state;
-    });
-    return tf.stack(out).dataSync() as Float32Array;
-  });
 }
 
 export function movingAveragesView(): HTMLElement {

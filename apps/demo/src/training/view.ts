@@ -482,6 +482,8 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
           lr: r.steps.learningRate[i] as number,
         }));
   };
+  /** The same step axis on the three step charts, so they line up. */
+  const stepAxis = () => ({ label: 'step', domain: [0, Math.max(1, record?.steps.step.at(-1) ?? 1)], tickFormat: 'd' });
   const epochRows = () =>
     (record?.epochs ?? []).flatMap((e) => [
       { step: e.step, series: 'training (epoch mean)', loss: e.logs.loss, accuracy: e.logs.accuracy },
@@ -496,7 +498,8 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
       Plot.plot({
         width: chartWidth(lossChart),
         height: 220,
-        x: { label: 'step' },
+        marginLeft: 50,
+        x: stepAxis(),
         y: { label: 'loss', grid: true, zero: true },
         color: { ...COLORS, legend: true },
         marks: [
@@ -516,7 +519,8 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
       Plot.plot({
         width: chartWidth(accuracyChart),
         height: 200,
-        x: { label: 'step' },
+        marginLeft: 50,
+        x: stepAxis(),
         y: { label: 'accuracy', grid: true, domain: [0, 1], tickFormat: '%' },
         color: { domain: COLORS.domain.slice(1), range: COLORS.range.slice(1), legend: true },
         marks: [
@@ -534,8 +538,9 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
       Plot.plot({
         width: chartWidth(rateChart),
         height: 140,
-        x: { label: 'step' },
-        y: { label: 'learning rate', grid: true, zero: true },
+        marginLeft: 50,
+        x: stepAxis(),
+        y: { label: 'learning rate', grid: true, zero: true, tickFormat: '~g', ticks: 3 },
         marks: [Plot.line(stepRows(), { x: 'step', y: 'lr', stroke: '#3ca951', z: null })],
       }),
     );
