@@ -137,6 +137,13 @@ describe('the demo in Chromium with WebGL', () => {
     expect(await page.getAttribute('#playground', 'data-step')).toBe('100');
     expect(distance.momentum).toBeLessThan((distance.sgd as number) / 5);
     await page.screenshot({ path: join(ARTIFACTS, 'playground-ravine.png') });
+    // The README's picture (docs/playground-ravine.jpg is a copy of this one).
+    await page.screenshot({
+      path: join(ARTIFACTS, 'playground-ravine.jpg'),
+      type: 'jpeg',
+      quality: 70,
+      clip: { x: 0, y: 100, width: 1280, height: 640 },
+    });
   });
 
   it('playground: "learning rate too high" makes SGD diverge', async () => {
@@ -275,6 +282,21 @@ describe('the demo in Chromium with WebGL', () => {
     console.log(`parity: ${await page.textContent('.parity')}`);
     expect(max).toBeLessThan(1e-5);
     expect(loss).toBeLessThan(1e-5);
+  });
+
+  it('on the wasm backend (asked for with ?backend=wasm) the worker trains, pauses and stops too', async () => {
+    await page.goto(`${preview.url}?backend=wasm#training`);
+    await page.waitForSelector('[data-data=ready]', { timeout: 60_000 });
+    expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('wasm');
+    expect(await page.getAttribute('[data-worker-backend]', 'data-worker-backend')).toBe('wasm');
+    await page.selectOption('#training select[name=per-class]', '100');
+    await page.click('[data-action=start]');
+    await page.waitForFunction(() => (window.optDemo?.training()?.step ?? 0) >= 5, undefined, { timeout: 60_000 });
+    await page.click('[data-action=pause]');
+    await page.waitForSelector('#training[data-state=paused]', { timeout: 10_000 });
+    await page.click('[data-action=reset]');
+    await page.waitForSelector('#training[data-state=idle]', { timeout: 10_000 });
+    expect((await snapshot()).step).toBe(0);
   });
 
   it('wrote no console errors or warnings on any view', () => {
