@@ -308,6 +308,12 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
   async function ensureWorker(): Promise<Remote> {
     if (trainer !== null) return trainer;
     const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'opt-training' });
+    worker.addEventListener('error', (event) => {
+      setState(
+        'failed',
+        `The training worker stopped: ${event.message || 'it could not load'}. Reload the page to try again.`,
+      );
+    });
     trainer = Comlink.wrap<Trainer>(worker);
     const choice = await trainer.start(requestedBackend().request, wasmPaths);
     workerBackend = choice.report.backend;
@@ -347,6 +353,7 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
   }
 
   async function offerSaved(): Promise<void> {
+    if (data === null) return; // nothing can continue without the data
     const t = await ensureWorker();
     const saved: SavedRun | null = await t.saved();
     if (saved === null) {
@@ -408,6 +415,8 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
     await t.discardSaved();
     record = null;
     msPerStep = Number.NaN;
+    stepTimeLabel.textContent = 'training step: not running';
+    delete stepTimeLabel.dataset.msPerStep;
     setState('idle', '');
     drawAll();
   }
