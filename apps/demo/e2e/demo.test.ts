@@ -170,7 +170,7 @@ describe('the demo in Chromium with WebGL', () => {
   it("schedules: every schedule plotted, and a bad knob gets the package's message", async () => {
     await open('schedules');
     await page.waitForSelector('#schedules [data-schedule=restarts] svg');
-    expect(await page.$$eval('#schedules [data-schedule] svg', (s) => s.length)).toBe(8);
+    expect(await page.$$eval('#schedules [data-schedule] svg', (s) => s.length)).toBe(9);
     expect(Number(await page.getAttribute('[data-schedule=exponential]', 'data-first'))).toBeCloseTo(0.01, 10);
     // 500 steps of exponentialDecay(0.01, decaySteps 100, rate 0.5): 0.01 * 0.5^5.
     expect(Number(await page.getAttribute('[data-schedule=exponential]', 'data-last'))).toBeCloseTo(0.01 / 32, 10);

@@ -14,6 +14,7 @@ import {
   piecewiseConstantDecay,
   polynomialDecay,
   sampleSchedule,
+  sequence,
 } from '@opt/schedules';
 import { viewIntro } from '../chapter.js';
 import { chartWidth, checkboxField, h, messageLine, numberField, onWidthChange, perFrame } from '../ui.js';
@@ -169,6 +170,21 @@ const CARDS: readonly Card[] = [
           decaySteps: num(v.decaySteps),
           decayRate: num(v.decayRate),
         }),
+      }),
+  },
+  {
+    id: 'sequence',
+    title: 'sequence (joinSchedules)',
+    formula:
+      'one schedule after another: here a constant rate, then a cosine decay from its boundary on (optax’s join_schedules)',
+    knobs: [
+      { key: 'boundary', label: 'boundary (step)', value: 200, step: 1 },
+      { key: 'decaySteps', label: 'decaySteps of the cosine', value: 250, step: 1 },
+    ],
+    make: (lr0, v) =>
+      sequence({
+        schedules: [constant(lr0), cosineDecay({ initialLearningRate: lr0, decaySteps: num(v.decaySteps) })],
+        boundaries: [num(v.boundary)],
       }),
   },
 ];
