@@ -39,6 +39,8 @@ export interface BrowserTestOptions {
   readonly allowFs?: readonly string[];
   readonly define?: UserConfig['define'];
   readonly plugins?: UserConfig['plugins'];
+  /** Module aliases, e.g. a package's conditional `#imports` pointed at its sources instead of dist/. */
+  readonly alias?: Record<string, string>;
 }
 
 export function browserTestConfig(options: BrowserTestOptions = {}): UserConfig {
@@ -46,6 +48,7 @@ export function browserTestConfig(options: BrowserTestOptions = {}): UserConfig 
   return defineConfig({
     ...(options.define === undefined ? {} : { define: options.define }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),
+    ...(options.alias === undefined ? {} : { resolve: { alias: options.alias } }),
     server: { fs: { allow: ['../..', ...(options.allowFs ?? [])] } },
     test: {
       include: ['src/**/*.browser.test.ts'],

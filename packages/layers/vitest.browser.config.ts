@@ -1,4 +1,8 @@
 // The IndexedDB checkpoint store against a real Chromium's own IndexedDB (setup shared: scripts/vitest-browser.ts).
+import { fileURLToPath } from 'node:url';
 import { browserTestConfig } from '../../scripts/vitest-browser.js';
 
-export default browserTestConfig();
+export default browserTestConfig({
+  // package.json's `#directory-store` points a browser at dist/directory-store.browser.js: test the sources.
+  alias: { '#directory-store': fileURLToPath(new URL('./src/directory-store.browser.ts', import.meta.url)) },
+});

@@ -166,7 +166,11 @@ describe('ModelCheckpoint and batch hooks', () => {
     const x = tf.ones([4, 3]);
     const y = tf.ones([4, 2]);
     const every = new ModelCheckpoint(join(scratch, 'every-{epoch:02d}'));
-    const best = new ModelCheckpoint(join(scratch, 'best-{epoch}'), { saveBestOnly: true, monitor: 'loss' });
+    const best = new ModelCheckpoint(join(scratch, 'best-{epoch}'), {
+      saveBestOnly: true,
+      monitor: 'loss',
+      stateKey: 'bestCheckpoint', // two ModelCheckpoints in one fit: each keeps its state under its own key
+    });
     await m.fit(x, y, { epochs: 3, batchSize: 4, callbacks: [every, best] });
     expect(['01', '02', '03'].every((e) => existsSync(join(scratch, `every-${e}`, 'model.json')))).toBe(true);
     expect(existsSync(join(scratch, 'best-1'))).toBe(true); // the loss decreases every epoch here

@@ -8,7 +8,8 @@
 import type { Callback, CallbackModel, Logs } from '@opt/schedules';
 import type { tf } from '@opt/tensor';
 import { saveModel } from './checkpoint.js';
-import { type CheckpointStore, toStore } from './checkpoint-store.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { toStore } from './checkpoint-target.js';
 import { type Checkpointable, isCheckpointable } from './checkpointable.js';
 import { knownOptions, nonNegativeInteger, show } from './validate.js';
 
@@ -66,6 +67,7 @@ const EARLY_STOPPING_OPTIONS = [
   'restoreBestWeights',
   'startFromEpoch',
   'log',
+  'stateKey',
 ];
 
 export interface EarlyStoppingOptions {
@@ -78,6 +80,8 @@ export interface EarlyStoppingOptions {
   readonly restoreBestWeights?: boolean;
   readonly startFromEpoch?: number;
   readonly log?: (line: string) => void;
+  /** The key its state has in checkpoints (default 'EarlyStopping'); give each of two EarlyStoppings its own. */
+  readonly stateKey?: string;
 }
 
 /**
@@ -91,6 +95,8 @@ export interface EarlyStoppingOptions {
  * are ignored (warm-up).
  */
 export class EarlyStopping implements Callback {
+  /** The key under which checkpoints keep {@link getState}'s progress. */
+  readonly stateKey: string;
   readonly monitor: string;
   readonly minDelta: number;
   readonly patience: number;
@@ -121,6 +127,7 @@ export class EarlyStopping implements Callback {
     this.mode = resolveMode('EarlyStopping', options.mode ?? 'auto', this.monitor);
     this.verbose = options.verbose ?? 0;
     this.log = options.log ?? ((line) => console.log(line));
+    this.stateKey = stateKeyOption('EarlyStopping', options.stateKey);
   }
 
   setModel(model: CallbackModel): void {
@@ -245,6 +252,11 @@ export interface ModelCheckpointOptions {
   /** With saveBestOnly: the value to beat at first. */
   readonly initialValueThreshold?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The key its state (the best value so far) has in checkpoints; default 'ModelCheckpoint'. Two
+   * ModelCheckpoints in one fit (e.g. the best and the last) each need their own.
+   */
+  readonly stateKey?: string;
 }
 
 /**
@@ -254,6 +266,8 @@ export interface ModelCheckpointOptions {
  * Writes are atomic: a run killed mid-save keeps its previous checkpoint.
  */
 export class ModelCheckpoint implements Callback {
+  /** The key under which checkpoints keep {@link getState}'s best value. */
+  readonly stateKey: string;
   readonly monitor: string;
   readonly saveBestOnly: boolean;
   readonly mode: 'min' | 'max';
@@ -275,6 +289,7 @@ export class ModelCheckpoint implements Callback {
       'mode',
       'initialValueThreshold',
       'log',
+      'stateKey',
     ]);
     toStore(typeof target === 'string' ? formatEpoch(target, 0) : target);
     this.monitor = options.monitor ?? 'val_loss';
@@ -284,6 +299,7 @@ export class ModelCheckpoint implements Callback {
       options.initialValueThreshold ?? (this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
     this.verbose = options.verbose ?? 0;
     this.log = options.log ?? ((line) => console.log(line));
+    this.stateKey = stateKeyOption('ModelCheckpoint', options.stateKey);
   }
 
   setModel(model: CallbackModel): void {
@@ -316,6 +332,15 @@ export class ModelCheckpoint implements Callback {
     this.lastSaved = typeof target === 'string' ? target : target.description;
     if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: saved checkpoint to ${this.lastSaved}`);
   }
+}
+
+/** A callback's `stateKey` option: a non-empty string, by default the callback's name (stable under minifiers). */
+function stateKeyOption(name: string, key: unknown): string {
+  if (key === undefined) return name;
+  if (typeof key !== 'string' || key === '') {
+    throw new TypeError(`${name}: \`stateKey\` must be a non-empty string, got ${show(key)}.`);
+  }
+  return key;
 }
 
 function formatEpoch(path: string, epoch: number): string {

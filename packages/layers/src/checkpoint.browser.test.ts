@@ -1,6 +1,17 @@
 import { Random, tf, useBackend } from '@opt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, Dense, IndexedDbStore, loadModel, ReLU, Sequential } from './index.js';
+import {
+  BatchNormalization,
+  Dense,
+  DirectoryStore,
+  deleteCheckpoint,
+  IndexedDbStore,
+  loadModel,
+  ModelCheckpoint,
+  ReLU,
+  readCheckpointInfo,
+  Sequential,
+} from './index.js';
 
 beforeAll(async () => {
   tf.enableProdMode();
@@ -42,5 +53,49 @@ describe('IndexedDbStore (real Chromium IndexedDB)', () => {
     await expect(model(1).loadWeights(new IndexedDbStore('never-written'))).rejects.toThrow(
       /No checkpoint at indexeddb:\/\/opt-layers\/never-written/,
     );
+  });
+
+  it('deletes one checkpoint in one transaction, says whether there was one, and leaves the other keys alone', async () => {
+    const database = `delete-${Date.now()}`;
+    const store = new IndexedDbStore('run', database);
+    const other = new IndexedDbStore('other-run', database);
+    expect(await store.delete()).toBe(false);
+    await model(1).save(store);
+    await model(2).save(other);
+    expect(await readCheckpointInfo(store)).toMatchObject({
+      location: `indexeddb://${database}/run`,
+      epochsCompleted: 0,
+    });
+    expect(await deleteCheckpoint(store)).toBe(true);
+    expect(await store.read()).toBeNull();
+    expect(await readCheckpointInfo(store)).toBeNull();
+    await expect(model(1).loadWeights(store)).rejects.toThrow(`No checkpoint at indexeddb://${database}/run.`);
+    expect(await store.delete()).toBe(false);
+    expect(await readCheckpointInfo(other)).not.toBeNull();
+    // The database still works after a delete: the next save goes in.
+    await model(3).save(store);
+    expect(await readCheckpointInfo(store)).not.toBeNull();
+  });
+
+  it("readCheckpointInfo reads fit's checkpoint (epochs, optimizer, callback states) from IndexedDB", async () => {
+    const store = new IndexedDbStore(`info-${Date.now()}`);
+    const m = model(1);
+    m.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    const x = tf.tensor2d(new Random(1).normal(8 * 3), [8, 3]);
+    await m.fit(x, tf.zeros([8, 2]), { epochs: 2, batchSize: 4, callbacks: [new ModelCheckpoint(store)] });
+    expect(await readCheckpointInfo(store)).toMatchObject({
+      epochsCompleted: 2,
+      optimizer: { className: 'Adam', iterations: 4 },
+      callbackStates: { ModelCheckpoint: { best: null } },
+    });
+  });
+
+  it('a directory path in a browser is an error that says to use an IndexedDbStore', async () => {
+    const message =
+      /checkpoints in directories need Node\.js's file system, which a browser does not have\. Use an IndexedDbStore instead/;
+    expect(() => new DirectoryStore('checkpoints/mlp')).toThrow(message);
+    await expect(model(1).save('checkpoints/mlp')).rejects.toThrow(message);
+    await expect(loadModel('checkpoints/mlp')).rejects.toThrow(message);
+    expect(() => new ModelCheckpoint('checkpoints/{epoch}')).toThrow(message);
   });
 });

@@ -20,12 +20,16 @@ import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
+  CHECKPOINT_FORMAT,
   Dense,
   DirectoryStore,
   Dropout,
+  deleteCheckpoint,
+  type FitCallback,
   loadModel,
   ModelCheckpoint,
   ReLU,
+  readCheckpointInfo,
   Sequential,
   sparseCategoricalCrossentropy,
 } from './index.js';
@@ -331,5 +335,250 @@ describe('save and load', () => {
     expect(b.initialEpoch).toBeLessThan(6);
     expect(b.iterations).toBe(a.iterations);
     expect(b.weights).toEqual(a.weights);
+  });
+});
+
+/** A class as a minifier leaves it: same behaviour, another name in each build. */
+function renamed<T extends abstract new (...args: never[]) => unknown>(cls: T, name: string): T {
+  const sub = class extends (cls as unknown as new (...args: never[]) => object) {};
+  Object.defineProperty(sub, 'name', { value: name });
+  return sub as unknown as T;
+}
+
+/** A callback of the user's with progress to keep: the number of epochs it has seen. */
+class EpochCounter implements FitCallback {
+  readonly stateKey = 'epochCounter';
+  seen = 0;
+  restored: unknown = undefined;
+  onEpochEnd(): void {
+    this.seen++;
+  }
+  getState(): { seen: number } {
+    return { seen: this.seen };
+  }
+  setState(state: { seen: number }): void {
+    this.restored = state;
+    this.seen = state.seen;
+  }
+}
+
+describe('callback states in checkpoints', () => {
+  const compiled = (seed: number) => {
+    const m = model(seed);
+    m.compile({
+      optimizer: new Adam({ learningRate: 0.01 }),
+      loss: sparseCategoricalCrossentropy({ fromLogits: true }),
+    });
+    return m;
+  };
+
+  it('are found by stateKey, not by class name or position: a minified build of the next release finds them', async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'state-keys');
+    // Build 1: the classes are called `a` and `b`; build 2 calls them `e` and `t`, and lists the callbacks in another order.
+    const Checkpoint1 = renamed(ModelCheckpoint, 'a');
+    const Counter1 = renamed(EpochCounter, 'b');
+    const counter1 = new Counter1();
+    const checkpoint1 = new Checkpoint1(dir, { monitor: 'loss', saveBestOnly: true });
+    await compiled(1).fit(x, y, { epochs: 2, batchSize: 16, callbacks: [counter1, checkpoint1] });
+    expect(checkpoint1.constructor.name).toBe('a');
+    const info = await readCheckpointInfo(dir);
+    expect(info?.callbackStates).toEqual({ epochCounter: { seen: 2 }, ModelCheckpoint: { best: checkpoint1.best } });
+
+    const Checkpoint2 = renamed(ModelCheckpoint, 'e');
+    const Counter2 = renamed(EpochCounter, 't');
+    const counter2 = new Counter2();
+    const checkpoint2 = new Checkpoint2(dir, { monitor: 'loss', saveBestOnly: true });
+    const resumed = compiled(2);
+    const { epoch } = await resumed.loadWeights(dir);
+    let bestAtStart = Number.NaN;
+    const spy = {
+      onEpochBegin: () => {
+        bestAtStart = checkpoint2.best;
+      },
+    };
+    await resumed.fit(x, y, { epochs: 3, initialEpoch: epoch, batchSize: 16, callbacks: [checkpoint2, spy, counter2] });
+    expect(counter2.restored).toEqual({ seen: 2 });
+    expect(counter2.seen).toBe(3);
+    expect(bestAtStart).toBe(checkpoint1.best);
+  });
+
+  it('a callback with getState and no stateKey, or two with the same key, is refused before anything runs', async () => {
+    const { x, y } = data();
+    const m = compiled(1);
+    let began = 0;
+    const watcher = { onTrainBegin: () => void began++ };
+    const anonymous = { getState: () => ({}), setState: () => {} };
+    await expect(m.fit(x, y, { epochs: 1, callbacks: [watcher, anonymous] })).rejects.toThrow(
+      "fit: callback 1 (Object) has getState() but no `stateKey`, the name its state is kept under in checkpoints. Declare one, e.g. `readonly stateKey = 'myCallback'` (a class name is not used: minifiers rename classes).",
+    );
+    const twice = [
+      new ModelCheckpoint(join(scratch, 'twice-a')),
+      watcher,
+      new ModelCheckpoint(join(scratch, 'twice-b')),
+    ];
+    await expect(m.fit(x, y, { epochs: 1, callbacks: twice })).rejects.toThrow(
+      "fit: callback 0 (ModelCheckpoint) and callback 2 (ModelCheckpoint) both keep their state under the stateKey 'ModelCheckpoint'",
+    );
+    expect(began).toBe(0);
+    expect(existsSync(join(scratch, 'twice-a'))).toBe(false);
+    expect(() => new ModelCheckpoint(join(scratch, 'x'), { stateKey: '' })).toThrow(
+      'ModelCheckpoint: `stateKey` must be a non-empty string, got "".',
+    );
+    // With their own keys both run.
+    twice[2] = new ModelCheckpoint(join(scratch, 'twice-b'), { stateKey: 'second' });
+    await m.fit(x, y, { epochs: 1, callbacks: twice });
+    expect(existsSync(join(scratch, 'twice-b', 'model.json'))).toBe(true);
+  });
+
+  it('checkpoints written before stateKey (states by position and class name) still hand their states back', async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'legacy-states');
+    // A metric that never improves after the first epoch: ReduceLROnPlateau counts its patience.
+    const flat = {
+      onEpochEnd: (_e: number, logs: Record<string, number> = {}) => {
+        logs.flat = 1;
+      },
+    };
+    const rlr = new ReduceLROnPlateau({ monitor: 'flat', patience: 5 });
+    await compiled(3).fit(x, y, {
+      epochs: 3,
+      batchSize: 16,
+      callbacks: [flat, rlr, new ModelCheckpoint(dir)],
+    });
+    const saved = rlr.getState();
+    expect(saved).toEqual({ best: 1, wait: 2, cooldownCounter: 0 });
+    // Rewrite model.json as the earlier format wrote it (the checksum covers weights.bin only).
+    const file = join(dir, 'model.json');
+    const json = JSON.parse(readFileSync(file, 'utf8'));
+    const { callbackStates, ...training } = json.training;
+    json.training = {
+      ...training,
+      callbacks: {
+        '1:ReduceLROnPlateau': callbackStates.ReduceLROnPlateau,
+        '2:ModelCheckpoint': callbackStates.ModelCheckpoint,
+      },
+    };
+    writeFileSync(file, JSON.stringify(json));
+    const resumed = compiled(4);
+    const { epoch } = await resumed.loadWeights(dir);
+    const again = new ReduceLROnPlateau({ monitor: 'flat', patience: 5 });
+    let atStart: unknown = null;
+    const spy = {
+      onEpochBegin: () => {
+        atStart = again.getState();
+      },
+    };
+    await resumed.fit(x, y, {
+      epochs: epoch + 1,
+      initialEpoch: epoch,
+      batchSize: 16,
+      callbacks: [flat, again, spy],
+    });
+    expect(atStart).toEqual(saved);
+  });
+});
+
+describe('readCheckpointInfo', () => {
+  it("describes a checkpoint without building the model: epochs, architecture, compile settings, optimizer, callbacks' states", async () => {
+    const { x, y } = data();
+    const dir = join(scratch, 'info');
+    expect(await readCheckpointInfo(dir)).toBeNull();
+    const a = model(1);
+    a.compile({
+      optimizer: new Adam({ learningRate: 0.02 }),
+      loss: sparseCategoricalCrossentropy({ fromLogits: true }),
+      metrics: ['accuracy'],
+    });
+    await a.fit(x, y, { epochs: 2, batchSize: 16, callbacks: [new ModelCheckpoint(dir)] });
+    const info = await readCheckpointInfo(new DirectoryStore(dir));
+    expect(info).toMatchObject({
+      location: dir,
+      format: CHECKPOINT_FORMAT,
+      epochsCompleted: 2,
+      model: a.getConfig(),
+      compile: a.getCompileConfig(),
+      optimizer: { className: 'Adam', iterations: 8, learningRate: 0.02 },
+      callbackStates: { ModelCheckpoint: { best: null } },
+    });
+    expect(info?.optimizer?.config).toEqual(a.optimizer.getConfig().config);
+    expect(info?.weights).toEqual(a.weights.map((w) => ({ name: w.name, shape: w.variable.shape })));
+    expect(info?.weightsByteLength).toBe(readFileSync(join(dir, 'weights.bin')).byteLength);
+    // Saved uncompiled, outside fit.
+    const bare = join(scratch, 'info-bare');
+    await model(2).save(bare);
+    expect(await readCheckpointInfo(bare)).toMatchObject({
+      epochsCompleted: 0,
+      compile: null,
+      optimizer: null,
+      callbackStates: {},
+    });
+  });
+
+  it('a damaged checkpoint is an error that says what is wrong, as loading would say it', async () => {
+    const dir = join(scratch, 'info-damaged');
+    await model(1).save(dir);
+    const file = join(dir, 'model.json');
+    const good = readFileSync(file, 'utf8');
+    writeFileSync(file, good.slice(0, 40));
+    await expect(readCheckpointInfo(dir)).rejects.toThrow(`Checkpoint ${dir}: model.json is not valid JSON`);
+    writeFileSync(file, good.replace(CHECKPOINT_FORMAT, 'keras.v3'));
+    await expect(readCheckpointInfo(dir)).rejects.toThrow(
+      `Checkpoint ${dir}: format "keras.v3" is not ${CHECKPOINT_FORMAT}`,
+    );
+    writeFileSync(file, good);
+    writeFileSync(join(dir, 'weights.bin'), new Uint8Array(12));
+    await expect(readCheckpointInfo(dir)).rejects.toThrow(
+      /does not match model\.json .* damaged or from different saves/,
+    );
+    rmSync(join(dir, 'weights.bin'));
+    await expect(readCheckpointInfo(dir)).rejects.toThrow(
+      `${join(dir, 'weights.bin')} is missing (model.json is there)`,
+    );
+  });
+});
+
+describe('deleteCheckpoint (DirectoryStore)', () => {
+  it('removes the checkpoint and its .old fallback, says whether there was one, and leaves the parent alone', async () => {
+    const parent = join(scratch, 'delete');
+    const dir = join(parent, 'mlp');
+    expect(await deleteCheckpoint(dir)).toBe(false);
+    await model(1).save(dir);
+    writeFileSync(join(parent, 'notes.txt'), 'keep');
+    expect(await deleteCheckpoint(dir)).toBe(true);
+    expect(readdirSync(parent)).toEqual(['notes.txt']);
+    expect(await readCheckpointInfo(dir)).toBeNull();
+    await expect(model(1).loadWeights(dir)).rejects.toThrow(`No checkpoint at ${dir}.`);
+    expect(await new DirectoryStore(dir).delete()).toBe(false);
+    // A crash between save's two renames leaves only <dir>.old, which read falls back to: delete removes it too.
+    await model(1).save(dir);
+    renameSync(dir, `${dir}.old`);
+    expect(await readCheckpointInfo(dir)).not.toBeNull();
+    expect(await deleteCheckpoint(dir)).toBe(true);
+    expect(await readCheckpointInfo(dir)).toBeNull();
+    expect(readdirSync(parent)).toEqual(['notes.txt']);
+    // Both there: the current one and a stale fallback; after the delete neither is read.
+    await model(1).save(dir);
+    await model(2).save(`${dir}.old`);
+    expect(await deleteCheckpoint(dir)).toBe(true);
+    expect(readdirSync(parent)).toEqual(['notes.txt']);
+  });
+
+  it('refuses to delete a file or a directory holding anything besides the checkpoint, and leaves them intact', async () => {
+    const parent = join(scratch, 'delete-refused');
+    const dir = join(parent, 'mlp');
+    await model(1).save(dir);
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    await expect(deleteCheckpoint(dir)).rejects.toThrow(
+      `Cannot delete the checkpoint at ${dir}: the directory holds other files besides model.json and weights.bin (notes.txt). Move them elsewhere, or remove the directory yourself.`,
+    );
+    expect(readdirSync(dir).sort()).toEqual(['model.json', 'notes.txt', 'weights.bin']);
+    expect(await readCheckpointInfo(dir)).not.toBeNull();
+    const file = join(parent, 'file');
+    writeFileSync(file, 'x');
+    await expect(deleteCheckpoint(file)).rejects.toThrow(
+      `Cannot delete the checkpoint at ${file}: it is a file, not a checkpoint directory.`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('x');
   });
 });

@@ -9,7 +9,8 @@
  */
 import type { OptimizerState } from '@opt/optimizers';
 import { type NamedWeight, packWeights, readWeights, tf, unpackWeights, type WeightsManifestEntry } from '@opt/tensor';
-import { type CheckpointStore, type CheckpointTarget, toStore } from './checkpoint-store.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+import { type CheckpointTarget, toStore } from './checkpoint-target.js';
 import { type Checkpointable, type CompileConfig, type SequentialConfig, trainingProgress } from './checkpointable.js';
 import type { ProgressState } from './training-progress.js';
 
@@ -65,27 +66,120 @@ export async function saveModel(model: Checkpointable, target: CheckpointTarget)
   await store.write({ modelJson: JSON.stringify(json), weights: data });
 }
 
-/** model.json parsed and checked, and the weights it describes. */
-export async function readCheckpoint(
-  store: CheckpointStore,
-): Promise<{ json: CheckpointJson; weights: NamedWeight[] }> {
+/** model.json parsed and checked against its format and the weights' length and checksum; null: no checkpoint. */
+async function readChecked(store: CheckpointStore): Promise<{ json: CheckpointJson; weights: Uint8Array } | null> {
   const files = await store.read();
-  if (files === null) throw new Error(`No checkpoint at ${store.description}.`);
+  if (files === null) return null;
   let json: CheckpointJson;
   try {
     json = JSON.parse(files.modelJson) as CheckpointJson;
   } catch (error) {
     throw new Error(`Checkpoint ${store.description}: model.json is not valid JSON (${(error as Error).message}).`);
   }
-  if (json.format !== CHECKPOINT_FORMAT) {
-    throw new Error(`Checkpoint ${store.description}: format "${String(json.format)}" is not ${CHECKPOINT_FORMAT}.`);
+  if (json === null || typeof json !== 'object' || json.format !== CHECKPOINT_FORMAT) {
+    throw new Error(
+      `Checkpoint ${store.description}: format "${String(json?.format)}" is not ${CHECKPOINT_FORMAT}, so this is not a checkpoint of @opt/layers (or of a version that cannot read it).`,
+    );
   }
   if (files.weights.byteLength !== json.weightsByteLength || fnv1a(files.weights) !== json.checksum) {
     throw new Error(
       `Checkpoint ${store.description}: weights.bin (${files.weights.byteLength} bytes) does not match model.json (${json.weightsByteLength} bytes, checksum ${json.checksum}): the files are damaged or from different saves.`,
     );
   }
-  return { json, weights: unpackWeights(json.weights, files.weights) };
+  return { json, weights: files.weights };
+}
+
+/** model.json parsed and checked, and the weights it describes. */
+export async function readCheckpoint(
+  store: CheckpointStore,
+): Promise<{ json: CheckpointJson; weights: NamedWeight[] }> {
+  const checked = await readChecked(store);
+  if (checked === null) throw new Error(`No checkpoint at ${store.description}.`);
+  return { json: checked.json, weights: unpackWeights(checked.json.weights, checked.weights) };
+}
+
+/** What a checkpoint says about itself, read without building a model: {@link readCheckpointInfo}. */
+export interface CheckpointInfo {
+  /** Where it was read: the directory, or the store's description (e.g. `indexeddb://opt-layers/mlp`). */
+  readonly location: string;
+  /** The format of its model.json, {@link CHECKPOINT_FORMAT}. */
+  readonly format: string;
+  /** Epochs completed when it was written: fit's `initialEpoch` to resume (a loaded model's `epochsCompleted`). */
+  readonly epochsCompleted: number;
+  /** The architecture, as `Sequential.getConfig()` gave it (`Sequential.fromConfig` rebuilds it). */
+  readonly model: SequentialConfig;
+  /** The loss, metrics and optimizer passed to compile; null for a model saved uncompiled. */
+  readonly compile: CompileConfig | null;
+  /**
+   * The optimizer's class and config, the steps it has taken (`iterations`) and its learning rate then;
+   * null for a model saved uncompiled.
+   */
+  readonly optimizer: {
+    readonly className: string;
+    readonly config: Record<string, unknown>;
+    readonly iterations: number;
+    readonly learningRate: number;
+  } | null;
+  /**
+   * The states of the callbacks of the fit that wrote it, by their `stateKey` (for checkpoints written before
+   * stateKey existed: by position and class name, e.g. '0:ReduceLROnPlateau'); empty when saved outside fit.
+   */
+  readonly callbackStates: Readonly<Record<string, unknown>>;
+  /** The model's weights: Keras paths (e.g. `dense/kernel`) and shapes, in the model's order. */
+  readonly weights: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>;
+  /** Bytes of weights.bin: the model's weights and the optimizer's slots, float32. */
+  readonly weightsByteLength: number;
+}
+
+/**
+ * Reads a checkpoint's description without building a model or loading its weights into tensors: the epochs
+ * completed, the architecture, the compile settings, the optimizer (class, config, steps, learning rate) and
+ * the callbacks' states. Null when `target` holds no checkpoint; an error that says what is wrong when it holds
+ * a damaged one (model.json not JSON or of another format, weights.bin that does not match it, a missing file):
+ * the same checks as loading, so a checkpoint this accepts also loads.
+ */
+export async function readCheckpointInfo(target: CheckpointTarget): Promise<CheckpointInfo | null> {
+  const store = toStore(target);
+  const checked = await readChecked(store);
+  if (checked === null) return null;
+  const { json } = checked;
+  const saved = json.optimizer;
+  return {
+    location: store.description,
+    format: json.format,
+    epochsCompleted: json.training.epoch,
+    model: json.model,
+    compile: json.compile,
+    optimizer:
+      saved === null
+        ? null
+        : {
+            className: saved.className,
+            config: saved.config,
+            iterations: saved.iterations,
+            learningRate: saved.learningRate,
+          },
+    callbackStates: json.training.callbackStates ?? json.training.callbacks ?? {},
+    weights: json.weights
+      .slice(0, json.modelWeightCount)
+      .map((w) => ({ name: w.name.replace(/^model\//, ''), shape: w.shape })),
+    weightsByteLength: json.weightsByteLength,
+  };
+}
+
+/**
+ * Deletes the checkpoint at `target`, atomically (a directory: both files and the fallback `<dir>.old`; an
+ * IndexedDbStore: its record). Resolves to true if there was one, false if there was nothing to delete. A
+ * directory holding other files besides the checkpoint's is refused, not removed.
+ */
+export async function deleteCheckpoint(target: CheckpointTarget): Promise<boolean> {
+  const store = toStore(target);
+  if (typeof store.delete !== 'function') {
+    throw new TypeError(
+      `deleteCheckpoint: the store for ${store.description} has no delete() method; a CheckpointStore needs write, read and delete.`,
+    );
+  }
+  return store.delete();
 }
 
 export interface LoadInfo {

@@ -30,11 +30,23 @@ export type BatchLogs = Logs & {
   readLoss(): Promise<number>;
 };
 
-/** A callback as fit drives it: Keras's hooks, with fit's batch logs. */
+/** A callback as fit drives it: Keras's hooks, with fit's batch logs, and optionally a state for checkpoints. */
 export interface FitCallback extends Omit<Callback, 'onBatchEnd'> {
-  /** Read every batch's loss into `logs.loss` before `onBatchEnd` (costs one read-back per batch). */
+  /**
+   * For Keras-shaped callbacks that read `logs.loss`: read every batch's loss into it before `onBatchEnd`
+   * (one read-back per batch). A callback written for fit calls `await logs.readLoss()` instead.
+   */
   readonly wantsBatchLoss?: boolean;
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
+  /**
+   * The name this callback's `getState()` is kept under in the checkpoints written during fit, and looked up
+   * by on resume: required with `getState`, unique among one fit's callbacks. Not the class name, which
+   * minifiers change from one build to the next.
+   */
+  readonly stateKey?: string;
+  /** JSON-serializable progress that a resumed fit hands back to `setState` (after `onTrainBegin`). */
+  getState?(): unknown;
+  setState?(state: unknown): void;
 }
 
 /** A batch's logs around its loss tensor, and a way to let a read in flight finish before the loss is freed. */
@@ -81,11 +93,12 @@ export async function runFit(loop: FitLoop): Promise<History> {
   const callbacks: FitCallback[] = [...loop.callbacks, history];
   const batchHooks = callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
   const wantsBatchLoss = callbacks.some((c) => c.wantsBatchLoss === true);
-  model.stopTraining = false;
-  for (const cb of callbacks) cb.setModel?.(model);
-  for (const cb of callbacks) await cb.onTrainBegin?.({});
-  loop.progress.startFit(callbacks);
+  loop.progress.startFit(callbacks); // checks the callbacks' state keys before any of them runs
   try {
+    model.stopTraining = false;
+    for (const cb of callbacks) cb.setModel?.(model);
+    for (const cb of callbacks) await cb.onTrainBegin?.({});
+    loop.progress.restoreCallbackStates(); // after onTrainBegin, which resets them
     for (let epoch = loop.initialEpoch; epoch < loop.epochs && !model.stopTraining; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
       const sums = new MetricSums(loop.metrics);

@@ -9,7 +9,9 @@ function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const text = readFileSync(`${here}${file}`, 'utf8');
-    const targets = [...text.matchAll(/(?:from|import\()\s*'\.\/([\w-]+)\.js'/g)].map((m) => `${m[1]}.ts`);
+    const targets = [...text.matchAll(/(?:from|import\()\s*'\.\/([\w.-]+)\.js'/g)].map((m) => `${m[1]}.ts`);
+    // package.json's conditional import: Node's file or the browser's, both edges.
+    if (/from\s*'#directory-store'/.test(text)) targets.push('directory-store.ts', 'directory-store.browser.ts');
     graph.set(file, [...new Set(targets)]);
   }
   return graph;
@@ -43,6 +45,9 @@ describe('module structure', () => {
     const graph = importGraph();
     expect(graph.get('checkpoint.ts')).not.toContain('sequential.ts');
     expect(graph.get('sequential.ts')).toContain('checkpoint.ts');
+    expect(new Set(graph.get('checkpoint-target.ts'))).toEqual(
+      new Set(['checkpoint-store.ts', 'directory-store.ts', 'directory-store.browser.ts']),
+    );
     expect(findCycle(graph)).toBeNull();
     // The check finds a circle when there is one.
     expect(findCycle(new Map([...graph, ['checkpoint.ts', ['sequential.ts']]]))).not.toBeNull();

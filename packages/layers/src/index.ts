@@ -4,6 +4,8 @@
  * resumable checkpoints.
  */
 
+// Node's DirectoryStore, or in a browser bundle one whose constructor says to use IndexedDbStore (package.json `imports`).
+export { DirectoryStore } from '#directory-store';
 export { ACTIVATION_NAMES, type ActivationName } from './activations.js';
 export {
   EarlyStopping,
@@ -14,18 +16,23 @@ export {
   type ModelCheckpointOptions,
   TerminateOnNaN,
 } from './callbacks.js';
-export { CHECKPOINT_FORMAT, type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
 export {
-  type CheckpointFiles,
-  type CheckpointStore,
-  type CheckpointTarget,
-  DirectoryStore,
-  IndexedDbStore,
-} from './checkpoint-store.js';
+  CHECKPOINT_FORMAT,
+  type CheckpointInfo,
+  deleteCheckpoint,
+  type LoadInfo,
+  loadWeights,
+  readCheckpointInfo,
+  saveModel,
+} from './checkpoint.js';
+export type { CheckpointFiles, CheckpointStore } from './checkpoint-store.js';
+export type { CheckpointTarget } from './checkpoint-target.js';
 export type { Checkpointable, CompileConfig, SequentialConfig } from './checkpointable.js';
+export { type ConfusionMatrixOptions, confusionMatrix, perClassAccuracy } from './confusion-matrix.js';
 export { type Batch, type BatchSource, type TensorBatchesOptions, tensorBatches } from './data-adapter.js';
 export type { BatchLogs, FitCallback } from './fit-loop.js';
 export type { EvaluateOptions, FitOptions, SourceFitOptions } from './fit-options.js';
+export { IndexedDbStore } from './indexeddb-store.js';
 export {
   Activation,
   type ApplyOptions,

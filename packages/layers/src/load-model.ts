@@ -4,7 +4,7 @@
 import { type Optimizer, optimizerFromConfig } from '@opt/optimizers';
 import { type ScheduleConfig, scheduleFromConfig } from '@opt/schedules';
 import { readCheckpoint, restoreCheckpoint } from './checkpoint.js';
-import { type CheckpointTarget, toStore } from './checkpoint-store.js';
+import { type CheckpointTarget, toStore } from './checkpoint-target.js';
 import {
   categoricalCrossentropy,
   getLoss,

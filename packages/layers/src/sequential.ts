@@ -8,7 +8,7 @@ import type { CallbackModel, Logs } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import type { History } from './callbacks.js';
 import { type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
-import type { CheckpointTarget } from './checkpoint-store.js';
+import type { CheckpointTarget } from './checkpoint-target.js';
 import { type Checkpointable, type CompileConfig, type SequentialConfig, trainingProgress } from './checkpointable.js';
 import { type BatchSource, isBatchSource, tensorBatches } from './data-adapter.js';
 import { checkBatch, checkData, checkInputShape, checkTrainingBatchSizes, shapeText } from './data-checks.js';

@@ -188,7 +188,12 @@ describe('ReduceLROnPlateau', () => {
       minDelta: 1e-4,
       cooldown: 0,
       minLr: 0,
+      stateKey: 'ReduceLROnPlateau',
     });
+    expect(new ReduceLROnPlateau({ stateKey: 'plateau2' }).stateKey).toBe('plateau2');
+    expect(() => new ReduceLROnPlateau({ stateKey: '' })).toThrow(
+      'ReduceLROnPlateau: `stateKey` must be a non-empty string, got "".',
+    );
   });
 
   it('reduces after `patience` epochs without improvement, logging the rate each epoch ran with', async () => {

@@ -157,6 +157,11 @@ export interface ReduceLROnPlateauOptions {
   log?: LogFunction;
   /** Warnings (monitored key missing). Default: `log` if given, else console.warn. */
   warn?: LogFunction;
+  /**
+   * The key under which a checkpoint (@opt/layers' fit) keeps {@link ReduceLROnPlateau.getState}'s progress.
+   * Default 'ReduceLROnPlateau'; give each of two in one fit its own.
+   */
+  stateKey?: string;
 }
 
 /** JSON-able progress of a {@link ReduceLROnPlateau}, for checkpoints. `best` null: nothing seen yet. */
@@ -178,6 +183,8 @@ export interface ReduceLROnPlateauState {
  * `best` starts at +Infinity (min) or -Infinity (max); onTrainBegin resets best, wait and the cooldown.
  */
 export class ReduceLROnPlateau implements Callback {
+  /** The key under which checkpoints keep {@link getState}'s progress: a declared name, stable under minifiers. */
+  readonly stateKey: string;
   readonly monitor: string;
   readonly factor: number;
   readonly patience: number;
@@ -210,6 +217,7 @@ export class ReduceLROnPlateau implements Callback {
       'minLr',
       'log',
       'warn',
+      'stateKey',
     ]);
     const monitor = o.monitor ?? 'val_loss';
     if (typeof monitor !== 'string' || monitor === '') {
@@ -237,6 +245,11 @@ export class ReduceLROnPlateau implements Callback {
     this.log = checkLog(where, 'log', o.log ?? console.log);
     this.warn = checkLog(where, 'warn', o.warn ?? o.log ?? console.warn);
     this.direction = mode === 'min' || (mode === 'auto' && !monitor.includes('acc')) ? 'min' : 'max';
+    const stateKey = o.stateKey ?? where;
+    if (typeof stateKey !== 'string' || stateKey === '') {
+      throw new TypeError(`${where}: \`stateKey\` must be a non-empty string, got ${show(stateKey)}.`);
+    }
+    this.stateKey = stateKey;
     this.reset();
   }
 
@@ -303,8 +316,8 @@ export class ReduceLROnPlateau implements Callback {
 
   /** The constructor's options (without the log functions), JSON-serializable. */
   getConfig(): Required<Omit<ReduceLROnPlateauOptions, 'log' | 'warn'>> {
-    const { monitor, factor, patience, verbose, mode, minDelta, cooldown, minLr } = this;
-    return { monitor, factor, patience, verbose, mode, minDelta, cooldown, minLr };
+    const { monitor, factor, patience, verbose, mode, minDelta, cooldown, minLr, stateKey } = this;
+    return { monitor, factor, patience, verbose, mode, minDelta, cooldown, minLr, stateKey };
   }
 
   /** Progress so a resumed run reduces at the same epochs. */
