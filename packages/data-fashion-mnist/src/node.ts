@@ -27,7 +27,8 @@ const gunzip = promisify(gunzipCallback);
 /** Debian's `dataset-fashion-mnist` package installs the four .gz files here. */
 export const DEBIAN_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 
-export interface LoadFashionMnistOptions {
+/** Where to look for local copies: the part of {@link LoadFashionMnistOptions} that {@link locateFashionMnist} takes. */
+export interface LocateFashionMnistOptions {
   /** A directory holding the four files (`name.gz` or uncompressed `name`); looked at first. */
   dataDir?: string;
   /**
@@ -36,6 +37,11 @@ export interface LoadFashionMnistOptions {
    * saying why). A `cacheDir` you give is the only one: if it is unusable, the error says why.
    */
   cacheDir?: string;
+  /** The system-wide copy; default Debian's `/usr/share/datasets/fashion-mnist`, `null` to skip it. */
+  systemDir?: string | null;
+}
+
+export interface LoadFashionMnistOptions extends LocateFashionMnistOptions {
   /** Where warnings go (an unusable cache skipped). Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
   /** Download missing files into the cache (default `true`). */
@@ -44,8 +50,6 @@ export interface LoadFashionMnistOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Where to download from: this URL plus the file name. Default: the upstream S3 website. */
   baseUrl?: string;
-  /** The system-wide copy; default Debian's `/usr/share/datasets/fashion-mnist`, `null` to skip it. */
-  systemDir?: string | null;
   /** Download attempts per file after the first, resuming where the last one stopped (default 3). */
   retries?: number;
   /** Wait before retry `k` (1-based): `k * retryDelayMs` milliseconds (default 1000). */
@@ -55,6 +59,14 @@ export interface LoadFashionMnistOptions {
 /** The dataset, and the path each file was read from (for logs: which copy was used). */
 export interface FashionMnistNodeData extends FashionMnistData {
   readonly sources: Readonly<Record<FileKey, string>>;
+}
+
+/** Where the four files are: {@link locateFashionMnist}'s answer. */
+export interface FashionMnistLocation {
+  /** The path of each file (`name.gz` or uncompressed `name`), by key. */
+  readonly files: Readonly<Record<FileKey, string>>;
+  /** The directory holding all four, or null when they were found in more than one place. */
+  readonly directory: string | null;
 }
 
 /** No copy anywhere and no download: `places` lists where the loader looked. */
@@ -318,6 +330,113 @@ function describeError(error: unknown): string {
   return String(error);
 }
 
+/** One place the files are looked for, in the search order. */
+interface SearchPlace {
+  readonly label: string;
+  readonly dir: string | null;
+  /** A cache: a corrupt copy there is deleted rather than reported. */
+  readonly isCache: boolean;
+}
+
+/**
+ * The places looked in, in order: `dataDir`, `$FASHION_MNIST_DIR`, the cache (`cacheDir`, else the default
+ * caches), the system directory. The one search order of {@link locateFashionMnist} and {@link loadFashionMnist}.
+ */
+function searchPlaces(options: LocateFashionMnistOptions): { places: SearchPlace[]; caches: CachePlace[] } {
+  const caches: CachePlace[] =
+    options.cacheDir !== undefined
+      ? [{ label: 'cacheDir option', dir: options.cacheDir }]
+      : defaultCacheDirs(process.env);
+  const envDir = process.env.FASHION_MNIST_DIR;
+  const places: SearchPlace[] = [
+    { label: 'dataDir option', dir: options.dataDir ?? null, isCache: false },
+    {
+      label: 'FASHION_MNIST_DIR environment variable',
+      dir: envDir !== undefined && envDir !== '' ? envDir : null,
+      isCache: false,
+    },
+    ...caches.map((c) => ({ label: `user cache (${c.label})`, dir: c.dir as string | null, isCache: true })),
+    {
+      label: "Debian's dataset-fashion-mnist package",
+      dir: options.systemDir === undefined ? DEBIAN_DATA_DIR : options.systemDir,
+      isCache: false,
+    },
+  ];
+  return { places, caches };
+}
+
+/** A copy of one file: its path and the index of the place it is in. */
+interface Found {
+  readonly path: string;
+  readonly place: number;
+}
+
+/** The first copy of `spec` in `places`, looking from place `from` on; null when none has it. */
+async function findFile(places: readonly SearchPlace[], spec: FileSpec, from = 0): Promise<Found | null> {
+  for (let place = from; place < places.length; place++) {
+    const dir = (places[place] as SearchPlace).dir;
+    if (dir === null) continue;
+    const path = await findIn(dir, spec);
+    if (path !== null) return { path, place };
+  }
+  return null;
+}
+
+/** The first copy of each file, by key (absent: no copy anywhere). */
+async function findFiles(places: readonly SearchPlace[]): Promise<Partial<Record<FileKey, Found>>> {
+  const found: Partial<Record<FileKey, Found>> = {};
+  for (const spec of FASHION_MNIST_FILES) {
+    const hit = await findFile(places, spec);
+    if (hit !== null) found[spec.key] = hit;
+  }
+  return found;
+}
+
+/** The error for files found nowhere: every place looked in, what happened to the download, how to get the data. */
+function notFound(
+  places: readonly SearchPlace[],
+  missing: readonly FileSpec[],
+  download: string,
+  fix: string,
+  cause?: unknown,
+): FashionMnistNotFoundError {
+  const lines = places.map((p) => `  - ${p.label}: ${p.dir ?? '(not set)'}`);
+  lines.push(`  - ${download}`);
+  return new FashionMnistNotFoundError(
+    `Fashion-MNIST not found: no copy of ${missing.map((s) => `${s.name}(.gz)`).join(', ')}. Looked in:\n${lines.join('\n')}\n` +
+      "To get the data: install Debian's package (apt-get install dataset-fashion-mnist), or put the four files " +
+      `in a directory and pass { dataDir } or set FASHION_MNIST_DIR, or ${fix}.`,
+    lines.map((l) => l.slice(4)),
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Finds the four files where {@link loadFashionMnist} would look, in the same order (`dataDir`,
+ * `$FASHION_MNIST_DIR`, the cache, the system directory; `name.gz`, then `name`), without reading them and
+ * without downloading: their paths, and the directory when one holds all four. Use it to serve or copy the files;
+ * `loadFashionMnist` reads and verifies them (a file found here may still be corrupt). With a file found nowhere,
+ * the same {@link FashionMnistNotFoundError} as the loader's, listing every place looked in.
+ */
+export async function locateFashionMnist(options: LocateFashionMnistOptions = {}): Promise<FashionMnistLocation> {
+  const { places, caches } = searchPlaces(options);
+  const found = await findFiles(places);
+  const missing = FASHION_MNIST_FILES.filter((spec) => found[spec.key] === undefined);
+  if (missing.length > 0) {
+    throw notFound(
+      places,
+      missing,
+      'download: not tried (locateFashionMnist only looks for local copies)',
+      `let loadFashionMnist() download them into ${(caches[0] as CachePlace).dir}`,
+    );
+  }
+  const files = Object.fromEntries(
+    FASHION_MNIST_FILES.map((spec) => [spec.key, (found[spec.key] as Found).path]),
+  ) as Record<FileKey, string>;
+  const dirs = new Set(Object.values(files).map((path) => dirname(path)));
+  return { files, directory: dirs.size === 1 ? ([...dirs][0] as string) : null };
+}
+
 /**
  * Loads Fashion-MNIST, verified by the sha256 of each file's uncompressed
  * content. Each file is looked for, in order, in `dataDir`, `$FASHION_MNIST_DIR`,
@@ -330,29 +449,14 @@ function describeError(error: unknown): string {
  * at. A corrupt file in the cache is deleted and downloaded again.
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnistNodeData> {
-  const caches: CachePlace[] =
-    options.cacheDir !== undefined
-      ? [{ label: 'cacheDir option', dir: options.cacheDir }]
-      : defaultCacheDirs(process.env);
+  const { places, caches } = searchPlaces(options);
   const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'FashionMnistCacheWarning'));
-  const envDir = process.env.FASHION_MNIST_DIR;
-  const systemDir = options.systemDir === undefined ? DEBIAN_DATA_DIR : options.systemDir;
   const download = options.download ?? true;
   const baseUrl = options.baseUrl ?? UPSTREAM_BASE_URL;
   const retries = options.retries ?? 3;
   if (!Number.isInteger(retries) || retries < 0) {
     throw new RangeError(`loadFashionMnist: retries must be a non-negative integer, got ${String(options.retries)}.`);
   }
-  const places: { label: string; dir: string | null; isCache: boolean }[] = [
-    { label: 'dataDir option', dir: options.dataDir ?? null, isCache: false },
-    {
-      label: 'FASHION_MNIST_DIR environment variable',
-      dir: envDir !== undefined && envDir !== '' ? envDir : null,
-      isCache: false,
-    },
-    ...caches.map((c) => ({ label: `user cache (${c.label})`, dir: c.dir as string | null, isCache: true })),
-    { label: "Debian's dataset-fashion-mnist package", dir: systemDir, isCache: false },
-  ];
   const retryDelayMs = options.retryDelayMs ?? 1000;
   if (!(retryDelayMs >= 0)) {
     throw new RangeError(`loadFashionMnist: retryDelayMs must be >= 0, got ${String(options.retryDelayMs)}.`);
@@ -360,27 +464,26 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
   // The cache to download into is chosen (and checked) only when a file has to be downloaded.
   let ctx: DownloadContext | null = null;
   let cacheDir = (caches[0] as CachePlace).dir;
+  const located = await findFiles(places);
   const found = {} as Record<FileKey, { bytes: Uint8Array; file: string }>;
   const missing: FileSpec[] = [];
   let downloadError: unknown = null;
   for (const spec of FASHION_MNIST_FILES) {
     let bytes: Uint8Array | null = null;
     let file = '';
-    for (const place of places) {
-      if (place.dir === null) continue;
-      const path = await findIn(place.dir, spec);
-      if (path === null) continue;
+    for (let hit = located[spec.key] ?? null; hit !== null && bytes === null; ) {
       try {
-        bytes = await decodeFile(spec, toUint8(await readFile(path)), path);
-        file = path;
+        bytes = await decodeFile(spec, toUint8(await readFile(hit.path)), hit.path);
+        file = hit.path;
       } catch (error) {
-        if (!place.isCache || !(error instanceof FashionMnistError)) throw error;
+        if (!(places[hit.place] as SearchPlace).isCache || !(error instanceof FashionMnistError)) throw error;
         // A corrupt cached copy is deleted; the next place or a fresh download replaces it.
-        await unlink(path).catch((e: unknown) =>
-          warn(`Fashion-MNIST: cannot delete the corrupt cached ${path} (${errorText(e)}).`),
+        const corrupt = hit.path;
+        await unlink(corrupt).catch((e: unknown) =>
+          warn(`Fashion-MNIST: cannot delete the corrupt cached ${corrupt} (${errorText(e)}).`),
         );
+        hit = await findFile(places, spec, hit.place + 1);
       }
-      if (bytes !== null) break;
     }
     if (bytes === null && download && downloadError === null) {
       try {
@@ -401,19 +504,12 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
     found[spec.key] = { bytes, file };
   }
   if (missing.length > 0) {
-    const lines = places.map((p) => `  - ${p.label}: ${p.dir ?? '(not set)'}`);
-    lines.push(
-      download
-        ? `  - download from ${baseUrl}: ${describeError(downloadError)}`
-        : '  - download: disabled (download: false)',
-    );
-    throw new FashionMnistNotFoundError(
-      `Fashion-MNIST not found: no copy of ${missing.map((s) => `${s.name}(.gz)`).join(', ')}. Looked in:\n${lines.join('\n')}\n` +
-        "To get the data: install Debian's package (apt-get install dataset-fashion-mnist), or put the four files " +
-        'in a directory and pass { dataDir } or set FASHION_MNIST_DIR, or allow network access so that the loader ' +
-        `can download them into ${cacheDir}.`,
-      lines.map((l) => l.slice(4)),
-      { cause: downloadError },
+    throw notFound(
+      places,
+      missing,
+      download ? `download from ${baseUrl}: ${describeError(downloadError)}` : 'download: disabled (download: false)',
+      `allow network access so that the loader can download them into ${cacheDir}`,
+      downloadError ?? undefined,
     );
   }
   const sources = Object.fromEntries(FASHION_MNIST_FILES.map((s) => [s.key, found[s.key].file])) as Record<

@@ -11,6 +11,7 @@ import {
   FashionMnistError,
   FashionMnistNotFoundError,
   loadFashionMnist,
+  locateFashionMnist,
 } from './index.js';
 import { debianDir, FILE_NAMES, realDataDir, sharedDir } from './testing/fixtures/fixtures.js';
 
@@ -169,6 +170,78 @@ describe('where the Node loader looks', () => {
     expect(error.message).toMatch(/apt-get install dataset-fashion-mnist/);
     expect(error.message).toMatch(/dataDir.*FASHION_MNIST_DIR/);
     expect(error.message).toContain('train-images-idx3-ubyte(.gz)');
+  });
+
+  it('locateFashionMnist finds the files the loader reads, in the same order, without reading them', async () => {
+    const a = await copyDir('loc-a');
+    const b = await copyDir('loc-b');
+    const c = await copyDir('loc-c');
+    const d = await copyDir('loc-d');
+    // dataDir holds two of the four: the other two come from the next place that has them.
+    const partial = join(scratch, 'loc-partial');
+    await mkdir(partial);
+    for (const f of ['train-labels-idx1-ubyte', 't10k-labels-idx1-ubyte'])
+      await symlink(join(realDataDir(), `${f}.gz`), join(partial, `${f}.gz`));
+    const cases: { dataDir?: string; env?: string; cacheDir: string }[] = [
+      { dataDir: a, env: b, cacheDir: c },
+      { env: b, cacheDir: c },
+      { cacheDir: c },
+      { cacheDir: join(scratch, 'loc-empty-cache') },
+      { dataDir: partial, cacheDir: c },
+    ];
+    for (const { env, ...place } of cases) {
+      if (env === undefined) delete process.env.FASHION_MNIST_DIR;
+      else process.env.FASHION_MNIST_DIR = env;
+      const options = { ...place, systemDir: d };
+      const located = await locateFashionMnist(options);
+      expect(located.files).toEqual((await loadFashionMnist({ ...options, download: false })).sources);
+    }
+    delete process.env.FASHION_MNIST_DIR;
+    expect(await locateFashionMnist({ dataDir: a, systemDir: d })).toEqual({
+      files: {
+        trainImages: join(a, 'train-images-idx3-ubyte.gz'),
+        trainLabels: join(a, 'train-labels-idx1-ubyte.gz'),
+        testImages: join(a, 't10k-images-idx3-ubyte.gz'),
+        testLabels: join(a, 't10k-labels-idx1-ubyte.gz'),
+      },
+      directory: a,
+    });
+    const mixed = await locateFashionMnist({
+      dataDir: partial,
+      cacheDir: join(scratch, 'loc-empty-cache'),
+      systemDir: d,
+    });
+    expect(mixed.directory).toBeNull();
+    expect(mixed.files.trainLabels).toBe(join(partial, 'train-labels-idx1-ubyte.gz'));
+    expect(mixed.files.trainImages).toBe(join(d, 'train-images-idx3-ubyte.gz'));
+    // It only looks: a damaged file is located (the loader is what verifies it).
+    const damaged = join(scratch, 'loc-damaged');
+    await mkdir(damaged);
+    for (const f of FILE_NAMES) await writeFile(join(damaged, `${f}.gz`), 'not data');
+    expect((await locateFashionMnist({ dataDir: damaged })).directory).toBe(damaged);
+    await expect(loadFashionMnist({ dataDir: damaged })).rejects.toBeInstanceOf(FashionMnistError);
+  });
+
+  it("locateFashionMnist with a file found nowhere: the loader's error, every place listed, download not tried", async () => {
+    process.env.FASHION_MNIST_DIR = join(scratch, 'loc-nowhere-env');
+    const partial = join(scratch, 'loc-only-labels');
+    await mkdir(partial);
+    await symlink(join(realDataDir(), 'train-labels-idx1-ubyte.gz'), join(partial, 'train-labels-idx1-ubyte.gz'));
+    const error = await locateFashionMnist({
+      dataDir: partial,
+      cacheDir: join(scratch, 'loc-nowhere-cache'),
+      systemDir: join(scratch, 'loc-nowhere-system'),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(FashionMnistNotFoundError);
+    for (const place of ['loc-only-labels', 'loc-nowhere-env', 'loc-nowhere-cache', 'loc-nowhere-system']) {
+      expect(error.message).toContain(join(scratch, place));
+    }
+    expect(error.places).toHaveLength(5);
+    expect(error.message).toContain(
+      'no copy of t10k-labels-idx1-ubyte(.gz), t10k-images-idx3-ubyte(.gz), train-images-idx3-ubyte(.gz).',
+    );
+    expect(error.message).toMatch(/download: not tried \(locateFashionMnist only looks for local copies\)/);
+    expect(error.message).toMatch(/apt-get install dataset-fashion-mnist/);
   });
 
   it('the default cache is $XDG_CACHE_HOME/opt/fashion-mnist, else ~/.cache/opt/fashion-mnist', () => {
