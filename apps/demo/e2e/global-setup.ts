@@ -31,6 +31,8 @@ export default function setup(): void {
     {
       cwd: APP_DIR,
       stdio: 'inherit',
+      // vitest sets NODE_ENV=test, under which Vite would build as for development: build as `pnpm build` does.
+      env: { ...process.env, NODE_ENV: 'production' },
     },
   );
 }

@@ -1,13 +1,14 @@
 /**
  * Serves Fashion-MNIST from the local copy on the dev and preview servers, at
  * `/fashion-mnist/<file>`. Where the copy is comes from the data package's own
- * Node lookup (`dataDir` option, FASHION_MNIST_DIR, the user cache, Debian's
- * package), which also verifies every file; nothing is downloaded.
+ * Node lookup, `locateFashionMnist` (`dataDir` option, FASHION_MNIST_DIR, the
+ * user cache, Debian's package): it finds the files without reading them, and
+ * the page's loader verifies what it receives. Nothing is downloaded.
  */
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { basename } from 'node:path';
-import { FashionMnistError, FashionMnistNotFoundError, loadFashionMnist } from '@opt/data-fashion-mnist';
+import { FashionMnistNotFoundError, locateFashionMnist } from '@opt/data-fashion-mnist';
 import type { Connect, Plugin } from 'vite';
 
 /** The URL path the servers answer on; the page's default data URL is this path relative to the site. */
@@ -25,11 +26,8 @@ export function fashionMnistFiles(options: FashionMnistFilesOptions = {}): Plugi
   let located: Promise<Located> | null = null;
   const locate = (): Promise<Located> => {
     // Remembered once found; a failure is not, so installing the data and reloading the page is enough.
-    located ??= loadFashionMnist({
-      download: false,
-      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
-    }).then(
-      (data) => new Map(Object.values(data.sources).map((path) => [basename(path), path])),
+    located ??= locateFashionMnist(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}).then(
+      (location) => new Map(Object.values(location.files).map((path) => [basename(path), path])),
       (error: unknown) => {
         located = null;
         throw error;
@@ -55,7 +53,6 @@ export function fashionMnistFiles(options: FashionMnistFilesOptions = {}): Plugi
       },
       (error: unknown) => {
         if (error instanceof FashionMnistNotFoundError) return sendText(res, 404, error.message);
-        if (error instanceof FashionMnistError) return sendText(res, 500, error.message);
         next(error);
       },
     );

@@ -54,9 +54,12 @@ export const VALIDATION_COUNT = 2000;
 /** Test images shown in the grid with their predicted labels. */
 export const GRID_IMAGES = 24;
 
+/** The version of {@link RunRecord}: v2 added the per-class accuracy. */
+export const RUN_RECORD_FORMAT = 'opt-demo.run.v2';
+
 /** Everything a run has recorded: what the charts show and what a checkpoint keeps. */
 export interface RunRecord {
-  readonly format: 'opt-demo.run.v1';
+  readonly format: typeof RUN_RECORD_FORMAT;
   readonly settings: TrainingSettings;
   readonly stepsPerEpoch: number;
   /** Per step: the optimizer step (1-based), the batch loss and the learning rate the step used. */
@@ -65,6 +68,8 @@ export interface RunRecord {
   readonly epochs: Array<{ epoch: number; step: number; logs: Record<string, number> }>;
   /** Validation confusion matrix after the last epoch, row = true class, column = predicted; 100 counts. */
   confusion: number[] | null;
+  /** Validation accuracy of each class after the last epoch (@opt/layers' perClassAccuracy of the confusion matrix). */
+  perClassAccuracy: number[] | null;
   /** Predicted class of each grid image after the last epoch. */
   predictions: number[] | null;
 }
@@ -87,6 +92,7 @@ export type TrainingEvent =
       readonly step: number;
       readonly logs: Record<string, number>;
       readonly confusion: number[];
+      readonly perClassAccuracy: number[];
       readonly predictions: number[];
     }
   | { readonly kind: 'saved'; readonly epoch: number; readonly step: number }

@@ -21,19 +21,24 @@ import {
   trainValidationSplit,
 } from '@opt/data-fashion-mnist';
 import {
+  type BatchLogs,
   BatchNormalization,
-  CHECKPOINT_FORMAT,
+  confusionMatrix,
   correctCount,
   Dense,
+  deleteCheckpoint,
+  type FitCallback,
   IndexedDbStore,
   type Layer,
   ModelCheckpoint,
+  perClassAccuracy,
   ReLU,
+  readCheckpointInfo,
   Sequential,
   sparseCategoricalCrossentropy,
 } from '@opt/layers';
 import { Adam, type Optimizer, RMSprop, SGD } from '@opt/optimizers';
-import type { Callback, CallbackModel, Logs } from '@opt/schedules';
+import type { CallbackModel, Logs } from '@opt/schedules';
 import { type BackendName, type BackendRequest, readWeights, tf, useBackend } from '@opt/tensor';
 import { chooseBackend } from '../backend-choice.js';
 import { learningRateOf } from '../schedule-choice.js';
@@ -41,6 +46,7 @@ import {
   type DataSummary,
   GRID_IMAGES,
   type ParityResult,
+  RUN_RECORD_FORMAT,
   type RunRecord,
   type SavedRun,
   type TrainingEvent,
@@ -50,6 +56,8 @@ import {
 } from './protocol.js';
 
 const STORE = { database: 'opt-demo', key: 'fashion-mnist-run' } as const;
+/** The key under which checkpoints keep the run's record (the recorder's state). */
+const RUN_STATE_KEY = 'opt-demo.run';
 const HIDDEN_UNITS = [256, 128] as const;
 /** Steps whose times the step-time figure averages. */
 const TIMING_WINDOW = 20;
@@ -102,7 +110,7 @@ function normalization(p: Prepared, s: TrainingSettings) {
 }
 
 function isRunRecord(value: unknown): value is RunRecord {
-  return typeof value === 'object' && value !== null && (value as RunRecord).format === 'opt-demo.run.v1';
+  return typeof value === 'object' && value !== null && (value as RunRecord).format === RUN_RECORD_FORMAT;
 }
 
 /** The validation pass after each epoch: one forward pass gives the metrics and the confusion matrix. */
@@ -110,6 +118,7 @@ interface Evaluation {
   readonly valLoss: number;
   readonly valAccuracy: number;
   readonly confusion: number[];
+  readonly perClassAccuracy: number[];
   readonly predictions: number[];
 }
 
@@ -153,11 +162,11 @@ class PauseGate {
 
 /**
  * Records the run (steps, epochs, confusion matrix, grid predictions) and reports it. Its state is the
- * record, which ModelCheckpoint stores in the checkpoint with the weights: one atomic write.
+ * record, which ModelCheckpoint stores in the checkpoint with the weights, under {@link RUN_STATE_KEY}: one
+ * atomic write.
  */
-class RunRecorder implements Callback {
-  /** The batch loss is read back every step for the live curve. */
-  readonly wantsBatchLoss = true;
+class RunRecorder implements FitCallback {
+  readonly stateKey = RUN_STATE_KEY;
   stopping = false;
   private model: Sequential | null = null;
   private epoch = 0;
@@ -195,7 +204,9 @@ class RunRecorder implements Callback {
     this.learningRate = (this.model as Sequential).optimizer.learningRate;
   }
 
-  async onBatchEnd(_batch: number, logs: Logs = {}): Promise<void> {
+  async onBatchEnd(_batch: number, logs: BatchLogs): Promise<void> {
+    // The batch loss, read back every step for the live curve.
+    const loss = await logs.readLoss();
     const now = performance.now();
     // The first step of a (re)start compiles the WebGL shaders: not a step time.
     if (this.warm) {
@@ -204,7 +215,6 @@ class RunRecorder implements Callback {
     }
     this.warm = true;
     const step = (this.model as Sequential).optimizer.iterations;
-    const loss = logs.loss ?? Number.NaN;
     this.record.steps.step.push(step);
     this.record.steps.loss.push(loss);
     this.record.steps.learningRate.push(this.learningRate);
@@ -222,15 +232,16 @@ class RunRecorder implements Callback {
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     if (this.stopping) return;
-    const { valLoss, valAccuracy, confusion, predictions } = await this.evaluate();
+    const { valLoss, valAccuracy, confusion, perClassAccuracy, predictions } = await this.evaluate();
     // Keras's keys, in the logs every later callback (the checkpoint, History) sees.
     logs.val_loss = valLoss;
     logs.val_accuracy = valAccuracy;
     const step = (this.model as Sequential).optimizer.iterations;
     this.record.epochs.push({ epoch, step, logs: { ...logs } });
     this.record.confusion = confusion;
+    this.record.perClassAccuracy = perClassAccuracy;
     this.record.predictions = predictions;
-    this.emit({ kind: 'epoch', epoch, step, logs: { ...logs }, confusion, predictions });
+    this.emit({ kind: 'epoch', epoch, step, logs: { ...logs }, confusion, perClassAccuracy, predictions });
     this.warm = false;
   }
 }
@@ -320,12 +331,13 @@ export class Trainer {
       norm,
     );
     const record: RunRecord = saved?.record ?? {
-      format: 'opt-demo.run.v1',
+      format: RUN_RECORD_FORMAT,
       settings: s,
       stepsPerEpoch: source.batchesPerEpoch,
       steps: { step: [], loss: [], learningRate: [] },
       epochs: [],
       confusion: null,
+      perClassAccuracy: null,
       predictions: null,
     };
     // Validation by hand rather than fit's validationData: the same forward pass also gives the confusion
@@ -334,20 +346,22 @@ export class Trainer {
       const n = prepared.validation.count;
       const out = tf.tidy(() => {
         const probabilities = model.predict(val.x, { batchSize: 500 });
-        const predicted = tf.argMax(probabilities, 1) as tf.Tensor1D;
+        const confusion = confusionMatrix(val.y, probabilities);
         return [
           loss.value(val.y, probabilities),
           correctCount('accuracy', val.y, probabilities),
-          tf.math.confusionMatrix(val.y as tf.Tensor1D, predicted, 10),
+          confusion,
+          perClassAccuracy(confusion),
           tf.argMax(model.predict(grid.x), 1),
         ];
       });
-      const [lossValue, correct, confusion, predictions] = await Promise.all(out.map((t) => t.data()));
+      const [lossValue, correct, confusion, perClass, predictions] = await Promise.all(out.map((t) => t.data()));
       tf.dispose(out);
       return {
         valLoss: lossValue?.[0] as number,
         valAccuracy: (correct?.[0] as number) / n,
         confusion: Array.from(confusion ?? [], Number),
+        perClassAccuracy: Array.from(perClass ?? [], Number),
         predictions: Array.from(predictions ?? [], Number),
       };
     };
@@ -393,29 +407,24 @@ export class Trainer {
     run.gate.resume();
   }
 
-  /** The run saved in IndexedDB, or null. Reads the checkpoint's JSON part only. */
+  /**
+   * The run saved in IndexedDB, or null when there is none. A damaged checkpoint, or one whose record this
+   * version of the demo cannot show, is an error that says so (the page offers to discard it).
+   */
   async saved(): Promise<SavedRun | null> {
-    const files = await new IndexedDbStore(STORE.key, STORE.database).read();
-    if (files === null) return null;
-    const json = JSON.parse(files.modelJson) as {
-      format?: string;
-      training?: { epoch?: number; callbacks?: Record<string, unknown> };
-      optimizer?: { iterations?: number } | null;
-    };
-    if (json.format !== CHECKPOINT_FORMAT) return null;
-    const record = Object.values(json.training?.callbacks ?? {}).find(isRunRecord);
-    if (record === undefined) return null;
-    return { record, epoch: json.training?.epoch ?? 0, step: json.optimizer?.iterations ?? 0 };
+    const info = await readCheckpointInfo(new IndexedDbStore(STORE.key, STORE.database));
+    if (info === null) return null;
+    const record = info.callbackStates[RUN_STATE_KEY];
+    if (!isRunRecord(record)) {
+      throw new Error(
+        `The checkpoint saved in this browser (${info.location}) holds no run record of this demo's version (${RUN_RECORD_FORMAT}).`,
+      );
+    }
+    return { record, epoch: info.epochsCompleted, step: info.optimizer?.iterations ?? 0 };
   }
 
   async discardSaved(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      const request = indexedDB.deleteDatabase(STORE.database);
-      request.onsuccess = () => resolve();
-      request.onerror = () => reject(request.error);
-      // Another connection still open: the deletion completes when it closes.
-      request.onblocked = () => resolve();
-    });
+    await deleteCheckpoint(new IndexedDbStore(STORE.key, STORE.database));
   }
 
   /**

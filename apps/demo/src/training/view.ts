@@ -288,6 +288,7 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
         if (record === null) return;
         record.epochs.push({ epoch: event.epoch, step: event.step, logs: event.logs });
         record.confusion = event.confusion;
+        record.perClassAccuracy = event.perClassAccuracy;
         record.predictions = event.predictions;
         drawAll();
         break;
@@ -355,7 +356,22 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
   async function offerSaved(): Promise<void> {
     if (data === null) return; // nothing can continue without the data
     const t = await ensureWorker();
-    const saved: SavedRun | null = await t.saved();
+    let saved: SavedRun | null;
+    try {
+      saved = await t.saved();
+    } catch (error) {
+      // A damaged checkpoint, or one from another version of the demo: say so, and let the user remove it.
+      offer.hidden = false;
+      offer.replaceChildren(
+        h('p', {}, `A saved run cannot be continued: ${error instanceof Error ? error.message : String(error)}`),
+        h(
+          'div',
+          { class: 'button-row' },
+          button('Discard it', () => void discard(), { 'data-action': 'discard' }),
+        ),
+      );
+      return;
+    }
     if (saved === null) {
       offer.hidden = true;
       return;
@@ -555,21 +571,18 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
     );
   }
 
-  /** The confusion matrix's cells and each class's accuracy (its diagonal over its row), or null before the first epoch. */
+  /** The confusion matrix's cells and each class's accuracy (computed in the worker), or null before the first epoch. */
   function evaluation() {
     const names = data?.classNames ?? [];
     const confusion = record?.confusion ?? null;
-    if (confusion === null || names.length === 0) return null;
+    const accuracy = record?.perClassAccuracy ?? null;
+    if (confusion === null || accuracy === null || names.length === 0) return null;
     const cells = confusion.map((count, i) => ({
       truth: names[Math.floor(i / 10)] as string,
       predicted: names[i % 10] as string,
       count,
     }));
-    const perClass = names.map((name, c) => {
-      const row = confusion.slice(c * 10, c * 10 + 10);
-      const total = row.reduce((a, b) => a + b, 0);
-      return { name, accuracy: total === 0 ? 0 : (row[c] as number) / total };
-    });
+    const perClass = names.map((name, c) => ({ name, accuracy: accuracy[c] as number }));
     return { names, cells, perClass };
   }
 
