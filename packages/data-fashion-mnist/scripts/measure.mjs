@@ -3,7 +3,7 @@
 //   node --expose-gc packages/data-fashion-mnist/scripts/measure.mjs [dataDir]
 import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
-import { batches, computeStatistics, loadFashionMnist } from '../dist/index.js';
+import { batches, computeStatistics, loadFashionMnist, locateFashionMnist } from '../dist/index.js';
 
 const dataDir = process.argv[2] ?? '/usr/share/datasets/fashion-mnist';
 const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
@@ -33,6 +33,23 @@ console.log(
 );
 console.log(
   `dataset bytes: ${mib(data.train.images.byteLength + data.test.images.byteLength + 70000)}; ArrayBuffer bytes resident after load: ${mib(resident)}`,
+);
+
+// Finding the files without reading them, against loading them, alternated in one process.
+const locateTimes = [];
+const loadTimes = [];
+for (let i = 0; i < 3; i++) {
+  let t = performance.now();
+  for (let j = 0; j < 10; j++) await locateFashionMnist({ dataDir });
+  locateTimes.push((performance.now() - t) / 10);
+  t = performance.now();
+  await loadFashionMnist({ dataDir, download: false });
+  loadTimes.push(performance.now() - t);
+}
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+console.log(
+  `locateFashionMnist: ${locateTimes.map((t) => t.toFixed(2)).join(', ')} ms; loadFashionMnist ${loadTimes.map((t) => t.toFixed(0)).join(', ')} ms; ` +
+    `ratio of medians ${(median(loadTimes) / median(locateTimes)).toFixed(0)}x`,
 );
 
 const t1 = performance.now();
