@@ -274,6 +274,45 @@ describe('the demo in Chromium with WebGL', () => {
     await page.waitForSelector('#training[data-state=idle]', { timeout: 60_000 });
   });
 
+  it('reset deleted the saved run; a damaged one is named, with an offer to discard it', async () => {
+    /** The demo's checkpoint record in IndexedDB (IndexedDbStore('fashion-mnist-run', 'opt-demo')), read or written here. */
+    const record = (write?: { modelJson: string }) =>
+      page.evaluate(
+        (value) =>
+          new Promise<unknown>((resolve, reject) => {
+            const open = indexedDB.open('opt-demo', 1);
+            open.onupgradeneeded = () => open.result.createObjectStore('checkpoints');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const tx = open.result.transaction('checkpoints', value === null ? 'readonly' : 'readwrite');
+              const store = tx.objectStore('checkpoints');
+              const request =
+                value === null
+                  ? store.get('fashion-mnist-run')
+                  : store.put({ ...value, weights: new Uint8Array(4) }, 'fashion-mnist-run');
+              tx.oncomplete = () => {
+                open.result.close();
+                resolve(value === null ? request.result : 'written');
+              };
+              tx.onerror = () => reject(tx.error);
+            };
+          }),
+        write ?? null,
+      );
+    expect(await record()).toBeUndefined();
+    await record({ modelJson: '{"format": "opt.layers.checkpoint.v1", "weights' });
+    await page.reload();
+    const offer = page.locator('[aria-label="Saved run"]');
+    await offer.getByText('A saved run cannot be continued').waitFor({ timeout: 60_000 });
+    expect(await offer.textContent()).toContain(
+      'Checkpoint indexeddb://opt-demo/fashion-mnist-run: model.json is not valid JSON',
+    );
+    expect(await page.locator('[data-action=continue]').count()).toBe(0);
+    await offer.locator('[data-action=discard]').click();
+    await offer.waitFor({ state: 'hidden' });
+    expect(await record()).toBeUndefined();
+  });
+
   it('the WebGL and cpu backends agree on one training step to 1e-5', async () => {
     await page.click('[data-action=parity]');
     await page.waitForSelector('.parity[data-max-weight-difference]', { timeout: 120_000 });
@@ -284,14 +323,17 @@ describe('the demo in Chromium with WebGL', () => {
     expect(loss).toBeLessThan(1e-5);
   });
 
-  it('on the wasm backend (asked for with ?backend=wasm) the worker trains, pauses and stops too', async () => {
+  it('on the wasm backend (asked for with ?backend=wasm) the worker trains past an epoch, pauses and stops too', async () => {
     await page.goto(`${preview.url}?backend=wasm#training`);
     await page.waitForSelector('[data-data=ready]', { timeout: 60_000 });
     expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('wasm');
     expect(await page.getAttribute('[data-worker-backend]', 'data-worker-backend')).toBe('wasm');
     await page.selectOption('#training select[name=per-class]', '100');
     await page.click('[data-action=start]');
-    await page.waitForFunction(() => (window.optDemo?.training()?.step ?? 0) >= 5, undefined, { timeout: 60_000 });
+    // Past an epoch's end: the validation pass (confusion matrix included) and the checkpoint run on wasm too.
+    await page.waitForFunction(() => (window.optDemo?.training()?.epochsDone ?? 0) >= 1, undefined, {
+      timeout: 60_000,
+    });
     await page.click('[data-action=pause]');
     await page.waitForSelector('#training[data-state=paused]', { timeout: 10_000 });
     await page.click('[data-action=reset]');

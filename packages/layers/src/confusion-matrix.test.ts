@@ -1,4 +1,4 @@
-import { Random, tf } from '@opt/tensor';
+import { type BackendName, Random, tf, useBackend } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { confusionMatrix, perClassAccuracy } from './index.js';
@@ -36,6 +36,22 @@ describe('confusionMatrix', () => {
     const m = confusionMatrix(y, p);
     expect(m.dtype).toBe('int32');
     expect((await tf.sum(m).data())[0]).toBe(n);
+  });
+
+  it("agrees with tf.math.confusionMatrix on cpu, and works on wasm (which has no integer matMul for tf's)", async () => {
+    const y = tf.tensor1d(labels, 'int32');
+    const reference = await tf.math.confusionMatrix(y, tf.tensor1d(predicted, 'int32'), k).array();
+    expect(reference).toEqual(expected);
+    const initial = tf.getBackend() as BackendName;
+    try {
+      await useBackend('wasm');
+      expect(tf.getBackend()).toBe('wasm');
+      const onWasm = confusionMatrix(tf.tensor1d(labels, 'int32'), tf.tensor2d(scores));
+      expect(await onWasm.array()).toEqual(expected);
+      expect(await perClassAccuracy(onWasm).array()).toHaveLength(k);
+    } finally {
+      await useBackend(initial);
+    }
   });
 
   it('per-class accuracy is the diagonal over the row sums, NaN for a class without samples', async () => {

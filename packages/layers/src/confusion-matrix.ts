@@ -1,7 +1,7 @@
 /**
  * How a classifier's mistakes spread over the classes: the confusion matrix and each class's accuracy, on the
- * device (read them with `.array()`). Keras has neither built in; the counting is TensorFlow.js's
- * `tf.math.confusionMatrix`.
+ * device (read them with `.array()`). Keras has neither built in; the formula is TensorFlow.js's
+ * `tf.math.confusionMatrix`, computed in float32 because the wasm backend has no integer matrix product.
  */
 import { tf } from '@opt/tensor';
 import { show } from './validate.js';
@@ -58,7 +58,7 @@ function classCount(where: string, yTrue: tf.Tensor, yPred: tf.Tensor, numClasse
 }
 
 /**
- * The confusion matrix `C` [K, K] (int32): `C[t][p]` counts the samples of true class `t` that were predicted
+ * The confusion matrix `C = oneHot(yTrue)^T oneHot(yPred)` [K, K] (int32): `C[t][p]` counts the samples of true class `t` that were predicted
  * as class `p`, so rows are true classes and columns predictions (tf.math.confusionMatrix's and scikit-learn's
  * convention), the diagonal holds the correct ones, and each row sums to the samples of its class.
  *
@@ -76,7 +76,13 @@ export function confusionMatrix(yTrue: tf.Tensor, yPred: tf.Tensor, options: Con
       `${where}: \`yTrue\` has ${yTrue.shape[0]} samples (shape [${yTrue.shape.join(', ')}]) but \`yPred\` has ${yPred.shape[0]} (shape [${yPred.shape.join(', ')}]).`,
     );
   }
-  return tf.tidy(() => tf.math.confusionMatrix(classIndices(yTrue), classIndices(yPred), numClasses));
+  // tf.math.confusionMatrix's formula, oneHot(yTrue)^T oneHot(yPred), in float32: its int32 matMul throws on wasm.
+  // Counts up to 2^24 per cell are exact in float32.
+  return tf.tidy(() => {
+    const truth = tf.cast(tf.oneHot(classIndices(yTrue), numClasses), 'float32');
+    const predicted = tf.cast(tf.oneHot(classIndices(yPred), numClasses), 'float32');
+    return tf.cast(tf.matMul(truth, predicted, true, false), 'int32') as tf.Tensor2D;
+  });
 }
 
 /**
