@@ -58,9 +58,10 @@ function classCount(where: string, yTrue: tf.Tensor, yPred: tf.Tensor, numClasse
 }
 
 /**
- * The confusion matrix `C = oneHot(yTrue)^T oneHot(yPred)` [K, K] (int32): `C[t][p]` counts the samples of true class `t` that were predicted
- * as class `p`, so rows are true classes and columns predictions (tf.math.confusionMatrix's and scikit-learn's
- * convention), the diagonal holds the correct ones, and each row sums to the samples of its class.
+ * The confusion matrix `C = oneHot(yTrue)^T oneHot(yPred)` [K, K] (int32): `C[t][p]` counts the samples of true
+ * class `t` that were predicted as class `p`, so rows are true classes and columns predictions
+ * (tf.math.confusionMatrix's and scikit-learn's convention), the diagonal holds the correct ones, and each row
+ * sums to the samples of its class.
  *
  * `yTrue`: class indices [N] or [N, 1], or one-hot rows [N, K]. `yPred`: scores [N, K] (probabilities or
  * logits: the predicted class is the argmax, as for accuracy) or class indices [N], e.g.
