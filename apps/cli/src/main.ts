@@ -14,6 +14,7 @@ import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerTrainCommand } from './commands/train.js';
+import { WritesClosed } from './run/run-dir.js';
 import { suggestKnob } from './config/resolve.js';
 import { versionLine } from './run/versions.js';
 
@@ -82,6 +83,8 @@ function commanderMessage(error: CommanderError): string {
 }
 
 function fail(error: unknown): void {
+  // A forced exit (a second Ctrl-C) is under way: it sets the exit code and says so itself.
+  if (error instanceof WritesClosed) return;
   let message: string;
   let code: number;
   let kind: unknown = error;

@@ -1,9 +1,10 @@
 /**
  * Ctrl-C and SIGTERM during a run: the first asks the run to stop at the end of its current step (it then
- * writes a checkpoint and says how to resume); a second one exits at once, after removing this process's
- * half-written files and giving the terminal back as it was.
+ * writes a checkpoint and says how to resume); a second one exits at once: it gives the terminal back as it
+ * was, lets a file write already in progress land (atomic writes take milliseconds), starts no other, and
+ * removes this process's half-written files.
  */
-import { removePartialFiles } from '../run/run-dir.js';
+import { closeWrites } from '../run/run-dir.js';
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
 
@@ -25,6 +26,7 @@ export interface StopControl {
 export function stopOnSignals(say: (line: string) => void): StopControl {
   const controller = new AbortController();
   let first: StopSignal | null = null;
+  let quitting = false;
   const dirs = new Set<string>();
   const cleanups: Array<() => void> = [];
   const handler = (signal: StopSignal) => {
@@ -34,10 +36,15 @@ export function stopOnSignals(say: (line: string) => void): StopControl {
       controller.abort(signal);
       return;
     }
+    if (quitting) return;
+    quitting = true;
     for (const fn of cleanups) fn();
-    removePartialFiles(dirs);
-    say('stopped at once; the last complete checkpoint is kept.');
-    process.exit(EXIT_FOR[first]);
+    const code = EXIT_FOR[first];
+    process.exitCode = code;
+    void closeWrites(dirs).finally(() => {
+      say('stopped at once; the last complete checkpoint is kept.');
+      process.exit(code);
+    });
   };
   const onInt = () => handler('SIGINT');
   const onTerm = () => handler('SIGTERM');

@@ -17,7 +17,7 @@ import { type PlannedEntry, planFromFile, planFromLists } from '../compare/plan.
 import { defaultWorkers, runJobs } from '../compare/pool.js';
 import type { Job, JobOutcome } from '../compare/worker.js';
 import { finite, writeChart } from '../run/charts.js';
-import { RunDir, removePartialFiles, writeAtomic } from '../run/run-dir.js';
+import { RunDir, writeAtomic } from '../run/run-dir.js';
 import { type RunSummary, summarize } from '../run/summary.js';
 import type { RunResult } from '../run/train-run.js';
 import { fixed, percent, seconds } from '../ui/format.js';
@@ -214,7 +214,6 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
         // gone already
       }
     }
-    removePartialFiles([dir]);
   });
   const width = Math.max(...entries.map((e) => e.label.length));
   const tag = (label: string) => `[${label.padEnd(width)}]`;

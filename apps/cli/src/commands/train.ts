@@ -108,7 +108,10 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   if (config.dataDir !== null) checkDataDir(config.dataDir);
 
   const printer = runPrinter(out, config.optimizer);
-  const stop = stopOnSignals((line) => out.note(line));
+  const stop = stopOnSignals((line) => {
+    printer.bar.stop();
+    out.note(line);
+  });
   stop.onForcedExit(() => printer.bar.stop());
   stop.watch(new RunDir(runDir).writableDirs);
   let result: RunResult;

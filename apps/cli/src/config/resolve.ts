@@ -230,7 +230,7 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
 function warningsFor(c: TrainConfig, name: (key: KnobKey) => string): string[] {
   const warnings: string[] = [];
   if (c.learningRate > 10) {
-    warnings.push(`${name('learningRate')} ${c.learningRate} is above 10: almost every run diverges at such a rate; typical rates are 0.0001 to 0.1.`);
+    warnings.push(`${name('learningRate')} ${formatNumber(c.learningRate)} is above 10: almost every run diverges at such a rate; typical rates are 0.0001 to 0.1.`);
   }
   if (c.nesterov === true && c.momentum === 0) {
     warnings.push(`${name('nesterov')} without momentum changes nothing (momentum is 0): add --momentum 0.9.`);
@@ -272,10 +272,16 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** A knob's value as a user would type it: lists comma-separated, 1/12 as is. */
+/** A number as a user would type it: 0.001, 5, 1e+20 (six significant digits at most). */
+export function formatNumber(x: number): string {
+  if (x !== 0 && (Math.abs(x) >= 1e6 || Math.abs(x) < 1e-4)) return Number(x.toPrecision(6)).toExponential();
+  return String(Number(x.toPrecision(6)));
+}
+
+/** A knob's value as a user would type it: lists comma-separated, numbers as {@link formatNumber}. */
 export function formatKnobValue(value: unknown): string {
-  if (Array.isArray(value)) return value.join(',');
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(6)));
+  if (Array.isArray(value)) return value.map(formatKnobValue).join(',');
+  if (typeof value === 'number') return formatNumber(value);
   return String(value);
 }
 

@@ -3,6 +3,7 @@
  * size, its history so far) and, when it fires, says in one line what is wrong and what to try.
  */
 import type { TrainConfig } from '../config/knobs.js';
+import { formatNumber } from '../config/resolve.js';
 
 export type AdviceId = 'input-not-normalized' | 'full-batch' | 'batch-of-one' | 'diverged' | 'loss-flat' | 'overfitting';
 
@@ -53,7 +54,7 @@ export function divergedAdvice(epoch: number, what: string, learningRate: number
   return {
     id: 'diverged',
     epoch,
-    message: `the loss diverged (${what}): training stopped and the last good checkpoint (epoch ${keptEpoch}) is kept; try a learning rate 10 times lower, --learning-rate ${Number((learningRate / 10).toPrecision(3))}.`,
+    message: `the loss diverged (${what}): training stopped and the last good checkpoint (epoch ${keptEpoch}) is kept; try a learning rate 10 times lower, --learning-rate ${formatNumber(Number((learningRate / 10).toPrecision(3)))}.`,
   };
 }
 
@@ -83,11 +84,12 @@ export function epochAdvice(
     out.push(divergedAdvice(e, `training loss ${fmt(now.loss)} in epoch ${e}, after ${fmt(lowest)}`, learningRate, e - 1));
     return out;
   }
-  if (!given.has('loss-flat') && Number.isFinite(before) && Math.abs(before - now.loss) < 0.01 * before) {
+  // Near zero the training set is learnt: a small change there is not a plateau.
+  if (!given.has('loss-flat') && now.loss > 0.1 && Number.isFinite(before) && Math.abs(before - now.loss) < 0.01 * before) {
     out.push({
       id: 'loss-flat',
       epoch: e,
-      message: `the loss barely moved in epoch ${e} (${fmt(before)} -> ${fmt(now.loss)}, under 1%): the learning rate ${learningRate.toPrecision(3)} is too low or training is on a plateau; try a rate 10 times higher${e > 2 ? ', or a decay schedule (--schedule inverse-time or cosine) to settle into the minimum' : ''}.`,
+      message: `the loss barely moved in epoch ${e} (${fmt(before)} -> ${fmt(now.loss)}, under 1%): the learning rate ${formatNumber(learningRate)} is too low or training is on a plateau; try a rate 10 times higher${e > 2 ? ', or a decay schedule (--schedule inverse-time or cosine) to settle into the minimum' : ''}.`,
     });
   }
   if (!given.has('overfitting') && e >= 3) {

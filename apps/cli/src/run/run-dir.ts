@@ -64,6 +64,47 @@ export interface RunRecord {
 
 /** Temporary files being written right now: removed if the process has to exit at once. */
 const pending = new Set<string>();
+/** Writes in progress (ours and checkpoints), so that a forced exit can let them land first. */
+const inflight = new Set<Promise<unknown>>();
+let closing = false;
+
+/** Thrown by a write asked for after a forced exit began: the process is about to end. */
+export class WritesClosed extends Error {
+  override name = 'WritesClosed';
+  constructor() {
+    super('the process is exiting: no more files are written');
+  }
+}
+
+/** Runs a write so that a forced exit waits for it (and starts no new one). */
+export function trackWrite<T>(write: () => Promise<T>): Promise<T> {
+  if (closing) return Promise.reject(new WritesClosed());
+  const promise = write();
+  inflight.add(promise);
+  promise.then(
+    () => inflight.delete(promise),
+    () => inflight.delete(promise),
+  );
+  return promise;
+}
+
+/**
+ * For a forced exit: refuses new writes, lets the ones in progress land (at most `timeoutMs`; each is
+ * atomic, so it either lands or leaves only a temporary file), then removes this process's temporary
+ * files (ours and the checkpoint store's) under `dirs`.
+ */
+export async function closeWrites(dirs: Iterable<string>, timeoutMs = 3000): Promise<void> {
+  closing = true;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...inflight]),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  removePartialFiles(dirs);
+}
 
 /** Removes this process's half-written files (ours and the checkpoint store's) under `dirs`, synchronously. */
 export function removePartialFiles(dirs: Iterable<string>): void {
@@ -83,25 +124,27 @@ export function removePartialFiles(dirs: Iterable<string>): void {
 }
 
 /** Writes `data` to `path` atomically: a temporary file beside it, fsynced, renamed over it. */
-export async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  pending.add(tmp);
-  try {
-    const handle = await open(tmp, 'w');
+export function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  return trackWrite(async () => {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    pending.add(tmp);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
+      const handle = await open(tmp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
     } finally {
-      await handle.close();
+      pending.delete(tmp);
     }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  } finally {
-    pending.delete(tmp);
-  }
+  });
 }
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

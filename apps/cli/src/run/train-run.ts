@@ -25,7 +25,7 @@ import { finite, writeChart } from './charts.js';
 import { inputMoments, loadData, makeSplits } from './data.js';
 import { type Advice, type AdviceId, batchAdvice, divergedAdvice, epochAdvice, inputAdvice } from './diagnostics.js';
 import { buildModel, buildOptimizer, buildSchedule, checkMemory, describeModel } from './model.js';
-import { type Environment, RUN_FORMAT, RunDir, type RunRecord, writeAtomic } from './run-dir.js';
+import { type Environment, RUN_FORMAT, RunDir, type RunRecord, trackWrite, writeAtomic } from './run-dir.js';
 import { versions } from './versions.js';
 
 /** Thrown when a stop was requested before there was anything to save. */
@@ -310,7 +310,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     history = { initial: { val_loss: initial.loss ?? Number.NaN, val_accuracy: initial.accuracy ?? Number.NaN }, epochs: [], advice: before };
     for (const advice of before) emit({ type: 'advice', advice });
     await dir.writeJson('history.json', history);
-    await model.save(dir.lastCheckpoint); // epoch 0: a run stopped in its first epoch keeps the initial weights
+    await trackWrite(() => model.save(dir.lastCheckpoint)); // epoch 0: a run stopped in its first epoch keeps the initial weights
   }
   await dir.setStatus('running', initialEpoch);
   emit({
@@ -352,12 +352,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     onBatchEnd: async (batch) => {
       const step = offset + batch + 1;
       emit({ type: 'step', epoch: current + 1, step, steps: stepsPerEpoch });
+      // fit's loop only awaits settled promises: without a turn of the event loop a signal would wait for the epoch's end.
+      if (signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
       if (signal?.aborted !== true || stopAfterEpoch) return;
       if (step === stepsPerEpoch) {
         stopAfterEpoch = true; // the epoch's last step: finish it (validation, checkpoint) and stop there
         return;
       }
-      await model.save(dir.lastCheckpoint);
+      await trackWrite(() => model.save(dir.lastCheckpoint));
       emit({ type: 'checkpoint', which: 'last', epoch: current, path: dir.lastCheckpoint });
       throw await interrupted(current, `stopped after step ${step} of epoch ${current + 1}`);
     },
@@ -408,12 +410,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   callbacks.push({
     onEpochEnd: async (epoch, logs: Logs = {}) => {
       if (diverged === null) {
-        await model.save(dir.lastCheckpoint);
+        await trackWrite(() => model.save(dir.lastCheckpoint));
         emit({ type: 'checkpoint', which: 'last', epoch: epoch + 1, path: dir.lastCheckpoint });
         const accuracy = logs.val_accuracy ?? Number.NaN;
         if (Number.isFinite(accuracy) && (best === null || accuracy > best.val_accuracy)) {
           best = { epoch: epoch + 1, val_accuracy: accuracy, val_loss: logs.val_loss ?? Number.NaN };
-          await model.save(dir.bestCheckpoint);
+          await trackWrite(() => model.save(dir.bestCheckpoint));
           emit({ type: 'checkpoint', which: 'best', epoch: epoch + 1, path: dir.bestCheckpoint });
         }
       }
@@ -468,7 +470,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     if (config.ema) {
       // Keras finishes a run with the moving average of the weights: those are the final weights.
       optimizer.finalizeVariableValues();
-      await model.save(dir.lastCheckpoint);
+      await trackWrite(() => model.save(dir.lastCheckpoint));
     }
     const t = performance.now();
     const data = toTensors(splits.test, splits.prepare);
