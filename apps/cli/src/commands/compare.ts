@@ -258,7 +258,7 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
     const status = outcome === null ? 'not run' : outcome.ok ? outcome.result.status : 'failed';
     return {
       label: entry.label,
-      runDir: join(dir, entry.runDir),
+      runDir: new RunDir(join(dir, entry.runDir)).path,
       status,
       error: outcome !== null && !outcome.ok ? outcome.error.message : outcome?.ok === true ? outcome.result.message : null,
       bestValAccuracy: summary?.bestValAccuracy ?? null,

@@ -116,17 +116,12 @@ export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
     if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
       throw new UsageError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}.`, 'name', name);
     }
-    return { name: name as string | undefined, ...resolveEntry(mergeInputs(mergeInputs(base, fileBase), input), where) };
+    // Unnamed entries are labelled by what the entry itself sets, as written.
+    const own = [...KNOB_BY_KEY.keys()].filter((k) => input.values[k] !== undefined).map((k) => ({ key: k, value: input.values[k] }));
+    const label = (name as string | undefined) ?? (own.length > 0 ? describeKnobs(own) : `config ${i + 1}`);
+    return { label, ...resolveEntry(mergeInputs(mergeInputs(base, fileBase), input), where) };
   });
-  // Unnamed entries are labelled by the knobs that vary between the entries.
-  const varying = [...KNOB_BY_KEY.keys()].filter((k) => resolved.some((r) => !sameValue(r.config[k], (resolved[0] as (typeof resolved)[number]).config[k])));
-  return checkPlan(
-    resolved.map((r, i) => ({
-      label: r.name ?? (varying.length > 0 ? describeKnobs(varying.filter((k) => r.config[k] !== null).map((k) => ({ key: k, value: r.config[k] }))) : `config ${i + 1}`),
-      config: r.config,
-      warnings: r.warnings,
-    })),
-  );
+  return checkPlan(resolved.map((r) => ({ label: r.label, config: r.config, warnings: r.warnings })));
 }
 
 function checkPlan(entries: PlannedEntry[]): PlannedEntry[] {
