@@ -2,13 +2,18 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optIn, optWith, realDataDir, type Result, scratch } from './testing/fixtures/opt.js';
+import { optIn, optWith, type Result, realDataDir, scratch } from './testing/fixtures/opt.js';
 
 const work = scratch();
 const run = (...args: string[]) => optIn(work.dir, ...args);
 afterAll(() => work.remove());
 
-const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+];
 
 /** A data directory with the real files, one of them replaced by `bad` (written as `name`, or `name.gz`). */
 function dataDirWith(name: string, bad: Uint8Array, gz: boolean): string {
@@ -35,18 +40,39 @@ const quick = ['--backend', 'wasm', '--per-class', '10', '--epochs', '1', '--bat
 
 describe('bad input, tried as a new user would', () => {
   it('names an unknown option, the nearest one, and where the options are listed (exit 2)', async () => {
-    oneCleanMessage(await run('train', '--lr', '0.1'), 2, "unknown option '--lr' (did you mean --learning-rate?)", '`opt train --help` lists the options');
+    oneCleanMessage(
+      await run('train', '--lr', '0.1'),
+      2,
+      "unknown option '--lr' (did you mean --learning-rate?)",
+      '`opt train --help` lists the options',
+    );
     oneCleanMessage(await run('compare', '--optimizer-list', 'sgd'), 2, "unknown option '--optimizer-list'");
     oneCleanMessage(await run('trian'), 2, "unknown command 'trian'", '`opt --help` lists the commands');
     oneCleanMessage(await run('evaluate'), 2, "missing required argument 'dir'");
   });
 
   it('names a malformed value and what is accepted (exit 2)', async () => {
-    oneCleanMessage(await run('train', '--optimizer', 'adamm'), 2, '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, momentum, nesterov, got "adamm".');
+    oneCleanMessage(
+      await run('train', '--optimizer', 'adamm'),
+      2,
+      '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, momentum, nesterov, got "adamm".',
+    );
     oneCleanMessage(await run('train', '--epochs', '2.5'), 2, '--epochs must be a positive integer, got "2.5".');
-    oneCleanMessage(await run('train', '--schedule', 'cosine', '--decay-rate', '3'), 2, '--decay-rate applies to the inverse-time and exponential schedules, not cosine');
-    oneCleanMessage(await run('predict', 'nowhere', '--index', '3..1'), 2, '--index must be indices of test images in [0, 9999]');
-    oneCleanMessage(await run('compare', '--optimizers', 'sgd,,adam'), 2, '--optimizers must be a comma-separated list');
+    oneCleanMessage(
+      await run('train', '--schedule', 'cosine', '--decay-rate', '3'),
+      2,
+      '--decay-rate applies to the inverse-time and exponential schedules, not cosine',
+    );
+    oneCleanMessage(
+      await run('predict', 'nowhere', '--index', '3..1'),
+      2,
+      '--index must be indices of test images in [0, 9999]',
+    );
+    oneCleanMessage(
+      await run('compare', '--optimizers', 'sgd,,adam'),
+      2,
+      '--optimizers must be a comma-separated list',
+    );
   });
 
   it('blames a seed beyond the safe integers on --seed, not on --per-class', async () => {
@@ -56,19 +82,36 @@ describe('bad input, tried as a new user would', () => {
   });
 
   it('says when the validation split leaves nothing, with the fractions that work', async () => {
-    oneCleanMessage(await run('train', ...quick, '--per-class', '5', '--validation-split', '0.005'), 2, '--validation-split 0.005 of 50 training images holds out 0 for validation', 'use a fraction between 0.020 and 0.98');
+    oneCleanMessage(
+      await run('train', ...quick, '--per-class', '5', '--validation-split', '0.005'),
+      2,
+      '--validation-split 0.005 of 50 training images holds out 0 for validation',
+      'use a fraction between 0.020 and 0.98',
+    );
   });
 
   it('refuses a --hidden width too large for memory before allocating it', async () => {
-    oneCleanMessage(await run('train', ...quick, '--hidden', '400000'), 2, '--hidden 400000: the model has 318,000,010 weights', 'Use narrower layers');
+    oneCleanMessage(
+      await run('train', ...quick, '--hidden', '400000'),
+      2,
+      '--hidden 400000: the model has 318,000,010 weights',
+      'Use narrower layers',
+    );
   });
 
   it('uses a --data-dir it is given or fails naming the missing files: never another copy', async () => {
     oneCleanMessage(await run('train', ...quick, '--data-dir', join(work.dir, 'missing')), 2, 'no such directory');
     mkdirSync(join(work.dir, 'empty'));
-    oneCleanMessage(await run('train', ...quick, '--data-dir', join(work.dir, 'empty')), 2, 'none of the four Fashion-MNIST files is there');
+    oneCleanMessage(
+      await run('train', ...quick, '--data-dir', join(work.dir, 'empty')),
+      2,
+      'none of the four Fashion-MNIST files is there',
+    );
     mkdirSync(join(work.dir, 'partial'));
-    copyFileSync(join(realDataDir(), 'train-labels-idx1-ubyte.gz'), join(work.dir, 'partial', 'train-labels-idx1-ubyte.gz'));
+    copyFileSync(
+      join(realDataDir(), 'train-labels-idx1-ubyte.gz'),
+      join(work.dir, 'partial', 'train-labels-idx1-ubyte.gz'),
+    );
     oneCleanMessage(
       await run('train', ...quick, '--data-dir', join(work.dir, 'partial')),
       2,
@@ -79,17 +122,30 @@ describe('bad input, tried as a new user would', () => {
   it('names the damaged file for a truncated .gz, a wrong IDX magic number, wrong image dimensions and a wrong label count (exit 1)', async () => {
     const gz = readFileSync(join(realDataDir(), 'train-labels-idx1-ubyte.gz'));
     const truncated = dataDirWith('train-labels-idx1-ubyte', gz.subarray(0, gz.length >> 1), true);
-    oneCleanMessage(await run('train', ...quick, '--data-dir', truncated), 1, `${join(truncated, 'train-labels-idx1-ubyte.gz')}: corrupt gzip stream`);
+    oneCleanMessage(
+      await run('train', ...quick, '--data-dir', truncated),
+      1,
+      `${join(truncated, 'train-labels-idx1-ubyte.gz')}: corrupt gzip stream`,
+    );
 
     const magic = raw('t10k-labels-idx1-ubyte');
     magic[3] = 3; // 2049 -> 2051, the magic number of an images file
     const swapped = dataDirWith('t10k-labels-idx1-ubyte', magic, false);
-    oneCleanMessage(await run('train', ...quick, '--data-dir', swapped), 1, 'bad magic number 2051, expected 2049 for IDX labels', 'are two file names swapped?');
+    oneCleanMessage(
+      await run('train', ...quick, '--data-dir', swapped),
+      1,
+      'bad magic number 2051, expected 2049 for IDX labels',
+      'are two file names swapped?',
+    );
 
     const dims = raw('t10k-images-idx3-ubyte');
     dims[11] = 27; // 28 rows -> 27
     const wrongDims = dataDirWith('t10k-images-idx3-ubyte', dims, false);
-    oneCleanMessage(await run('train', ...quick, '--data-dir', wrongDims), 1, join(wrongDims, 't10k-images-idx3-ubyte'));
+    oneCleanMessage(
+      await run('train', ...quick, '--data-dir', wrongDims),
+      1,
+      join(wrongDims, 't10k-images-idx3-ubyte'),
+    );
 
     const labels = raw('t10k-labels-idx1-ubyte');
     labels[7] = 0x0f; // the header announces 9999 labels for 10000 images
@@ -97,26 +153,44 @@ describe('bad input, tried as a new user would', () => {
     const r = await run('train', ...quick, '--data-dir', count, '--json');
     oneCleanMessage(r, 1, join(count, 't10k-labels-idx1-ubyte'));
     // With --json, the error is also one JSON object on stdout.
-    expect(JSON.parse(r.stdout).error).toMatchObject({ kind: 'failure', exitCode: 1, file: join(count, 't10k-labels-idx1-ubyte') });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      kind: 'failure',
+      exitCode: 1,
+      file: join(count, 't10k-labels-idx1-ubyte'),
+    });
   }, 120_000);
 
   it('prints the stack trace only with --debug or OPT_DEBUG=1', async () => {
     const dir = join(work.dir, 'missing');
     expect((await run('train', '--data-dir', dir, '--debug')).stderr).toMatch(/^\s+at /m);
-    expect((await optWith({ cwd: work.dir, env: { OPT_DEBUG: '1' } }, 'train', '--data-dir', dir)).stderr).toMatch(/^\s+at /m);
+    expect((await optWith({ cwd: work.dir, env: { OPT_DEBUG: '1' } }, 'train', '--data-dir', dir)).stderr).toMatch(
+      /^\s+at /m,
+    );
   });
 
   it('reads config files with errors that name the file and the field', async () => {
     writeFileSync(join(work.dir, 'run.yaml'), 'optimizer: sgd\nlearning_rate: 0.1\n');
-    oneCleanMessage(await run('train', '--config', 'run.yaml'), 2, 'run.yaml: unknown field "learning_rate" (did you mean "learningRate"?)');
+    oneCleanMessage(
+      await run('train', '--config', 'run.yaml'),
+      2,
+      'run.yaml: unknown field "learning_rate" (did you mean "learningRate"?)',
+    );
     writeFileSync(join(work.dir, 'broken.json'), '{ "optimizer": ');
     oneCleanMessage(await run('train', '--config', 'broken.json'), 2, '--config broken.json: not valid JSON');
-    oneCleanMessage(await run('train', '--config', 'absent.yaml'), 2, '--config absent.yaml: cannot read it (no such file)');
+    oneCleanMessage(
+      await run('train', '--config', 'absent.yaml'),
+      2,
+      '--config absent.yaml: cannot read it (no such file)',
+    );
   });
 
   it('refuses to resume what is not a run, and flags that would change a resumed run', async () => {
     oneCleanMessage(await run('train', '--resume', work.dir), 2, 'not a run directory (no config.json there)');
-    oneCleanMessage(await run('train', '--resume', work.dir, '--epochs', '9'), 2, '--resume continues a run with its own config; leave out --epochs.');
+    oneCleanMessage(
+      await run('train', '--resume', work.dir, '--epochs', '9'),
+      2,
+      '--resume continues a run with its own config; leave out --epochs.',
+    );
     oneCleanMessage(await run('evaluate', work.dir), 2, 'not a run directory');
   });
 });

@@ -2,14 +2,29 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { opt } from './testing/fixtures/opt.js';
 
-const COMMANDS = [['train'], ['compare'], ['lr-find'], ['evaluate'], ['predict'], ['runs'], ['runs', 'list'], ['runs', 'show'], ['runs', 'diff'], ['backend']];
+const COMMANDS = [
+  ['train'],
+  ['compare'],
+  ['lr-find'],
+  ['evaluate'],
+  ['predict'],
+  ['runs'],
+  ['runs', 'list'],
+  ['runs', 'show'],
+  ['runs', 'diff'],
+  ['backend'],
+];
 
 describe('opt (a real process)', () => {
   it('prints its version and those of the packages and TensorFlow.js', async () => {
     const { code, stdout } = await opt('--version');
     expect(code).toBe(0);
     const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
-    expect(stdout).toMatch(new RegExp(`^opt ${own.replace(/\./g, '\\.')} \\(@opt/tensor \\S+, @opt/optimizers \\S+, .*@tensorflow/tfjs-core 4\\.22\\.0, Node\\.js v\\d+`));
+    expect(stdout).toMatch(
+      new RegExp(
+        `^opt ${own.replace(/\./g, '\\.')} \\(@opt/tensor \\S+, @opt/optimizers \\S+, .*@tensorflow/tfjs-core 4\\.22\\.0, Node\\.js v\\d+`,
+      ),
+    );
   });
 
   it('has --help on every command, with examples', async () => {
@@ -20,7 +35,8 @@ describe('opt (a real process)', () => {
       if ((COMMANDS[i] as string[]).length === 1) expect(h.stdout).toContain('Examples:');
     });
     const top = await opt('--help');
-    for (const c of ['train', 'compare', 'lr-find', 'evaluate', 'predict', 'runs', 'backend']) expect(top.stdout).toContain(`  ${c}`);
+    for (const c of ['train', 'compare', 'lr-find', 'evaluate', 'predict', 'runs', 'backend'])
+      expect(top.stdout).toContain(`  ${c}`);
   });
 });
 

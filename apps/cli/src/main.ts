@@ -6,7 +6,7 @@
  */
 import { BackendUnavailableError } from '@opt/tensor';
 import { Command, CommanderError } from 'commander';
-import { debugRequested, errorJson, EXIT, RunError, UsageError } from './cli/errors.js';
+import { debugRequested, EXIT, errorJson, RunError, UsageError } from './cli/errors.js';
 import { registerBackendCommand } from './commands/backend.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
@@ -14,8 +14,8 @@ import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerTrainCommand } from './commands/train.js';
-import { WritesClosed } from './run/run-dir.js';
 import { suggestKnob } from './config/resolve.js';
+import { WritesClosed } from './run/run-dir.js';
 import { versionLine } from './run/versions.js';
 
 // `opt train --help | head`: a closed pipe ends the output, not the process with a stack.
@@ -71,7 +71,10 @@ function commandName(): string {
 
 /** Commander's own messages, made one line that names the option and where to look. */
 function commanderMessage(error: CommanderError): string {
-  const text = error.message.replace(/^error: /, '').replace(/\n+/g, ' ').trim();
+  const text = error.message
+    .replace(/^error: /, '')
+    .replace(/\n+/g, ' ')
+    .trim();
   const help = `\`${commandName()} --help\` lists the options`;
   if (error.code === 'commander.unknownOption') {
     const option = /'([^']+)'/.exec(text)?.[1] ?? '';
@@ -113,7 +116,10 @@ function fail(error: unknown): void {
 try {
   await program.parseAsync(process.argv.filter((a, i) => i < 2 || a !== '--debug'));
 } catch (error) {
-  if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')) {
+  if (
+    error instanceof CommanderError &&
+    (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+  ) {
     process.exitCode = EXIT.ok;
   } else {
     fail(error);

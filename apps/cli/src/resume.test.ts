@@ -36,14 +36,17 @@ describe('stopping and resuming a run', () => {
     job.child.stdin?.write('\x03');
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
-    expect(stopped.stdout).toMatch(/stopped after step \d+ of epoch 2\); checkpoint saved\. Resume with: opt train --resume stopped\r?\n/);
+    expect(stopped.stdout).toMatch(
+      /stopped after step \d+ of epoch 2\); checkpoint saved\. Resume with: opt train --resume stopped\r?\n/,
+    );
     const typed = readFileSync(log, 'latin1');
     expect(typed).toContain('\x1b[?7l'); // the bar turned line wrapping off while it drew...
     expect(typed.lastIndexOf('\x1b[?7h')).toBeGreaterThan(typed.lastIndexOf('\x1b[?7l')); // ...and turned it back on
     expect(state('stopped')).toBe('interrupted');
     const list = await run('runs', 'list', '--root', '.', '--json');
-    expect(JSON.parse(list.stdout).find((r: { path: string }) => r.path.endsWith('/stopped')).state).toBe('interrupted');
-
+    expect(JSON.parse(list.stdout).find((r: { path: string }) => r.path.endsWith('/stopped')).state).toBe(
+      'interrupted',
+    );
   }, 240_000);
 
   it('--resume continues the interrupted run to weights bit-identical to an uninterrupted one', async () => {
@@ -86,7 +89,9 @@ describe('stopping and resuming a run', () => {
     const accuracy = JSON.parse(evaluated.stdout).test.accuracy;
     expect(accuracy).toBeGreaterThanOrEqual(0);
     expect(accuracy).toBeLessThanOrEqual(1);
-    expect(JSON.parse(readFileSync(join(work.dir, 'quit', 'checkpoints', 'last', 'model.json'), 'utf8')).training.epoch).toBeLessThanOrEqual(1);
+    expect(
+      JSON.parse(readFileSync(join(work.dir, 'quit', 'checkpoints', 'last', 'model.json'), 'utf8')).training.epoch,
+    ).toBeLessThanOrEqual(1);
   }, 180_000);
 
   it('a run killed outright is listed as incomplete and resumes from its last checkpoint to the same weights', async () => {

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optIn, realDataDir, type Result, scratch } from './testing/fixtures/opt.js';
+import { optIn, type Result, realDataDir, scratch } from './testing/fixtures/opt.js';
 
 // Quick runs on the real dataset: 30 images per class, of which 1/12 are held out for validation.
 const quick = ['--backend', 'wasm', '--per-class', '30', '--epochs', '3', '--batch-size', '16'];
@@ -46,12 +46,23 @@ describe('opt train (a real process on the real dataset)', () => {
 
   it('writes the run directory: resolved config with versions and dataset hashes, history, checkpoints, charts, then the completion mark', () => {
     const config = readJson('a', 'config.json');
-    expect(config.config).toMatchObject({ optimizer: 'adam', learningRate: 0.001, beta1: 0.9, perClass: 30, epochs: 3, batchSize: 16, seed: 42, backend: 'wasm' });
+    expect(config.config).toMatchObject({
+      optimizer: 'adam',
+      learningRate: 0.001,
+      beta1: 0.9,
+      perClass: 30,
+      epochs: 3,
+      batchSize: 16,
+      seed: 42,
+      backend: 'wasm',
+    });
     expect(config.environment.backend.name).toBe('wasm');
     expect(config.environment.versions['@tensorflow/tfjs-core']).toBe('4.22.0');
     expect(Object.keys(config.environment.versions)).toContain('@opt/optimizers');
     // The official sha256 of the uncompressed training labels (Zalando's release), independent of our code.
-    expect(config.environment.dataset.files.trainLabels.sha256).toBe('bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9');
+    expect(config.environment.dataset.files.trainLabels.sha256).toBe(
+      'bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9',
+    );
     expect(config.note).toBe('first');
     expect(readJson('a', 'status.json').state).toBe('complete');
     const history = readJson('a', 'history.json');
@@ -60,10 +71,13 @@ describe('opt train (a real process on the real dataset)', () => {
     const csv = read('a', 'history.csv').trim().split('\n');
     expect(csv[0]).toBe('epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,steps');
     expect(csv).toHaveLength(4);
-    for (const which of ['best', 'last']) expect(readdirSync(join(work.dir, 'a', 'checkpoints', which)).sort()).toEqual(['model.json', 'weights.bin']);
+    for (const which of ['best', 'last'])
+      expect(readdirSync(join(work.dir, 'a', 'checkpoints', which)).sort()).toEqual(['model.json', 'weights.bin']);
     for (const chart of ['loss', 'accuracy', 'learning-rate']) {
       expect(read('a', 'charts', `${chart}.svg`)).toMatch(/^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-      expect([...readFileSync(join(work.dir, 'a', 'charts', `${chart}.png`)).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      expect([...readFileSync(join(work.dir, 'a', 'charts', `${chart}.png`)).subarray(0, 8)]).toEqual([
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a,
+      ]);
     }
     expect(readdirSync(join(work.dir, 'a')).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
@@ -76,12 +90,31 @@ describe('opt train (a real process on the real dataset)', () => {
   it('prints readable epochs and applies the chapter decay lr0 / (1 + r * epoch) per epoch', async () => {
     // 110 training images in one batch: batch gradient descent, one step per epoch.
     const { code, stdout } = await run(
-      'train', '--backend', 'wasm', '--per-class', '12', '--epochs', '3', '--optimizer', 'sgd', '--momentum', '0.9',
-      '--learning-rate', '0.1', '--decay-rate', '1', '--batch-size', 'full', '--out', 'decay',
+      'train',
+      '--backend',
+      'wasm',
+      '--per-class',
+      '12',
+      '--epochs',
+      '3',
+      '--optimizer',
+      'sgd',
+      '--momentum',
+      '0.9',
+      '--learning-rate',
+      '0.1',
+      '--decay-rate',
+      '1',
+      '--batch-size',
+      'full',
+      '--out',
+      'decay',
     );
     expect(code).toBe(0);
     expect(stdout).toContain('backend: wasm');
-    expect(stdout).toMatch(/sgd\(.*momentum: 0\.9.*InverseTimeDecay\(initialLearningRate: 0\.1, decaySteps: 1, decayRate: 1/);
+    expect(stdout).toMatch(
+      /sgd\(.*momentum: 0\.9.*InverseTimeDecay\(initialLearningRate: 0\.1, decaySteps: 1, decayRate: 1/,
+    );
     expect(stdout).toContain('training on 110 images (1 steps of 110 per epoch), validating on 10');
     const rates = [...stdout.matchAll(/^epoch \d\/3: .* lr (\S+) /gm)].map((m) => Number(m[1]));
     expect(rates).toEqual([0.1, 0.05, 0.1 / 3].map((r) => Number(r.toPrecision(4))));
@@ -104,13 +137,20 @@ describe('opt runs, evaluate and predict on those runs', () => {
   it('lists the runs with date, knobs, best validation accuracy, test accuracy, time and note', async () => {
     const { code, stdout } = await run('runs', 'list', '--root', '.', '--json');
     expect(code).toBe(0);
-    const rows = JSON.parse(stdout) as Array<{ path: string; state: string; knobs: Array<{ key: string }>; testAccuracy: number }>;
+    const rows = JSON.parse(stdout) as Array<{
+      path: string;
+      state: string;
+      knobs: Array<{ key: string }>;
+      testAccuracy: number;
+    }>;
     const byName = new Map(rows.map((r) => [r.path.split('/').at(-1), r]));
     expect(byName.get('a')?.state).toBe('complete');
     expect(byName.get('a')?.testAccuracy).toBe(json(a).test.accuracy);
     expect(byName.get('c')?.knobs.map((k) => k.key)).toEqual(['epochs', 'batchSize', 'perClass', 'seed', 'backend']);
     const text = await run('runs', 'list', '--root', '.');
-    expect(text.stdout).toMatch(/│ a +│ \d{4}-\d\d-\d\d \d\d:\d\d │ complete +│ epochs=3 batchSize=16 perClass=30 backend=wasm +│ [\d.]+% \(ep \d\) │ [\d.]+% +│ [\d.]+ s +│ first/);
+    expect(text.stdout).toMatch(
+      /│ a +│ \d{4}-\d\d-\d\d \d\d:\d\d │ complete +│ epochs=3 batchSize=16 perClass=30 backend=wasm +│ [\d.]+% \(ep \d\) │ [\d.]+% +│ [\d.]+ s +│ first/,
+    );
   }, 60_000);
 
   it('shows a run: its knobs, history and advice', async () => {
@@ -149,7 +189,12 @@ describe('opt runs, evaluate and predict on those runs', () => {
   it('predicts test images by index with the probability of each class', async () => {
     const { code, stdout } = await run('predict', 'a', '--index', '0..9', '--json');
     expect(code).toBe(0);
-    const predictions = JSON.parse(stdout) as Array<{ index: number; label: number; predicted: number; probabilities: number[] }>;
+    const predictions = JSON.parse(stdout) as Array<{
+      index: number;
+      label: number;
+      predicted: number;
+      probabilities: number[];
+    }>;
     // The labels straight from the test file, read here without our loader.
     const labels = gunzipSync(readFileSync(join(realDataDir(), 't10k-labels-idx1-ubyte.gz'))).subarray(8, 18);
     expect(predictions.map((p) => p.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);

@@ -23,9 +23,16 @@ export function addKnobOptions(command: Command, except: readonly KnobKey[] = []
       command.addOption(new Option(`--no-${knob.flag}`, knob.help).helpGroup(heading));
       continue;
     }
-    command.addOption(new Option(`--${knob.flag}${knob.arg !== undefined ? ` ${knob.arg}` : ''}`, `${knob.help}${choices}`).helpGroup(heading));
+    command.addOption(
+      new Option(`--${knob.flag}${knob.arg !== undefined ? ` ${knob.arg}` : ''}`, `${knob.help}${choices}`).helpGroup(
+        heading,
+      ),
+    );
     // A switch that defaults to on (staircase) can be turned off.
-    if (knob.key === 'staircase') command.addOption(new Option(`--no-${knob.flag}`, 'decay every step instead of once per period').helpGroup(heading));
+    if (knob.key === 'staircase')
+      command.addOption(
+        new Option(`--no-${knob.flag}`, 'decay every step instead of once per period').helpGroup(heading),
+      );
   }
   return command;
 }

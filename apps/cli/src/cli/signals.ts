@@ -32,7 +32,9 @@ export function stopOnSignals(say: (line: string) => void): StopControl {
   const handler = (signal: StopSignal) => {
     if (first === null) {
       first = signal;
-      say(`\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopping after the current step and writing a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once).`);
+      say(
+        `\n${signal === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM'}: stopping after the current step and writing a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C again' : 'a second signal'} quits at once).`,
+      );
       controller.abort(signal);
       return;
     }

@@ -15,7 +15,11 @@ export function registerBackendCommand(program: Command): void {
     .action(async (options: { backend?: string; json?: boolean }) => {
       const request = options.backend ?? 'auto';
       if (!(BACKEND_CHOICES as readonly string[]).includes(request)) {
-        throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}".`, '--backend', request);
+        throw new UsageError(
+          `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}".`,
+          '--backend',
+          request,
+        );
       }
       const out = new Output('backend', options.json === true);
       tf.enableProdMode();

@@ -11,11 +11,11 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { readConfigFile } from '../config/files.js';
-import { EMPTY_INPUT, inputFromObject, mergeInputs, sameValue } from '../config/resolve.js';
 import { type PlannedEntry, planFromFile, planFromLists } from '../compare/plan.js';
 import { defaultWorkers, runJobs } from '../compare/pool.js';
 import type { Job, JobOutcome } from '../compare/worker.js';
+import { readConfigFile } from '../config/files.js';
+import { EMPTY_INPUT, inputFromObject, mergeInputs, sameValue } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import { type RunSummary, summarize } from '../run/summary.js';
@@ -89,13 +89,15 @@ function stamp(now = new Date()): string {
 
 function positiveInteger(flag: string, text: string): number {
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
   return n;
 }
 
 function fraction(flag: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !(n > 0 && n <= 1)) throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
+  if (text.trim() === '' || !(n > 0 && n <= 1))
+    throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
   return n;
 }
 
@@ -112,15 +114,23 @@ function toTarget(summary: RunSummary | null, target: number): { epochs: number 
 export function registerCompareCommand(program: Command): void {
   const command = program
     .command('compare')
-    .description('Train several configs on the same data, split and seed in parallel worker processes; one table and one overlay chart per metric.')
-    .option('--optimizers <names>', 'optimizers to compare, comma-separated (sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax, nadam)')
+    .description(
+      'Train several configs on the same data, split and seed in parallel worker processes; one table and one overlay chart per metric.',
+    )
+    .option(
+      '--optimizers <names>',
+      'optimizers to compare, comma-separated (sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax, nadam)',
+    )
     .option('--learning-rates <lrs>', 'learning rates, comma-separated: crossed with --optimizers')
     .option('--seeds <seeds>', 'seeds, comma-separated: repeats of every config')
     .option('--configs <file>', 'a JSON or YAML file of configs instead of the lists')
     .option('--config <file>', 'base knobs for every config from a JSON or YAML file; flags override them')
     .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
     .option('--target <accuracy>', 'validation accuracy for the "epochs and time to target" columns (default 0.85)')
-    .option('--out <dir>', 'compare directory (default runs/<time>-compare-<configs>); an existing one with the same configs is continued')
+    .option(
+      '--out <dir>',
+      'compare directory (default runs/<time>-compare-<configs>); an existing one with the same configs is continued',
+    )
     .option('--note <text>', 'a note stored with every run')
     .option('--json', 'print one JSON object (the rows and where everything is) on stdout');
   addKnobOptions(command);
@@ -135,7 +145,11 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
   const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
   const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
   const lists = flags.optimizers !== undefined || flags.learningRates !== undefined || flags.seeds !== undefined;
-  if (lists && flags.configs !== undefined) throw new UsageError('--configs gives the configs itself: leave out --optimizers, --learning-rates and --seeds.', '--configs');
+  if (lists && flags.configs !== undefined)
+    throw new UsageError(
+      '--configs gives the configs itself: leave out --optimizers, --learning-rates and --seeds.',
+      '--configs',
+    );
   const flagInput = knobInput(command);
   for (const [list, knob] of [
     ['optimizers', 'optimizer'],
@@ -143,21 +157,35 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
     ['seeds', 'seed'],
   ] as const) {
     if (flags[list] !== undefined && flagInput.values[knob] !== undefined) {
-      throw new UsageError(`--${knob === 'learningRate' ? 'learning-rate' : knob} and --${list === 'learningRates' ? 'learning-rates' : list} both set it: give one.`, `--${knob}`);
+      throw new UsageError(
+        `--${knob === 'learningRate' ? 'learning-rate' : knob} and --${list === 'learningRates' ? 'learning-rates' : list} both set it: give one.`,
+        `--${knob}`,
+      );
     }
   }
-  const base = mergeInputs(flags.config !== undefined ? inputFromObject(readConfigFile(flags.config, '--config'), flags.config) : EMPTY_INPUT, flagInput);
+  const base = mergeInputs(
+    flags.config !== undefined ? inputFromObject(readConfigFile(flags.config, '--config'), flags.config) : EMPTY_INPUT,
+    flagInput,
+  );
   const plan = flags.configs !== undefined ? planFromFile(base, flags.configs) : planFromLists(base, flags);
 
   const dir = flags.out ?? join('runs', `${stamp()}-compare-${slug(plan.map((p) => p.label).join(','))}`);
   const compareFile = join(dir, 'compare.json');
-  const entries = plan.map((p, i) => ({ label: p.label, runDir: `${String(i + 1).padStart(2, '0')}-${slug(p.label)}`, config: p.config }));
+  const entries = plan.map((p, i) => ({
+    label: p.label,
+    runDir: `${String(i + 1).padStart(2, '0')}-${slug(p.label)}`,
+    config: p.config,
+  }));
   const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
   if (previous !== null && !sameValue(previous.entries, entries)) {
     throw new UsageError(`--out ${dir} holds another compare (other configs); choose another --out.`, '--out', dir);
   }
   if (previous === null && new RunDir(dir).exists() && new RunDir(dir).isRun()) {
-    throw new UsageError(`--out ${dir} is a run directory, not a compare directory; choose another --out.`, '--out', dir);
+    throw new UsageError(
+      `--out ${dir} is a run directory, not a compare directory; choose another --out.`,
+      '--out',
+      dir,
+    );
   }
   const record: CompareFile = previous ?? {
     format: COMPARE_FORMAT,
@@ -217,7 +245,10 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
   });
   const width = Math.max(...entries.map((e) => e.label.length));
   const tag = (label: string) => `[${label.padEnd(width)}]`;
-  if (jobs.length > 0) out.note(`training ${jobs.length} config${jobs.length === 1 ? '' : 's'} in ${Math.min(workers, jobs.length)} worker process${Math.min(workers, jobs.length) === 1 ? '' : 'es'} into ${dir}`);
+  if (jobs.length > 0)
+    out.note(
+      `training ${jobs.length} config${jobs.length === 1 ? '' : 's'} in ${Math.min(workers, jobs.length)} worker process${Math.min(workers, jobs.length) === 1 ? '' : 'es'} into ${dir}`,
+    );
   let ran: JobOutcome[] = [];
   try {
     ran = await runJobs(
@@ -230,7 +261,9 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
           const label = jobs[i]?.job.label ?? '?';
           if (event.type === 'epochEnd') {
             const e = event.entry;
-            out.note(`${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`);
+            out.note(
+              `${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
+            );
           } else if (event.type === 'advice') out.note(`${tag(label)} advice: ${event.advice.message}`);
           else if (event.type === 'note') out.note(`${tag(label)} ${event.message}`);
           else if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0)) {
@@ -240,7 +273,8 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
         onEnd: (i, outcome) => {
           const label = jobs[i]?.job.label ?? '?';
           if (!outcome.ok) out.note(`${tag(label)} failed: ${outcome.error.message}`);
-          else if (outcome.result.status !== 'interrupted') out.note(`${tag(label)} ${outcome.result.status}: test accuracy ${fixed(outcome.result.test?.accuracy)}`);
+          else if (outcome.result.status !== 'interrupted')
+            out.note(`${tag(label)} ${outcome.result.status}: test accuracy ${fixed(outcome.result.test?.accuracy)}`);
         },
       },
     );
@@ -260,7 +294,8 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
       label: entry.label,
       runDir: new RunDir(join(dir, entry.runDir)).path,
       status,
-      error: outcome !== null && !outcome.ok ? outcome.error.message : outcome?.ok === true ? outcome.result.message : null,
+      error:
+        outcome !== null && !outcome.ok ? outcome.error.message : outcome?.ok === true ? outcome.result.message : null,
       bestValAccuracy: summary?.bestValAccuracy ?? null,
       bestEpoch: summary?.bestEpoch ?? null,
       finalValAccuracy: summary?.finalValAccuracy ?? null,
@@ -274,13 +309,30 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
   });
   const wallSeconds = (performance.now() - started) / 1000;
   const interrupted = stop.received();
-  const charts = interrupted === null ? await writeOverlayCharts(dir, entries.map((e) => e.label), rows) : [];
+  const charts =
+    interrupted === null
+      ? await writeOverlayCharts(
+          dir,
+          entries.map((e) => e.label),
+          rows,
+        )
+      : [];
   await writeAtomic(compareFile, `${JSON.stringify({ ...record, target, rows, wallSeconds, workers }, null, 2)}\n`);
 
   const targetText = `${percent(target, 0)}`;
   out.line(
     table(
-      ['config', 'status', 'best val acc', 'final val acc', 'test acc', `epochs to ${targetText}`, `time to ${targetText}`, 'steps/s', 'time'],
+      [
+        'config',
+        'status',
+        'best val acc',
+        'final val acc',
+        'test acc',
+        `epochs to ${targetText}`,
+        `time to ${targetText}`,
+        'steps/s',
+        'time',
+      ],
       rows.map((r) => [
         r.label,
         r.status,
@@ -295,8 +347,11 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
       out.out.bold,
     ),
   );
-  for (const r of rows) if (r.status !== 'complete' && r.error !== null) out.line(`${r.label}: ${r.status}: ${r.error}`);
-  out.line(`wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, jobs.length))} worker process(es); runs and charts in ${dir}`);
+  for (const r of rows)
+    if (r.status !== 'complete' && r.error !== null) out.line(`${r.label}: ${r.status}: ${r.error}`);
+  out.line(
+    `wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, jobs.length))} worker process(es); runs and charts in ${dir}`,
+  );
   out.result({ format: COMPARE_FORMAT, dir: new RunDir(dir).path, target, workers, wallSeconds, rows, charts });
   if (interrupted !== null) {
     out.note(`interrupted; continue with the same command and --out ${dir}`);
@@ -313,11 +368,19 @@ const METRICS = [
 ] as const;
 
 /** One chart per metric, one line per config. */
-async function writeOverlayCharts(dir: string, labels: readonly string[], rows: readonly CompareRow[]): Promise<string[]> {
+async function writeOverlayCharts(
+  dir: string,
+  labels: readonly string[],
+  rows: readonly CompareRow[],
+): Promise<string[]> {
   const written: string[] = [];
   for (const [metric, title] of METRICS) {
     const values = rows.flatMap((row, i) =>
-      (summarize(new RunDir(row.runDir))?.history?.epochs ?? []).map((e) => ({ epoch: e.epoch, config: labels[i] as string, value: finite(e[metric]) })),
+      (summarize(new RunDir(row.runDir))?.history?.epochs ?? []).map((e) => ({
+        epoch: e.epoch,
+        config: labels[i] as string,
+        value: finite(e[metric]),
+      })),
     );
     if (values.length === 0) continue;
     written.push(

@@ -17,12 +17,20 @@ interface EvaluateFlags {
 export function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
-    .description("Evaluate a run's checkpoint on the test set: loss, accuracy, per-class accuracy and the confusion matrix.")
+    .description(
+      "Evaluate a run's checkpoint on the test set: loss, accuracy, per-class accuracy and the confusion matrix.",
+    )
     .argument('<dir>', 'run directory')
-    .option('--checkpoint <which>', 'last (the final weights) or best (the epoch with the best val_accuracy) (default last)')
+    .option(
+      '--checkpoint <which>',
+      'last (the final weights) or best (the epoch with the best val_accuracy) (default last)',
+    )
     .option('--backend <name>', "backend to evaluate on (default: the run's)")
     .option('--json', 'print one JSON object on stdout')
-    .addHelpText('after', '\nExamples:\n  $ opt evaluate runs/20261201-101500-defaults\n  $ opt evaluate runs/20261201-101500-defaults --checkpoint best --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ opt evaluate runs/20261201-101500-defaults\n  $ opt evaluate runs/20261201-101500-defaults --checkpoint best --json',
+    )
     .action(async (path: string, flags: EvaluateFlags) => {
       const which = flags.checkpoint ?? 'last';
       if (which !== 'last' && which !== 'best') {
@@ -47,10 +55,19 @@ export function registerEvaluateCommand(program: Command): void {
       const k = run.classNames.length;
       // confusion[t][p]: test images of true class t predicted as p.
       const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-      for (let i = 0; i < labels.length; i++) (confusion[labels[i] as number] as number[])[predicted[i] as number]! += 1;
+      for (let i = 0; i < labels.length; i++) {
+        const row = confusion[labels[i] as number] as number[];
+        const p = predicted[i] as number;
+        row[p] = (row[p] as number) + 1;
+      }
       const perClass = confusion.map((row, c) => {
         const total = row.reduce((a, b) => a + b, 0);
-        return { class: c, name: run.classNames[c] as string, accuracy: total > 0 ? (row[c] as number) / total : Number.NaN, count: total };
+        return {
+          class: c,
+          name: run.classNames[c] as string,
+          accuracy: total > 0 ? (row[c] as number) / total : Number.NaN,
+          count: total,
+        };
       });
       const result = {
         runDir: run.dir.path,
@@ -62,11 +79,25 @@ export function registerEvaluateCommand(program: Command): void {
         confusionMatrix: confusion,
       };
       out.result(result);
-      out.line(`${path} (checkpoint ${which}, ${run.backend}): test loss ${fixed(result.test.loss)} accuracy ${fixed(result.test.accuracy)} on ${labels.length} images`);
+      out.line(
+        `${path} (checkpoint ${which}, ${run.backend}): test loss ${fixed(result.test.loss)} accuracy ${fixed(result.test.accuracy)} on ${labels.length} images`,
+      );
       out.line();
-      out.line(table(['class', 'accuracy', 'images'], perClass.map((p) => [`${p.class} ${p.name}`, percent(p.accuracy), p.count]), out.out.bold));
+      out.line(
+        table(
+          ['class', 'accuracy', 'images'],
+          perClass.map((p) => [`${p.class} ${p.name}`, percent(p.accuracy), p.count]),
+          out.out.bold,
+        ),
+      );
       out.line();
       out.line('confusion matrix (rows: true class, columns: predicted class)');
-      out.line(table(['', ...run.classNames.map((_, c) => String(c))], confusion.map((row, c) => [`${c} ${run.classNames[c]}`, ...row]), out.out.bold));
+      out.line(
+        table(
+          ['', ...run.classNames.map((_, c) => String(c))],
+          confusion.map((row, c) => [`${c} ${run.classNames[c]}`, ...row]),
+          out.out.bold,
+        ),
+      );
     });
 }

@@ -23,19 +23,24 @@ interface LrFindFlags {
 }
 
 /** The schedule and the rate are what the test sweeps: they are not options here. */
-const SWEPT = KNOBS.filter((k) => k.group === 'schedule' || k.key === 'learningRate' || k.key === 'epochs' || k.key === 'patience').map((k) => k.key);
+const SWEPT = KNOBS.filter(
+  (k) => k.group === 'schedule' || k.key === 'learningRate' || k.key === 'epochs' || k.key === 'patience',
+).map((k) => k.key);
 
 function positive(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (text.trim() === '' || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`${flag} must be a positive number, got "${text}".`, flag, text);
+  if (text.trim() === '' || !(n > 0) || !Number.isFinite(n))
+    throw new UsageError(`${flag} must be a positive number, got "${text}".`, flag, text);
   return n;
 }
 
 export function registerLrFindCommand(program: Command): void {
   const command = program
     .command('lr-find')
-    .description('Learning-rate range test: train while the rate grows exponentially, chart the loss against the rate, and suggest a rate.')
+    .description(
+      'Learning-rate range test: train while the rate grows exponentially, chart the loss against the rate, and suggest a rate.',
+    )
     .option('--start-lr <lr>', 'the first rate (default 1e-7)')
     .option('--end-lr <lr>', 'the last rate (default 10)')
     .option('--steps <n>', 'steps from the first rate to the last, one batch each (default 300)')
@@ -58,10 +63,12 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
     const out = new Output('lr-find', flags.json === true);
     const startLr = positive('--start-lr', flags.startLr, 1e-7);
     const endLr = positive('--end-lr', flags.endLr, 10);
-    if (!(endLr > startLr)) throw new UsageError(`--end-lr ${endLr} must be larger than --start-lr ${startLr}.`, '--end-lr', endLr);
+    if (!(endLr > startLr))
+      throw new UsageError(`--end-lr ${endLr} must be larger than --start-lr ${startLr}.`, '--end-lr', endLr);
     const stepsText = flags.steps ?? '300';
     const steps = Number(stepsText);
-    if (!Number.isSafeInteger(steps) || steps < 10) throw new UsageError(`--steps must be an integer >= 10, got "${stepsText}".`, '--steps', stepsText);
+    if (!Number.isSafeInteger(steps) || steps < 10)
+      throw new UsageError(`--steps must be an integer >= 10, got "${stepsText}".`, '--steps', stepsText);
     const { config, warnings } = configFromCommand(cmd, flags.config);
     for (const w of warnings) out.warn(w);
     const pad = (n: number) => String(n).padStart(2, '0');
@@ -69,9 +76,16 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
     const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
     const dir = new RunDir(
       flags.out ??
-        join('runs', `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-lr-find${knobs.length > 0 ? `-${knobs.join(',')}` : ''}`.replace(/[^A-Za-z0-9=.,_/-]/g, '_')),
+        join(
+          'runs',
+          `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-lr-find${knobs.length > 0 ? `-${knobs.join(',')}` : ''}`.replace(
+            /[^A-Za-z0-9=.,_/-]/g,
+            '_',
+          ),
+        ),
     );
-    if (dir.isRun()) throw new UsageError(`--out ${dir.path} is a run directory; choose another --out.`, '--out', dir.path);
+    if (dir.isRun())
+      throw new UsageError(`--out ${dir.path} is a run directory; choose another --out.`, '--out', dir.path);
     const bar = new StepBar(out.interactive && !out.json);
     const stop = stopOnSignals((line) => out.note(line));
     stop.onForcedExit(() => bar.stop());
@@ -79,7 +93,13 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
     bar.start(steps, 0, 'lr-find');
     let result: Awaited<ReturnType<typeof findLearningRate>>;
     try {
-      result = await findLearningRate(config, { startLr, endLr, steps, signal: stop.signal, onStep: (s) => bar.update(s) });
+      result = await findLearningRate(config, {
+        startLr,
+        endLr,
+        steps,
+        signal: stop.signal,
+        onStep: (s) => bar.update(s),
+      });
     } finally {
       bar.stop();
       stop.dispose();
@@ -104,13 +124,18 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
     });
     out.result({ ...result, dir: dir.path, charts: chart });
     const shown = relative(process.cwd(), dir.path) || '.';
-    out.line(`lr-find: ${result.points.length} steps of ${config.optimizer} from ${startLr} to ${result.points.at(-1)?.learningRate.toPrecision(3) ?? '-'} on ${result.backend}`);
+    out.line(
+      `lr-find: ${result.points.length} steps of ${config.optimizer} from ${startLr} to ${result.points.at(-1)?.learningRate.toPrecision(3) ?? '-'} on ${result.backend}`,
+    );
     if (result.stopped !== null) out.line(`stopped early: ${result.stopped}`);
     if (result.suggestion === null) {
       out.line('no suggestion: too few finite losses; widen the range or lower --start-lr.');
     } else {
-      out.line(`minimum of the smoothed loss ${result.minimum?.smoothed.toFixed(4)} at learning rate ${result.minimum?.learningRate.toPrecision(3)}`);
-      if (result.steepest !== null) out.line(`steepest descent at learning rate ${result.steepest.learningRate.toPrecision(3)}`);
+      out.line(
+        `minimum of the smoothed loss ${result.minimum?.smoothed.toFixed(4)} at learning rate ${result.minimum?.learningRate.toPrecision(3)}`,
+      );
+      if (result.steepest !== null)
+        out.line(`steepest descent at learning rate ${result.steepest.learningRate.toPrecision(3)}`);
       out.line(`suggested learning rate: ${result.suggestion.learningRate} (${result.suggestion.rule})`);
       out.line(`try: opt train --optimizer ${config.optimizer} --learning-rate ${result.suggestion.learningRate}`);
     }

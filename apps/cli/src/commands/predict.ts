@@ -14,7 +14,11 @@ const MAX_INDICES = 1000;
 export function parseIndices(text: string, count: number): number[] {
   const out: number[] = [];
   const bad = () =>
-    new UsageError(`--index must be indices of test images in [0, ${count - 1}] such as 0, 0..9 or 1,5,7, got "${text}".`, '--index', text);
+    new UsageError(
+      `--index must be indices of test images in [0, ${count - 1}] such as 0, 0..9 or 1,5,7, got "${text}".`,
+      '--index',
+      text,
+    );
   for (const part of text.split(',')) {
     const m = /^\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?$/.exec(part);
     if (m === null) throw bad();
@@ -22,7 +26,12 @@ export function parseIndices(text: string, count: number): number[] {
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from || to >= count) throw bad();
     for (let i = from; i <= to; i++) out.push(i);
-    if (out.length > MAX_INDICES) throw new UsageError(`--index selects more than ${MAX_INDICES} images; use opt evaluate for the whole test set.`, '--index', text);
+    if (out.length > MAX_INDICES)
+      throw new UsageError(
+        `--index selects more than ${MAX_INDICES} images; use opt evaluate for the whole test set.`,
+        '--index',
+        text,
+      );
   }
   return out;
 }
@@ -43,10 +52,14 @@ export function registerPredictCommand(program: Command): void {
     .option('--checkpoint <which>', 'last or best (default last)')
     .option('--backend <name>', "backend (default: the run's)")
     .option('--json', 'print one JSON array on stdout')
-    .addHelpText('after', '\nExamples:\n  $ opt predict runs/20261201-101500-defaults --index 0..9\n  $ opt predict runs/20261201-101500-defaults --index 42 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ opt predict runs/20261201-101500-defaults --index 0..9\n  $ opt predict runs/20261201-101500-defaults --index 42 --json',
+    )
     .action(async (path: string, flags: PredictFlags) => {
       const which = flags.checkpoint ?? 'last';
-      if (which !== 'last' && which !== 'best') throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
+      if (which !== 'last' && which !== 'best')
+        throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
       const out = new Output('predict', flags.json === true);
       const indices = parseIndices(flags.index ?? '0..9', 10_000);
       const run = await loadSavedRun(path, which, flags.backend);

@@ -7,11 +7,15 @@ import { KNOB_BY_KEY, KNOBS, type KnobKey } from '../config/knobs.js';
 import { configDiff, describeKnobs, formatKnobValue, knobsDiffering } from '../config/resolve.js';
 import { findRuns } from '../run/run-dir.js';
 import { openRun } from '../run/saved-run.js';
-import { summarize, type RunSummary } from '../run/summary.js';
+import { type RunSummary, summarize } from '../run/summary.js';
 import { fixed, percent, seconds, shortDate } from '../ui/format.js';
 import { table } from '../ui/table.js';
 
-const shown = (path: string) => relative(process.cwd(), path) || '.';
+/** A path relative to the working directory when it is below it, else absolute. */
+const shown = (path: string) => {
+  const rel = relative(process.cwd(), path);
+  return rel === '' ? '.' : rel.startsWith('..') ? path : rel;
+};
 
 function summaryOf(path: string): RunSummary {
   const { dir } = openRun(path);
@@ -24,7 +28,10 @@ export function registerRunsCommand(program: Command): void {
   const runs = program
     .command('runs')
     .description('List, show and compare the run directories under runs/.')
-    .addHelpText('after', '\nExamples:\n  $ opt runs list\n  $ opt runs show runs/20261201-101500-defaults\n  $ opt runs diff runs/A runs/B');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ opt runs list\n  $ opt runs show runs/20261201-101500-defaults\n  $ opt runs diff runs/A runs/B',
+    );
 
   runs
     .command('list')
@@ -79,7 +86,11 @@ export function registerRunsCommand(program: Command): void {
       if (record.note !== null) out.line(`note: ${record.note}`);
       const env = record.environment;
       out.line(
-        `backend ${env.backend.name}, ${env.dataset.trainCount} training / ${env.dataset.validationCount} validation / ${env.dataset.testCount} test images, ${env.stepsPerEpoch} steps of ${env.batchSize} per epoch; ${Object.entries(env.versions).map(([n, v]) => `${n} ${v}`).join(', ')}`,
+        `backend ${env.backend.name}, ${env.dataset.trainCount} training / ${env.dataset.validationCount} validation / ${env.dataset.testCount} test images, ${env.stepsPerEpoch} steps of ${env.batchSize} per epoch; ${Object.entries(
+          env.versions,
+        )
+          .map(([n, v]) => `${n} ${v}`)
+          .join(', ')}`,
       );
       out.line();
       out.line('knobs (* differs from the default):');
@@ -94,7 +105,15 @@ export function registerRunsCommand(program: Command): void {
         out.line(
           table(
             ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'lr', 'time'],
-            epochs.map((e) => [e.epoch, fixed(e.loss), fixed(e.accuracy), fixed(e.val_loss), fixed(e.val_accuracy), e.learning_rate.toPrecision(4), seconds(e.seconds)]),
+            epochs.map((e) => [
+              e.epoch,
+              fixed(e.loss),
+              fixed(e.accuracy),
+              fixed(e.val_loss),
+              fixed(e.val_accuracy),
+              e.learning_rate.toPrecision(4),
+              seconds(e.seconds),
+            ]),
             out.out.bold,
           ),
         );
@@ -103,7 +122,8 @@ export function registerRunsCommand(program: Command): void {
       out.line(
         `best val_accuracy ${fixed(summary.bestValAccuracy)} (epoch ${summary.bestEpoch ?? '-'}), test loss ${fixed(summary.testLoss)} accuracy ${fixed(summary.testAccuracy)}, ${seconds(summary.trainSeconds)} of training`,
       );
-      for (const advice of summary.history?.advice ?? []) out.line(`advice${advice.epoch !== null ? ` (epoch ${advice.epoch})` : ''}: ${advice.message}`);
+      for (const advice of summary.history?.advice ?? [])
+        out.line(`advice${advice.epoch !== null ? ` (epoch ${advice.epoch})` : ''}: ${advice.message}`);
     });
 
   runs
@@ -117,7 +137,12 @@ export function registerRunsCommand(program: Command): void {
       const a = summaryOf(pathA);
       const b = summaryOf(pathB);
       const knobs = configDiff(a.config, b.config);
-      const metric = (name: string, x: number | null, y: number | null) => ({ name, a: x, b: y, delta: x === null || y === null ? null : y - x });
+      const metric = (name: string, x: number | null, y: number | null) => ({
+        name,
+        a: x,
+        b: y,
+        delta: x === null || y === null ? null : y - x,
+      });
       const metrics = [
         metric('best val_accuracy', a.bestValAccuracy, b.bestValAccuracy),
         metric('final val_accuracy', a.finalValAccuracy, b.finalValAccuracy),
@@ -138,7 +163,11 @@ export function registerRunsCommand(program: Command): void {
         out.line(
           table(
             ['knob', 'A', 'B'],
-            knobs.map((k) => [`${k.key} (--${KNOB_BY_KEY.get(k.key)?.flag})`, formatKnobValue(k.a), formatKnobValue(k.b)]),
+            knobs.map((k) => [
+              `${k.key} (--${KNOB_BY_KEY.get(k.key)?.flag})`,
+              formatKnobValue(k.a),
+              formatKnobValue(k.b),
+            ]),
             out.out.bold,
           ),
         );
@@ -149,7 +178,12 @@ export function registerRunsCommand(program: Command): void {
       out.line(
         table(
           ['metric', 'A', 'B', 'B - A'],
-          metrics.map((m) => [m.name, show(m, m.a), show(m, m.b), m.delta === null ? '-' : `${m.delta >= 0 ? '+' : ''}${show(m, m.delta)}`]),
+          metrics.map((m) => [
+            m.name,
+            show(m, m.a),
+            show(m, m.b),
+            m.delta === null ? '-' : `${m.delta >= 0 ? '+' : ''}${show(m, m.delta)}`,
+          ]),
           out.out.bold,
         ),
       );

@@ -7,7 +7,15 @@ import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { readConfigFile } from '../config/files.js';
 import { KNOBS, type TrainConfig } from '../config/knobs.js';
-import { type ConfigInput, EMPTY_INPUT, formatKnobValue, inputFromObject, knobsDiffering, mergeInputs, resolveConfig } from '../config/resolve.js';
+import {
+  type ConfigInput,
+  EMPTY_INPUT,
+  formatKnobValue,
+  inputFromObject,
+  knobsDiffering,
+  mergeInputs,
+  resolveConfig,
+} from '../config/resolve.js';
 import { checkDataDir } from '../run/data.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
@@ -58,10 +66,18 @@ export function configFromCommand(command: Command, file: string | undefined): R
 export function registerTrainCommand(program: Command): void {
   const command = program
     .command('train')
-    .description("Train the chapter's Fashion-MNIST MLP (784-256-128-10) into a run directory and report train, validation and test loss and accuracy.")
+    .description(
+      "Train the chapter's Fashion-MNIST MLP (784-256-128-10) into a run directory and report train, validation and test loss and accuracy.",
+    )
     .option('--out <dir>', 'run directory to create (default: runs/<time>-<knobs that differ from the defaults>)')
-    .option('--resume <dir>', 'continue the interrupted run in <dir> with its own config, to the same weights as an uninterrupted run')
-    .option('--config <file>', 'knobs from a JSON or YAML file (camelCase names, e.g. learningRate); flags override them')
+    .option(
+      '--resume <dir>',
+      'continue the interrupted run in <dir> with its own config, to the same weights as an uninterrupted run',
+    )
+    .option(
+      '--config <file>',
+      'knobs from a JSON or YAML file (camelCase names, e.g. learningRate); flags override them',
+    )
     .option('--note <text>', 'a note stored with the run (opt runs list/show print it)')
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   addKnobOptions(command);
@@ -79,14 +95,21 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   const resume = flags.resume !== undefined;
   if (resume) {
     const typed = KNOBS.filter((k) => command.getOptionValueSource(k.key) === 'cli').map((k) => `--${k.flag}`);
-    const extra = [...typed, ...(['out', 'config', 'note'] as const).filter((f) => flags[f] !== undefined).map((f) => `--${f}`)];
+    const extra = [
+      ...typed,
+      ...(['out', 'config', 'note'] as const).filter((f) => flags[f] !== undefined).map((f) => `--${f}`),
+    ];
     if (extra.length > 0) {
       throw new UsageError(`--resume continues a run with its own config; leave out ${extra.join(', ')}.`, extra[0]);
     }
     const dir = new RunDir(flags.resume as string);
     const record = dir.isRun() ? dir.record() : null;
     if (record === null) {
-      throw new UsageError(`--resume ${flags.resume}: not a run directory (no config.json there); \`opt runs list\` shows the runs.`, '--resume', flags.resume);
+      throw new UsageError(
+        `--resume ${flags.resume}: not a run directory (no config.json there); \`opt runs list\` shows the runs.`,
+        '--resume',
+        flags.resume,
+      );
     }
     if (dir.status()?.state === 'complete') {
       const result = dir.readJson<RunResult>('result.json');
@@ -101,7 +124,11 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     runDir = flags.out ?? defaultRunDir(config);
     const dir = new RunDir(runDir);
     if (dir.isRun()) {
-      throw new UsageError(`--out ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another --out.`, '--out', runDir);
+      throw new UsageError(
+        `--out ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another --out.`,
+        '--out',
+        runDir,
+      );
     }
   }
   for (const warning of warnings) out.warn(warning);
@@ -137,7 +164,8 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     return EXIT_FOR[stop.received() ?? 'SIGINT'];
   }
   const valLoss = result.history.val_loss ?? [];
-  if (valLoss.length > 0) out.line(`val_loss by epoch: ${sparkline(valLoss)} (${fixed(valLoss[0])} -> ${fixed(valLoss.at(-1))})`);
+  if (valLoss.length > 0)
+    out.line(`val_loss by epoch: ${sparkline(valLoss)} (${fixed(valLoss[0])} -> ${fixed(valLoss.at(-1))})`);
   if (result.status === 'diverged') {
     out.note(`diverged: run kept in ${shown} (status diverged); \`opt runs show ${shown}\` shows its history.`);
     out.result(result);

@@ -29,12 +29,14 @@ const SHARED: readonly KnobKey[] = ['perClass', 'validationSplit', 'dataDir', 'd
 function listOf(flag: string, text: string, key: KnobKey): unknown[] {
   const knob = KNOB_BY_KEY.get(key) as Knob;
   const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => p === '')) throw new UsageError(`${flag} must be a comma-separated list such as ${example(key)}, got "${text}".`, flag, text);
+  if (parts.some((p) => p === ''))
+    throw new UsageError(`${flag} must be a comma-separated list such as ${example(key)}, got "${text}".`, flag, text);
   return parts.map((part) => {
     try {
       return knob.parse(part);
     } catch (error) {
-      if (error instanceof KnobValueError) throw new UsageError(`${flag}: each item ${error.message} (in "${text}").`, flag, text);
+      if (error instanceof KnobValueError)
+        throw new UsageError(`${flag}: each item ${error.message} (in "${text}").`, flag, text);
       throw error;
     }
   });
@@ -61,8 +63,12 @@ export interface ListFlags {
 
 /** The grid of the list flags over the base knobs, in the order given (optimizer, then rate, then seed). */
 export function planFromLists(base: ConfigInput, flags: ListFlags): PlannedEntry[] {
-  const optimizers = flags.optimizers !== undefined ? (listOf('--optimizers', flags.optimizers, 'optimizer') as string[]) : [undefined];
-  const rates = flags.learningRates !== undefined ? (listOf('--learning-rates', flags.learningRates, 'learningRate') as number[]) : [undefined];
+  const optimizers =
+    flags.optimizers !== undefined ? (listOf('--optimizers', flags.optimizers, 'optimizer') as string[]) : [undefined];
+  const rates =
+    flags.learningRates !== undefined
+      ? (listOf('--learning-rates', flags.learningRates, 'learningRate') as number[])
+      : [undefined];
   const seeds = flags.seeds !== undefined ? (listOf('--seeds', flags.seeds, 'seed') as number[]) : [undefined];
   const entries: PlannedEntry[] = [];
   for (const optimizer of optimizers) {
@@ -107,7 +113,11 @@ export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
     list = configs;
   }
   if (!Array.isArray(list) || list.length === 0) {
-    throw new UsageError(`--configs ${file}: expected a non-empty list of configs such as [{ "optimizer": "sgd" }, { "optimizer": "adam" }].`, '--configs', file);
+    throw new UsageError(
+      `--configs ${file}: expected a non-empty list of configs such as [{ "optimizer": "sgd" }, { "optimizer": "adam" }].`,
+      '--configs',
+      file,
+    );
   }
   const resolved = list.map((entry, i) => {
     const where = `${file}: entry ${i + 1}`;
@@ -117,7 +127,9 @@ export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
       throw new UsageError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}.`, 'name', name);
     }
     // Unnamed entries are labelled by what the entry itself sets, as written.
-    const own = [...KNOB_BY_KEY.keys()].filter((k) => input.values[k] !== undefined).map((k) => ({ key: k, value: input.values[k] }));
+    const own = [...KNOB_BY_KEY.keys()]
+      .filter((k) => input.values[k] !== undefined)
+      .map((k) => ({ key: k, value: input.values[k] }));
     const label = (name as string | undefined) ?? (own.length > 0 ? describeKnobs(own) : `config ${i + 1}`);
     return { label, ...resolveEntry(mergeInputs(mergeInputs(base, fileBase), input), where) };
   });
@@ -126,7 +138,8 @@ export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
 
 function checkPlan(entries: PlannedEntry[]): PlannedEntry[] {
   const first = entries[0];
-  if (first === undefined) throw new UsageError('nothing to compare: give --optimizers, --learning-rates, --seeds or --configs FILE.');
+  if (first === undefined)
+    throw new UsageError('nothing to compare: give --optimizers, --learning-rates, --seeds or --configs FILE.');
   for (const key of SHARED) {
     const other = entries.find((e) => !sameValue(e.config[key], first.config[key]));
     if (other !== undefined) {
@@ -139,7 +152,8 @@ function checkPlan(entries: PlannedEntry[]): PlannedEntry[] {
   const seen = new Map<string, string>();
   for (const e of entries) {
     const again = seen.get(e.label);
-    if (again !== undefined) throw new UsageError(`two configs have the label "${e.label}": give each a distinct name.`, 'name', e.label);
+    if (again !== undefined)
+      throw new UsageError(`two configs have the label "${e.label}": give each a distinct name.`, 'name', e.label);
     seen.set(e.label, e.label);
   }
   return entries;

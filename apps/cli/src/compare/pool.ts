@@ -27,7 +27,10 @@ export interface PoolOptions {
 
 export const defaultWorkers = (): number => availableParallelism();
 
-const NOT_STARTED: JobOutcome = { ok: false, error: { kind: 'failure', message: 'not started: the compare was stopped first' } };
+const NOT_STARTED: JobOutcome = {
+  ok: false,
+  error: { kind: 'failure', message: 'not started: the compare was stopped first' },
+};
 
 export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
   const pool = new Tinypool({
@@ -78,9 +81,13 @@ export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promi
         try {
           outcome = (await pool.run(job, { channel })) as JobOutcome;
         } catch (error) {
-          outcome = aborted() && !started
-            ? NOT_STARTED
-            : { ok: false, error: { kind: 'failure', message: `the worker process failed: ${(error as Error).message}` } };
+          outcome =
+            aborted() && !started
+              ? NOT_STARTED
+              : {
+                  ok: false,
+                  error: { kind: 'failure', message: `the worker process failed: ${(error as Error).message}` },
+                };
         } finally {
           senders.delete(index);
           if (pid !== null) options.pids?.delete(pid);

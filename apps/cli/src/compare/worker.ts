@@ -5,9 +5,9 @@
  */
 import { RunError, UsageError } from '../cli/errors.js';
 import { stopOnSignals } from '../cli/signals.js';
+import type { TrainConfig } from '../config/knobs.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunEvent, type RunResult, trainRun } from '../run/train-run.js';
-import type { TrainConfig } from '../config/knobs.js';
 
 // stdout belongs to the parent's report (its --json document): anything said here goes to stderr.
 console.log = console.error;
@@ -27,7 +27,9 @@ export type JobOutcome =
   | { ok: false; error: { kind: 'usage' | 'failure'; message: string } };
 
 /** A message between the parent and a worker (not Tinypool's own). */
-export type WorkerMessage = { opt: 'event'; pid: number; event: RunEvent } | { opt: 'stop'; signal: 'SIGINT' | 'SIGTERM' };
+export type WorkerMessage =
+  | { opt: 'event'; pid: number; event: RunEvent }
+  | { opt: 'stop'; signal: 'SIGINT' | 'SIGTERM' };
 
 const FORWARDED = new Set<RunEvent['type']>(['start', 'epochEnd', 'advice', 'note', 'test']);
 
@@ -49,13 +51,19 @@ export default async function train(job: Job): Promise<JobOutcome> {
       warnings: job.warnings,
       signal: stop.signal,
       onEvent: (event) => {
-        if (FORWARDED.has(event.type)) process.send?.({ opt: 'event', pid: process.pid, event } satisfies WorkerMessage);
+        if (FORWARDED.has(event.type))
+          process.send?.({ opt: 'event', pid: process.pid, event } satisfies WorkerMessage);
       },
     });
     return { ok: true, result };
   } catch (error) {
     const kind = error instanceof UsageError ? 'usage' : 'failure';
-    const message = error instanceof UsageError || error instanceof RunError ? error.message : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof UsageError || error instanceof RunError
+        ? error.message
+        : error instanceof Error
+          ? error.message
+          : String(error);
     return { ok: false, error: { kind, message } };
   } finally {
     process.off('message', onMessage);

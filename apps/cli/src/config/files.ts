@@ -12,7 +12,11 @@ export function readConfigFile(path: string, option: string): unknown {
   } catch (error) {
     const code = (error as { code?: string }).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
-    throw new UsageError(`${option} ${path}: cannot read it (${why}); give a JSON or YAML file of knobs.`, option, path);
+    throw new UsageError(
+      `${option} ${path}: cannot read it (${why}); give a JSON or YAML file of knobs.`,
+      option,
+      path,
+    );
   }
   const ext = extname(path).toLowerCase();
   try {
@@ -25,6 +29,10 @@ export function readConfigFile(path: string, option: string): unknown {
     }
   } catch (error) {
     const first = (error as Error).message.split('\n')[0];
-    throw new UsageError(`${option} ${path}: not valid ${ext === '.json' ? 'JSON' : 'JSON or YAML'} (${first}).`, option, path);
+    throw new UsageError(
+      `${option} ${path}: not valid ${ext === '.json' ? 'JSON' : 'JSON or YAML'} (${first}).`,
+      option,
+      path,
+    );
   }
 }

@@ -163,7 +163,15 @@ function checkNumber(value: unknown, rule: NumberRule, expected: string, origina
 
 type Scope = Pick<Knob, 'optimizers' | 'schedules' | 'negatable' | 'environment'>;
 
-function numberKnob(key: KnobKey, flag: string, arg: string, group: KnobGroup, help: string, rule: NumberRule, scope: Scope = {}): Knob {
+function numberKnob(
+  key: KnobKey,
+  flag: string,
+  arg: string,
+  group: KnobGroup,
+  help: string,
+  rule: NumberRule,
+  scope: Scope = {},
+): Knob {
   const expected = describeRule(rule);
   return {
     key,
@@ -195,13 +203,31 @@ function booleanKnob(key: KnobKey, flag: string, group: KnobGroup, help: string,
   };
 }
 
-function choiceKnob(key: KnobKey, flag: string, arg: string, group: KnobGroup, help: string, choices: readonly string[], scope: Scope = {}): Knob {
+function choiceKnob(
+  key: KnobKey,
+  flag: string,
+  arg: string,
+  group: KnobGroup,
+  help: string,
+  choices: readonly string[],
+  scope: Scope = {},
+): Knob {
   const expected = `one of ${choices.join(', ')}`;
-  const check = (value: unknown) => (typeof value === 'string' && choices.includes(value) ? value : fail(expected, value));
+  const check = (value: unknown) =>
+    typeof value === 'string' && choices.includes(value) ? value : fail(expected, value);
   return { key, flag, arg, group, help, expected, choices, parse: check, check, ...scope };
 }
 
-function listKnob(key: KnobKey, flag: string, arg: string, group: KnobGroup, help: string, rule: NumberRule, example: string, scope: Scope = {}): Knob {
+function listKnob(
+  key: KnobKey,
+  flag: string,
+  arg: string,
+  group: KnobGroup,
+  help: string,
+  rule: NumberRule,
+  example: string,
+  scope: Scope = {},
+): Knob {
   const expected = `comma-separated ${describeRule(rule).replace(/^an? /, '')}s such as ${example}`;
   const each = (items: unknown[], original: unknown) => {
     if (items.length === 0) fail(expected, original);
@@ -214,14 +240,26 @@ function listKnob(key: KnobKey, flag: string, arg: string, group: KnobGroup, hel
     group,
     help,
     expected,
-    parse: (text) => each(text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part))), text),
-    check: (value) => (Array.isArray(value) ? each(value, value) : fail(`a list of ${expected.replace(/^comma-separated /, '')}`, value)),
+    parse: (text) =>
+      each(
+        text.split(',').map((part) => (part.trim() === '' ? Number.NaN : Number(part))),
+        text,
+      ),
+    check: (value) =>
+      Array.isArray(value) ? each(value, value) : fail(`a list of ${expected.replace(/^comma-separated /, '')}`, value),
     ...scope,
   };
 }
 
 /** An integer number of steps, or a word for a span of the run. */
-function stepsKnob(key: KnobKey, flag: string, group: KnobGroup, help: string, words: readonly string[], scope: Scope): Knob {
+function stepsKnob(
+  key: KnobKey,
+  flag: string,
+  group: KnobGroup,
+  help: string,
+  words: readonly string[],
+  scope: Scope,
+): Knob {
   const expected = `a positive integer or ${words.join(' or ')}`;
   const check = (value: unknown, original: unknown = value) => {
     if (typeof value === 'string' && words.includes(value)) return value;
@@ -252,40 +290,202 @@ const nonNegativeInteger = { integer: true, min: 0 } satisfies NumberRule;
 
 /** The table, in the order help lists it. */
 export const KNOBS: readonly Knob[] = [
-  choiceKnob('optimizer', 'optimizer', '<name>', 'optimizer', "Keras 3 preset of @opt/optimizers; momentum = sgd with momentum 0.9, nesterov = the same with Nesterov", [...OPTIMIZER_NAMES, ...Object.keys(OPTIMIZER_ALIASES)]),
-  numberKnob('learningRate', 'learning-rate', '<lr>', 'optimizer', "step size (the schedule's initial or peak rate); default: the preset's Keras default", positive),
-  numberKnob('momentum', 'momentum', '<m>', 'optimizer', 'velocity decay of sgd and rmsprop', unit, { optimizers: SGD_RMS }),
+  choiceKnob(
+    'optimizer',
+    'optimizer',
+    '<name>',
+    'optimizer',
+    'Keras 3 preset of @opt/optimizers; momentum = sgd with momentum 0.9, nesterov = the same with Nesterov',
+    [...OPTIMIZER_NAMES, ...Object.keys(OPTIMIZER_ALIASES)],
+  ),
+  numberKnob(
+    'learningRate',
+    'learning-rate',
+    '<lr>',
+    'optimizer',
+    "step size (the schedule's initial or peak rate); default: the preset's Keras default",
+    positive,
+  ),
+  numberKnob('momentum', 'momentum', '<m>', 'optimizer', 'velocity decay of sgd and rmsprop', unit, {
+    optimizers: SGD_RMS,
+  }),
   booleanKnob('nesterov', 'nesterov', 'optimizer', 'Nesterov momentum (sgd)', { optimizers: ['sgd'] }),
-  numberKnob('rho', 'rho', '<rho>', 'optimizer', "rmsprop's decay of the moving average of g^2", unit, { optimizers: ['rmsprop'] }),
-  numberKnob('beta1', 'beta1', '<b1>', 'optimizer', 'decay of the first-moment average (adam family)', beta, { optimizers: ADAM_LIKE }),
-  numberKnob('beta2', 'beta2', '<b2>', 'optimizer', 'decay of the second-moment average (adam family)', beta, { optimizers: ADAM_LIKE }),
-  numberKnob('epsilon', 'epsilon', '<eps>', 'optimizer', 'added to the denominator for stability', positive, { optimizers: WITH_EPSILON }),
-  booleanKnob('amsgrad', 'amsgrad', 'optimizer', 'AMSGrad: divide by the running maximum of v (adam, adamw)', { optimizers: ['adam', 'adamw'] }),
-  booleanKnob('centered', 'centered', 'optimizer', 'centered RMSprop: divide by the variance estimate', { optimizers: ['rmsprop'] }),
-  numberKnob('weightDecay', 'weight-decay', '<wd>', 'optimizer', 'decoupled weight decay w -= w * wd * lr (default: off; adamw 0.004)', nonNegative),
+  numberKnob('rho', 'rho', '<rho>', 'optimizer', "rmsprop's decay of the moving average of g^2", unit, {
+    optimizers: ['rmsprop'],
+  }),
+  numberKnob('beta1', 'beta1', '<b1>', 'optimizer', 'decay of the first-moment average (adam family)', beta, {
+    optimizers: ADAM_LIKE,
+  }),
+  numberKnob('beta2', 'beta2', '<b2>', 'optimizer', 'decay of the second-moment average (adam family)', beta, {
+    optimizers: ADAM_LIKE,
+  }),
+  numberKnob('epsilon', 'epsilon', '<eps>', 'optimizer', 'added to the denominator for stability', positive, {
+    optimizers: WITH_EPSILON,
+  }),
+  booleanKnob('amsgrad', 'amsgrad', 'optimizer', 'AMSGrad: divide by the running maximum of v (adam, adamw)', {
+    optimizers: ['adam', 'adamw'],
+  }),
+  booleanKnob('centered', 'centered', 'optimizer', 'centered RMSprop: divide by the variance estimate', {
+    optimizers: ['rmsprop'],
+  }),
+  numberKnob(
+    'weightDecay',
+    'weight-decay',
+    '<wd>',
+    'optimizer',
+    'decoupled weight decay w -= w * wd * lr (default: off; adamw 0.004)',
+    nonNegative,
+  ),
   numberKnob('clipnorm', 'clipnorm', '<n>', 'optimizer', 'clip each gradient to this L2 norm', positive),
   numberKnob('clipvalue', 'clipvalue', '<v>', 'optimizer', 'clip each gradient element to [-v, v]', positive),
-  numberKnob('globalClipnorm', 'global-clipnorm', '<n>', 'optimizer', 'clip all gradients together to this global L2 norm', positive),
+  numberKnob(
+    'globalClipnorm',
+    'global-clipnorm',
+    '<n>',
+    'optimizer',
+    'clip all gradients together to this global L2 norm',
+    positive,
+  ),
   booleanKnob('ema', 'ema', 'optimizer', 'keep a moving average of the weights and finish with it (Keras useEma)'),
-  numberKnob('emaMomentum', 'ema-momentum', '<m>', 'optimizer', 'momentum of the weights average (default 0.99 with --ema)', unit),
+  numberKnob(
+    'emaMomentum',
+    'ema-momentum',
+    '<m>',
+    'optimizer',
+    'momentum of the weights average (default 0.99 with --ema)',
+    unit,
+  ),
 
   choiceKnob('schedule', 'schedule', '<name>', 'schedule', 'learning-rate schedule (@opt/schedules)', SCHEDULE_NAMES),
-  numberKnob('decayRate', 'decay-rate', '<r>', 'schedule', 'inverse-time: lr / (1 + r p); exponential: lr r^p, p = step / decay steps (default 1 and 0.9); alone it means --schedule inverse-time', positive, { schedules: ['inverse-time', 'exponential'] }),
-  stepsKnob('decaySteps', 'decay-steps', 'schedule', 'steps per decay period: a number, epoch or run (all steps) (default epoch; polynomial and cosine: run)', ['epoch', 'run'], { schedules: ['inverse-time', 'exponential', 'polynomial', 'cosine'] }),
-  booleanKnob('staircase', 'staircase', 'schedule', 'decay in whole periods, p = floor(step / decay steps) (default on: the chapter decays once per epoch; --no-staircase decays every step)', { schedules: ['inverse-time', 'exponential'] }),
-  listKnob('boundaries', 'boundaries', '<steps>', 'schedule', 'piecewise-constant: the steps where the rate changes', positiveInteger, '1000,2000', { schedules: ['piecewise-constant'] }),
-  listKnob('values', 'values', '<lrs>', 'schedule', 'piecewise-constant: one rate per piece, one more than the boundaries (default lr, lr/10, lr/100, ...)', positive, '0.1,0.01,0.001', { schedules: ['piecewise-constant'] }),
-  numberKnob('endLearningRate', 'end-learning-rate', '<lr>', 'schedule', 'polynomial: the final rate (default 0.0001)', nonNegative, { schedules: ['polynomial'] }),
-  numberKnob('power', 'power', '<p>', 'schedule', 'polynomial: the exponent (default 1, linear)', nonNegative, { schedules: ['polynomial'] }),
+  numberKnob(
+    'decayRate',
+    'decay-rate',
+    '<r>',
+    'schedule',
+    'inverse-time: lr / (1 + r p); exponential: lr r^p, p = step / decay steps (default 1 and 0.9); alone it means --schedule inverse-time',
+    positive,
+    { schedules: ['inverse-time', 'exponential'] },
+  ),
+  stepsKnob(
+    'decaySteps',
+    'decay-steps',
+    'schedule',
+    'steps per decay period: a number, epoch or run (all steps) (default epoch; polynomial and cosine: run)',
+    ['epoch', 'run'],
+    { schedules: ['inverse-time', 'exponential', 'polynomial', 'cosine'] },
+  ),
+  booleanKnob(
+    'staircase',
+    'staircase',
+    'schedule',
+    'decay in whole periods, p = floor(step / decay steps) (default on: the chapter decays once per epoch; --no-staircase decays every step)',
+    { schedules: ['inverse-time', 'exponential'] },
+  ),
+  listKnob(
+    'boundaries',
+    'boundaries',
+    '<steps>',
+    'schedule',
+    'piecewise-constant: the steps where the rate changes',
+    positiveInteger,
+    '1000,2000',
+    { schedules: ['piecewise-constant'] },
+  ),
+  listKnob(
+    'values',
+    'values',
+    '<lrs>',
+    'schedule',
+    'piecewise-constant: one rate per piece, one more than the boundaries (default lr, lr/10, lr/100, ...)',
+    positive,
+    '0.1,0.01,0.001',
+    { schedules: ['piecewise-constant'] },
+  ),
+  numberKnob(
+    'endLearningRate',
+    'end-learning-rate',
+    '<lr>',
+    'schedule',
+    'polynomial: the final rate (default 0.0001)',
+    nonNegative,
+    { schedules: ['polynomial'] },
+  ),
+  numberKnob('power', 'power', '<p>', 'schedule', 'polynomial: the exponent (default 1, linear)', nonNegative, {
+    schedules: ['polynomial'],
+  }),
   booleanKnob('cycle', 'cycle', 'schedule', 'polynomial: restart after the decay steps', { schedules: ['polynomial'] }),
-  numberKnob('alpha', 'alpha', '<a>', 'schedule', 'cosine: the final rate as a fraction of the peak (default 0)', unit, { schedules: ['cosine'] }),
-  numberKnob('warmupSteps', 'warmup-steps', '<n>', 'schedule', 'cosine: linear warmup steps from --warmup-from up to the learning rate (default 0)', nonNegativeInteger, { schedules: ['cosine'] }),
-  numberKnob('warmupFrom', 'warmup-from', '<lr>', 'schedule', 'cosine: the rate the warmup starts at (default 0)', nonNegative, { schedules: ['cosine'] }),
-  numberKnob('factor', 'factor', '<f>', 'schedule', 'reduce-on-plateau: multiply the rate by this when val_loss stalls (default 0.1)', { min: 0, max: 1, minExclusive: true, maxExclusive: true }, { schedules: ['reduce-on-plateau'] }),
-  numberKnob('plateauPatience', 'plateau-patience', '<n>', 'schedule', 'reduce-on-plateau: epochs without improvement before reducing (default 10, Keras)', nonNegativeInteger, { schedules: ['reduce-on-plateau'] }),
-  numberKnob('minDelta', 'min-delta', '<d>', 'schedule', 'reduce-on-plateau: smallest change that counts as improvement (default 0.0001)', nonNegative, { schedules: ['reduce-on-plateau'] }),
-  numberKnob('cooldown', 'cooldown', '<n>', 'schedule', 'reduce-on-plateau: epochs to wait after a reduction (default 0)', nonNegativeInteger, { schedules: ['reduce-on-plateau'] }),
-  numberKnob('minLr', 'min-lr', '<lr>', 'schedule', 'reduce-on-plateau: the rate never goes below this (default 0)', nonNegative, { schedules: ['reduce-on-plateau'] }),
+  numberKnob(
+    'alpha',
+    'alpha',
+    '<a>',
+    'schedule',
+    'cosine: the final rate as a fraction of the peak (default 0)',
+    unit,
+    { schedules: ['cosine'] },
+  ),
+  numberKnob(
+    'warmupSteps',
+    'warmup-steps',
+    '<n>',
+    'schedule',
+    'cosine: linear warmup steps from --warmup-from up to the learning rate (default 0)',
+    nonNegativeInteger,
+    { schedules: ['cosine'] },
+  ),
+  numberKnob(
+    'warmupFrom',
+    'warmup-from',
+    '<lr>',
+    'schedule',
+    'cosine: the rate the warmup starts at (default 0)',
+    nonNegative,
+    { schedules: ['cosine'] },
+  ),
+  numberKnob(
+    'factor',
+    'factor',
+    '<f>',
+    'schedule',
+    'reduce-on-plateau: multiply the rate by this when val_loss stalls (default 0.1)',
+    { min: 0, max: 1, minExclusive: true, maxExclusive: true },
+    { schedules: ['reduce-on-plateau'] },
+  ),
+  numberKnob(
+    'plateauPatience',
+    'plateau-patience',
+    '<n>',
+    'schedule',
+    'reduce-on-plateau: epochs without improvement before reducing (default 10, Keras)',
+    nonNegativeInteger,
+    { schedules: ['reduce-on-plateau'] },
+  ),
+  numberKnob(
+    'minDelta',
+    'min-delta',
+    '<d>',
+    'schedule',
+    'reduce-on-plateau: smallest change that counts as improvement (default 0.0001)',
+    nonNegative,
+    { schedules: ['reduce-on-plateau'] },
+  ),
+  numberKnob(
+    'cooldown',
+    'cooldown',
+    '<n>',
+    'schedule',
+    'reduce-on-plateau: epochs to wait after a reduction (default 0)',
+    nonNegativeInteger,
+    { schedules: ['reduce-on-plateau'] },
+  ),
+  numberKnob(
+    'minLr',
+    'min-lr',
+    '<lr>',
+    'schedule',
+    'reduce-on-plateau: the rate never goes below this (default 0)',
+    nonNegative,
+    { schedules: ['reduce-on-plateau'] },
+  ),
 
   numberKnob('epochs', 'epochs', '<n>', 'training', 'passes over the training split (default 5)', positiveInteger),
   {
@@ -295,19 +495,89 @@ export const KNOBS: readonly Knob[] = [
     group: 'training',
     help: 'examples per step: 1 is stochastic, full is batch gradient descent on the whole training split (default 128)',
     expected: 'a positive integer or full',
-    parse: (text) => (text === 'full' ? 'full' : checkNumber(numberFromText(text, 'a positive integer or full'), positiveInteger, 'a positive integer or full', text)),
+    parse: (text) =>
+      text === 'full'
+        ? 'full'
+        : checkNumber(
+            numberFromText(text, 'a positive integer or full'),
+            positiveInteger,
+            'a positive integer or full',
+            text,
+          ),
     check: (value) => (value === 'full' ? 'full' : checkNumber(value, positiveInteger, 'a positive integer or full')),
   },
-  numberKnob('patience', 'patience', '<n>', 'training', 'early stopping: stop after this many epochs without a lower val_loss (default: off)', nonNegativeInteger),
-  choiceKnob('onNan', 'on-nan', '<mode>', 'training', 'a NaN or infinite gradient: stop (keep the last good checkpoint), skip the step, or ignore it (Keras) (default stop)', ON_NAN_MODES),
+  numberKnob(
+    'patience',
+    'patience',
+    '<n>',
+    'training',
+    'early stopping: stop after this many epochs without a lower val_loss (default: off)',
+    nonNegativeInteger,
+  ),
+  choiceKnob(
+    'onNan',
+    'on-nan',
+    '<mode>',
+    'training',
+    'a NaN or infinite gradient: stop (keep the last good checkpoint), skip the step, or ignore it (Keras) (default stop)',
+    ON_NAN_MODES,
+  ),
 
-  listKnob('hidden', 'hidden', '<units>', 'model and data', 'hidden layer widths (default 256,128)', positiveInteger, '256,128'),
-  booleanKnob('batchNorm', 'batch-norm', 'model and data', 'Dense(useBias: false) -> BatchNormalization -> ReLU in each hidden layer'),
-  choiceKnob('normalize', 'normalize', '<mode>', 'model and data', 'input normalization; standardize uses training-split statistics (default standardize)', NORMALIZE_MODES),
-  numberKnob('perClass', 'per-class', '<n>', 'model and data', 'train on a balanced subset of n images per class (default: all 60,000)', positiveInteger),
-  numberKnob('validationSplit', 'validation-split', '<f>', 'model and data', 'fraction of the training images held out for validation, stratified (default 1/12: 5,000)', { min: 0, max: 1, minExclusive: true, maxExclusive: true }),
-  numberKnob('seed', 'seed', '<n>', 'model and data', 'seed of the weights, the split and the shuffles (default 42)', nonNegativeInteger),
-  choiceKnob('backend', 'backend', '<name>', 'model and data', 'TensorFlow.js backend (default auto: tensorflow, else wasm, else cpu)', BACKEND_CHOICES),
+  listKnob(
+    'hidden',
+    'hidden',
+    '<units>',
+    'model and data',
+    'hidden layer widths (default 256,128)',
+    positiveInteger,
+    '256,128',
+  ),
+  booleanKnob(
+    'batchNorm',
+    'batch-norm',
+    'model and data',
+    'Dense(useBias: false) -> BatchNormalization -> ReLU in each hidden layer',
+  ),
+  choiceKnob(
+    'normalize',
+    'normalize',
+    '<mode>',
+    'model and data',
+    'input normalization; standardize uses training-split statistics (default standardize)',
+    NORMALIZE_MODES,
+  ),
+  numberKnob(
+    'perClass',
+    'per-class',
+    '<n>',
+    'model and data',
+    'train on a balanced subset of n images per class (default: all 60,000)',
+    positiveInteger,
+  ),
+  numberKnob(
+    'validationSplit',
+    'validation-split',
+    '<f>',
+    'model and data',
+    'fraction of the training images held out for validation, stratified (default 1/12: 5,000)',
+    { min: 0, max: 1, minExclusive: true, maxExclusive: true },
+  ),
+  numberKnob(
+    'seed',
+    'seed',
+    '<n>',
+    'model and data',
+    'seed of the weights, the split and the shuffles (default 42)',
+    nonNegativeInteger,
+  ),
+  choiceKnob(
+    'backend',
+    'backend',
+    '<name>',
+    'model and data',
+    'TensorFlow.js backend (default auto: tensorflow, else wasm, else cpu)',
+    BACKEND_CHOICES,
+  ),
   {
     key: 'dataDir',
     flag: 'data-dir',
@@ -319,7 +589,13 @@ export const KNOBS: readonly Knob[] = [
     check: (value) => (typeof value === 'string' && value.trim() !== '' ? value : fail('a directory path', value)),
     environment: true,
   },
-  booleanKnob('download', 'download', 'model and data', 'download the dataset when no local copy exists (--no-download: never)', { negatable: true, environment: true }),
+  booleanKnob(
+    'download',
+    'download',
+    'model and data',
+    'download the dataset when no local copy exists (--no-download: never)',
+    { negatable: true, environment: true },
+  ),
 ];
 
 export const KNOB_BY_KEY: ReadonlyMap<KnobKey, Knob> = new Map(KNOBS.map((k) => [k.key, k]));

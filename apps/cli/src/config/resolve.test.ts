@@ -18,11 +18,20 @@ const usage = (fn: () => unknown): UsageError => {
 
 describe('the knob table', () => {
   it("holds Keras's defaults for every preset: the presets' own getConfig is the oracle", () => {
-    const presets = { sgd: SGD, rmsprop: RMSprop, adam: Adam, adamw: AdamW, adagrad: Adagrad, adamax: Adamax, nadam: Nadam };
+    const presets = {
+      sgd: SGD,
+      rmsprop: RMSprop,
+      adam: Adam,
+      adamw: AdamW,
+      adagrad: Adagrad,
+      adamax: Adamax,
+      nadam: Nadam,
+    };
     for (const name of OPTIMIZER_NAMES) {
       const optimizer = new presets[name]();
       const config = optimizer.getConfig().config;
-      for (const [key, value] of Object.entries(OPTIMIZER_DEFAULTS[name])) expect([name, key, config[key]]).toEqual([name, key, value]);
+      for (const [key, value] of Object.entries(OPTIMIZER_DEFAULTS[name]))
+        expect([name, key, config[key]]).toEqual([name, key, value]);
       optimizer.dispose();
     }
   });
@@ -64,32 +73,75 @@ describe('resolveConfig', () => {
   });
 
   it('takes the learning rate default from the chosen preset, and knows momentum as SGD with 0.9', () => {
-    expect(flags({ optimizer: 'sgd' }).config).toMatchObject({ learningRate: 0.01, momentum: 0, nesterov: false, beta1: null });
+    expect(flags({ optimizer: 'sgd' }).config).toMatchObject({
+      learningRate: 0.01,
+      momentum: 0,
+      nesterov: false,
+      beta1: null,
+    });
     expect(flags({ optimizer: 'momentum' }).config).toMatchObject({ optimizer: 'sgd', momentum: 0.9, nesterov: false });
-    expect(flags({ optimizer: 'nesterov', momentum: '0.95' }).config).toMatchObject({ optimizer: 'sgd', momentum: 0.95, nesterov: true });
-    expect(knobsDiffering(flags({ optimizer: 'sgd' }).config)).toEqual([{ key: 'optimizer', value: 'sgd', default: 'adam' }]);
+    expect(flags({ optimizer: 'nesterov', momentum: '0.95' }).config).toMatchObject({
+      optimizer: 'sgd',
+      momentum: 0.95,
+      nesterov: true,
+    });
+    expect(knobsDiffering(flags({ optimizer: 'sgd' }).config)).toEqual([
+      { key: 'optimizer', value: 'sgd', default: 'adam' },
+    ]);
   });
 
   it('reads --decay-rate alone as the chapter decay: inverse time, one epoch per period, staircase', () => {
-    expect(flags({ decayRate: '0.5' }).config).toMatchObject({ schedule: 'inverse-time', decayRate: 0.5, decaySteps: 'epoch', staircase: true });
-    expect(flags({ schedule: 'inverse-time', decaySteps: '1', staircase: false }).config).toMatchObject({ decayRate: 1, decaySteps: 1, staircase: false });
+    expect(flags({ decayRate: '0.5' }).config).toMatchObject({
+      schedule: 'inverse-time',
+      decayRate: 0.5,
+      decaySteps: 'epoch',
+      staircase: true,
+    });
+    expect(flags({ schedule: 'inverse-time', decaySteps: '1', staircase: false }).config).toMatchObject({
+      decayRate: 1,
+      decaySteps: 1,
+      staircase: false,
+    });
   });
 
   it('fills each schedule with its parameters and leaves the others null', () => {
-    expect(flags({ schedule: 'cosine', warmupSteps: '100' }).config).toMatchObject({ decaySteps: 'run', alpha: 0, warmupSteps: 100, warmupFrom: 0, decayRate: null, factor: null });
-    expect(flags({ schedule: 'reduce-on-plateau' }).config).toMatchObject({ factor: 0.1, plateauPatience: 10, minDelta: 0.0001, cooldown: 0, minLr: 0 });
-    expect(flags({ schedule: 'piecewise-constant', boundaries: '100,200', learningRate: '0.1' }).config.values).toEqual([0.1, 0.1 * 10 ** -1, 0.1 * 10 ** -2]);
+    expect(flags({ schedule: 'cosine', warmupSteps: '100' }).config).toMatchObject({
+      decaySteps: 'run',
+      alpha: 0,
+      warmupSteps: 100,
+      warmupFrom: 0,
+      decayRate: null,
+      factor: null,
+    });
+    expect(flags({ schedule: 'reduce-on-plateau' }).config).toMatchObject({
+      factor: 0.1,
+      plateauPatience: 10,
+      minDelta: 0.0001,
+      cooldown: 0,
+      minLr: 0,
+    });
+    expect(flags({ schedule: 'piecewise-constant', boundaries: '100,200', learningRate: '0.1' }).config.values).toEqual(
+      [0.1, 0.1 * 10 ** -1, 0.1 * 10 ** -2],
+    );
   });
 
   it('refuses a knob the optimizer or schedule does not have, naming both', () => {
     expect(usage(() => flags({ momentum: '0.9' })).message).toBe('--momentum applies to sgd and rmsprop, not adam.');
-    expect(usage(() => flags({ optimizer: 'sgd', beta1: '0.8' })).message).toBe('--beta1 applies to adam, adamw, adamax and nadam, not sgd.');
-    expect(usage(() => flags({ schedule: 'cosine', decayRate: '2' })).message).toContain('--decay-rate applies to the inverse-time and exponential schedules, not cosine');
+    expect(usage(() => flags({ optimizer: 'sgd', beta1: '0.8' })).message).toBe(
+      '--beta1 applies to adam, adamw, adamax and nadam, not sgd.',
+    );
+    expect(usage(() => flags({ schedule: 'cosine', decayRate: '2' })).message).toContain(
+      '--decay-rate applies to the inverse-time and exponential schedules, not cosine',
+    );
     expect(usage(() => flags({ emaMomentum: '0.9' })).message).toContain('add --ema');
     expect(usage(() => flags({ clipnorm: '1', globalClipnorm: '2' })).message).toContain('choose one');
     expect(usage(() => flags({ schedule: 'piecewise-constant' })).message).toContain('needs --boundaries');
-    expect(usage(() => flags({ schedule: 'piecewise-constant', boundaries: '5,3' })).message).toContain('must increase strictly');
-    expect(usage(() => flags({ schedule: 'piecewise-constant', boundaries: '5', values: '1,2,3' })).message).toContain('2 for 1 boundaries');
+    expect(usage(() => flags({ schedule: 'piecewise-constant', boundaries: '5,3' })).message).toContain(
+      'must increase strictly',
+    );
+    expect(usage(() => flags({ schedule: 'piecewise-constant', boundaries: '5', values: '1,2,3' })).message).toContain(
+      '2 for 1 boundaries',
+    );
   });
 
   it('names the flag and the value when a value is out of range', () => {
@@ -103,7 +155,10 @@ describe('resolveConfig', () => {
       [{ batchSize: '0' }, '--batch-size must be a positive integer or full, got "0".'],
       [{ hidden: '256,,128' }, '--hidden must be comma-separated positive integers such as 256,128, got "256,,128".'],
       [{ validationSplit: '1' }, '--validation-split must be a number in (0, 1), got "1".'],
-      [{ optimizer: 'adamm' }, '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, momentum, nesterov, got "adamm".'],
+      [
+        { optimizer: 'adamm' },
+        '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, momentum, nesterov, got "adamm".',
+      ],
     ];
     for (const [given, message] of cases) expect(usage(() => flags(given)).message).toBe(message);
     expect(flags({ batchSize: 'full' }).config.batchSize).toBe('full');
@@ -116,15 +171,25 @@ describe('resolveConfig', () => {
   });
 
   it('reads config files: camelCase fields, null as unset, unknown fields refused with the nearest name', () => {
-    const { config } = resolveConfig(inputFromObject({ optimizer: 'rmsprop', learningRate: 0.01, rho: 0.95, patience: null }, 'run.yaml'));
+    const { config } = resolveConfig(
+      inputFromObject({ optimizer: 'rmsprop', learningRate: 0.01, rho: 0.95, patience: null }, 'run.yaml'),
+    );
     expect(config).toMatchObject({ optimizer: 'rmsprop', learningRate: 0.01, rho: 0.95, patience: null });
-    expect(usage(() => inputFromObject({ learning_rate: 0.1 }, 'run.yaml')).message).toContain('run.yaml: unknown field "learning_rate" (did you mean "learningRate"?)');
-    expect(usage(() => resolveConfig(inputFromObject({ learningRate: '0.1' }, 'run.yaml'))).message).toBe('run.yaml: learningRate must be a positive number, got "0.1".');
+    expect(usage(() => inputFromObject({ learning_rate: 0.1 }, 'run.yaml')).message).toContain(
+      'run.yaml: unknown field "learning_rate" (did you mean "learningRate"?)',
+    );
+    expect(usage(() => resolveConfig(inputFromObject({ learningRate: '0.1' }, 'run.yaml'))).message).toBe(
+      'run.yaml: learningRate must be a positive number, got "0.1".',
+    );
     expect(usage(() => inputFromObject([1], 'run.yaml')).message).toContain('must be an object');
   });
 
   it('reads a resolved config back to the same config (run directories and sweeps store them)', () => {
-    for (const given of [{}, { optimizer: 'momentum', schedule: 'cosine', warmupSteps: '10' }, { optimizer: 'adamw', ema: true, batchSize: 'full' }]) {
+    for (const given of [
+      {},
+      { optimizer: 'momentum', schedule: 'cosine', warmupSteps: '10' },
+      { optimizer: 'adamw', ema: true, batchSize: 'full' },
+    ]) {
       const { config } = flags(given);
       expect(resolveConfig(inputFromObject(JSON.parse(JSON.stringify(config)), 'config.json')).config).toEqual(config);
     }

@@ -60,7 +60,13 @@ function distance(a: string, b: string): number {
 
 /** The closest known name to `key` (a field or a flag spelt differently), if it is close. */
 /** Names people type for a knob from other tools. */
-const SYNONYMS: Record<string, KnobKey> = { lr: 'learningRate', bs: 'batchSize', wd: 'weightDecay', decay: 'decayRate', lr_schedule: 'schedule' };
+const SYNONYMS: Record<string, KnobKey> = {
+  lr: 'learningRate',
+  bs: 'batchSize',
+  wd: 'weightDecay',
+  decay: 'decayRate',
+  lr_schedule: 'schedule',
+};
 
 export function suggestKnob(key: string): Knob | undefined {
   const plain = key.replace(/^-+/, '').toLowerCase().replace(/_/g, '-');
@@ -102,7 +108,9 @@ export function inputFromFlags(given: Partial<Record<KnobKey, unknown>>): Config
  */
 export function inputFromObject(object: unknown, where: string, ignore: readonly string[] = []): ConfigInput {
   if (object === null || typeof object !== 'object' || Array.isArray(object)) {
-    throw new UsageError(`${where}: a config must be an object of knobs such as { "optimizer": "sgd" }, got ${JSON.stringify(object)}.`);
+    throw new UsageError(
+      `${where}: a config must be an object of knobs such as { "optimizer": "sgd" }, got ${JSON.stringify(object)}.`,
+    );
   }
   const values: Partial<Record<KnobKey, unknown>> = {};
   const names: Partial<Record<KnobKey, string>> = {};
@@ -158,12 +166,17 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
   }
   const opt = optimizer as OptimizerName;
   // The chapter's knob: `--decay-rate r` alone is inverse-time decay per epoch, lr0 / (1 + r * epoch).
-  const schedule = (v.schedule ?? (v.decayRate !== undefined ? 'inverse-time' : GENERAL_DEFAULTS.schedule)) as ScheduleName;
+  const schedule = (v.schedule ??
+    (v.decayRate !== undefined ? 'inverse-time' : GENERAL_DEFAULTS.schedule)) as ScheduleName;
 
   for (const knob of KNOBS) {
     if (v[knob.key] === undefined) continue;
     if (knob.optimizers !== undefined && !knob.optimizers.includes(opt)) {
-      throw new UsageError(`${name(knob.key)} applies to ${list(knob.optimizers)}, not ${opt}.`, name(knob.key), v[knob.key]);
+      throw new UsageError(
+        `${name(knob.key)} applies to ${list(knob.optimizers)}, not ${opt}.`,
+        name(knob.key),
+        v[knob.key],
+      );
     }
     if (knob.schedules !== undefined && !knob.schedules.includes(schedule)) {
       throw new UsageError(
@@ -174,11 +187,17 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
     }
   }
   if (v.emaMomentum !== undefined && v.ema !== true) {
-    throw new UsageError(`${name('emaMomentum')} sets the moving average of the weights: add --ema to keep one.`, name('emaMomentum'));
+    throw new UsageError(
+      `${name('emaMomentum')} sets the moving average of the weights: add --ema to keep one.`,
+      name('emaMomentum'),
+    );
   }
   const clips = (['clipnorm', 'clipvalue', 'globalClipnorm'] as const).filter((k) => v[k] !== undefined);
   if (clips.length > 1) {
-    throw new UsageError(`${list(clips.map(name))} clip the gradients in different ways: choose one (Keras allows one).`, name(clips[1] as KnobKey));
+    throw new UsageError(
+      `${list(clips.map(name))} clip the gradients in different ways: choose one (Keras allows one).`,
+      name(clips[1] as KnobKey),
+    );
   }
 
   const optimizerDefaults = OPTIMIZER_DEFAULTS[opt];
@@ -230,7 +249,9 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
 function warningsFor(c: TrainConfig, name: (key: KnobKey) => string): string[] {
   const warnings: string[] = [];
   if (c.learningRate > 10) {
-    warnings.push(`${name('learningRate')} ${formatNumber(c.learningRate)} is above 10: almost every run diverges at such a rate; typical rates are 0.0001 to 0.1.`);
+    warnings.push(
+      `${name('learningRate')} ${formatNumber(c.learningRate)} is above 10: almost every run diverges at such a rate; typical rates are 0.0001 to 0.1.`,
+    );
   }
   if (c.nesterov === true && c.momentum === 0) {
     warnings.push(`${name('nesterov')} without momentum changes nothing (momentum is 0): add --momentum 0.9.`);

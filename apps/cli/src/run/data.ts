@@ -9,8 +9,8 @@ import {
   computeStatistics,
   FASHION_MNIST_FILES,
   FashionMnistError,
-  FashionMnistNotFoundError,
   type FashionMnistNodeData,
+  FashionMnistNotFoundError,
   type FashionMnistSplit,
   type LoadProgress,
   loadFashionMnist,
@@ -43,9 +43,18 @@ export function checkDataDir(dir: string): void {
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw new UsageError(`--data-dir ${dir}: no such directory. Give the directory that holds the four Fashion-MNIST files, or leave --data-dir out to use the usual places.`, '--data-dir', dir);
+    throw new UsageError(
+      `--data-dir ${dir}: no such directory. Give the directory that holds the four Fashion-MNIST files, or leave --data-dir out to use the usual places.`,
+      '--data-dir',
+      dir,
+    );
   }
-  if (!isDir) throw new UsageError(`--data-dir ${dir}: not a directory. Give the directory that holds the four Fashion-MNIST files.`, '--data-dir', dir);
+  if (!isDir)
+    throw new UsageError(
+      `--data-dir ${dir}: not a directory. Give the directory that holds the four Fashion-MNIST files.`,
+      '--data-dir',
+      dir,
+    );
   const missing = FASHION_MNIST_FILES.filter((f) => !isFile(join(dir, `${f.name}.gz`)) && !isFile(join(dir, f.name)));
   if (missing.length > 0) {
     throw new UsageError(
@@ -81,7 +90,9 @@ async function load(
   if (config.dataDir !== null) checkDataDir(config.dataDir);
   try {
     const data = await loadFashionMnist({
-      ...(config.dataDir !== null ? { dataDir: config.dataDir, systemDir: null, download: false } : { download: config.download }),
+      ...(config.dataDir !== null
+        ? { dataDir: config.dataDir, systemDir: null, download: false }
+        : { download: config.download }),
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
     const files = Object.fromEntries(
@@ -121,7 +132,8 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
       pool = balancedSubset(data.train, config.perClass, config.seed);
     } catch (error) {
       // balancedSubset knows the smallest class and says it; the user needs the option's name with it.
-      if (error instanceof RangeError) throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
+      if (error instanceof RangeError)
+        throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
       throw error;
     }
   }
@@ -148,7 +160,8 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
   }
   // Statistics of the training split only: validation and test must stay unseen.
   const statistics = computeStatistics(train);
-  const prepare = config.normalize === 'standardize' ? { normalize: config.normalize, statistics } : { normalize: config.normalize };
+  const prepare =
+    config.normalize === 'standardize' ? { normalize: config.normalize, statistics } : { normalize: config.normalize };
   return { train, validation, test: data.test, statistics, prepare, batchSize };
 }
 

@@ -20,14 +20,69 @@ describe('the advice rules', () => {
     expect(epochAdvice([{ loss: 14, val_loss: 14 }], 2.4, 1, null, given)[0]?.id).toBe('diverged');
     expect(epochAdvice([{ loss: Number.NaN, val_loss: 1 }], 2.4, 1, null, given)[0]?.id).toBe('diverged');
     // Three times the start but below chance: still learning from a bad start, not diverging.
-    expect(epochAdvice([{ loss: 0.5, val_loss: 0.5 }, { loss: 1.6, val_loss: 1.6 }], 0.4, 1, null, given)).toEqual([]);
-    expect(epochAdvice([{ loss: 0.5, val_loss: 0.5 }, { loss: CHANCE_LOSS + 1, val_loss: 3 }], 2.3, 1, null, given)[0]?.id).toBe('diverged');
+    expect(
+      epochAdvice(
+        [
+          { loss: 0.5, val_loss: 0.5 },
+          { loss: 1.6, val_loss: 1.6 },
+        ],
+        0.4,
+        1,
+        null,
+        given,
+      ),
+    ).toEqual([]);
+    expect(
+      epochAdvice(
+        [
+          { loss: 0.5, val_loss: 0.5 },
+          { loss: CHANCE_LOSS + 1, val_loss: 3 },
+        ],
+        2.3,
+        1,
+        null,
+        given,
+      )[0]?.id,
+    ).toBe('diverged');
   });
 
   it('says once that the loss barely moves, and not when the training set is already learnt', () => {
-    expect(epochAdvice([{ loss: 2.3, val_loss: 2.3 }, { loss: 2.295, val_loss: 2.3 }], 2.31, 1e-5, null, new Set())[0]?.id).toBe('loss-flat');
-    expect(epochAdvice([{ loss: 2.3, val_loss: 2.3 }, { loss: 2.295, val_loss: 2.3 }], 2.31, 1e-5, null, new Set(['loss-flat']))).toEqual([]);
-    expect(epochAdvice([{ loss: 0.04, val_loss: 1 }, { loss: 0.0399, val_loss: 1 }], 2.3, 1e-3, null, new Set())).toEqual([]);
+    expect(
+      epochAdvice(
+        [
+          { loss: 2.3, val_loss: 2.3 },
+          { loss: 2.295, val_loss: 2.3 },
+        ],
+        2.31,
+        1e-5,
+        null,
+        new Set(),
+      )[0]?.id,
+    ).toBe('loss-flat');
+    expect(
+      epochAdvice(
+        [
+          { loss: 2.3, val_loss: 2.3 },
+          { loss: 2.295, val_loss: 2.3 },
+        ],
+        2.31,
+        1e-5,
+        null,
+        new Set(['loss-flat']),
+      ),
+    ).toEqual([]);
+    expect(
+      epochAdvice(
+        [
+          { loss: 0.04, val_loss: 1 },
+          { loss: 0.0399, val_loss: 1 },
+        ],
+        2.3,
+        1e-3,
+        null,
+        new Set(),
+      ),
+    ).toEqual([]);
   });
 
   it('sees overfitting in two epochs of rising validation loss and falling training loss', () => {
@@ -39,7 +94,9 @@ describe('the advice rules', () => {
     const [advice] = epochAdvice(history, 2.3, 1e-3, null, new Set());
     expect(advice?.id).toBe('overfitting');
     expect(advice?.message).toContain('--patience 2');
-    expect(epochAdvice([...history.slice(0, 2), { loss: 0.2, val_loss: 1.25 }], 2.3, 1e-3, null, new Set())).toEqual([]);
+    expect(epochAdvice([...history.slice(0, 2), { loss: 0.2, val_loss: 1.25 }], 2.3, 1e-3, null, new Set())).toEqual(
+      [],
+    );
   });
 });
 

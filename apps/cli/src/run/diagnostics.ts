@@ -5,7 +5,13 @@
 import type { TrainConfig } from '../config/knobs.js';
 import { formatNumber } from '../config/resolve.js';
 
-export type AdviceId = 'input-not-normalized' | 'full-batch' | 'batch-of-one' | 'diverged' | 'loss-flat' | 'overfitting';
+export type AdviceId =
+  | 'input-not-normalized'
+  | 'full-batch'
+  | 'batch-of-one'
+  | 'diverged'
+  | 'loss-flat'
+  | 'overfitting';
 
 export interface Advice {
   readonly id: AdviceId;
@@ -20,7 +26,10 @@ export const CHANCE_LOSS = Math.log(10);
 const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
 
 /** Inputs far from mean 0 and standard deviation 1 after the chosen normalization. */
-export function inputAdvice(normalize: TrainConfig['normalize'], moments: { mean: number; std: number }): Advice | null {
+export function inputAdvice(
+  normalize: TrainConfig['normalize'],
+  moments: { mean: number; std: number },
+): Advice | null {
   const { mean, std } = moments;
   if (Math.abs(mean) <= 1 && std >= 0.1 && std <= 3) return null;
   return {
@@ -81,11 +90,18 @@ export function epochAdvice(
   const before = e >= 2 ? (history[e - 2] as EpochRecord).loss : initialLoss;
   const lowest = Math.min(initialLoss, ...history.slice(0, -1).map((h) => h.loss));
   if (!Number.isFinite(now.loss) || (now.loss > CHANCE_LOSS && now.loss > 3 * lowest)) {
-    out.push(divergedAdvice(e, `training loss ${fmt(now.loss)} in epoch ${e}, after ${fmt(lowest)}`, learningRate, e - 1));
+    out.push(
+      divergedAdvice(e, `training loss ${fmt(now.loss)} in epoch ${e}, after ${fmt(lowest)}`, learningRate, e - 1),
+    );
     return out;
   }
   // Near zero the training set is learnt: a small change there is not a plateau.
-  if (!given.has('loss-flat') && now.loss > 0.1 && Number.isFinite(before) && Math.abs(before - now.loss) < 0.01 * before) {
+  if (
+    !given.has('loss-flat') &&
+    now.loss > 0.1 &&
+    Number.isFinite(before) &&
+    Math.abs(before - now.loss) < 0.01 * before
+  ) {
     out.push({
       id: 'loss-flat',
       epoch: e,

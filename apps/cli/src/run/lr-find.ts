@@ -4,7 +4,7 @@
  * record the loss. The loss first barely moves (rate too low), then falls fast, then explodes (rate too high).
  * The suggestion is the rate one decade below the minimum of the smoothed loss.
  */
-import { batches, type Batch, type BatchIterator } from '@opt/data-fashion-mnist';
+import { type Batch, type BatchIterator, batches } from '@opt/data-fashion-mnist';
 import { NonFiniteGradientError } from '@opt/optimizers';
 import { type Callback, exponentialDecay, type Logs } from '@opt/schedules';
 import { tf, useBackend } from '@opt/tensor';

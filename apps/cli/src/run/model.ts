@@ -16,7 +16,15 @@ import {
 import { UsageError } from '../cli/errors.js';
 import type { DecaySteps, OptimizerName, TrainConfig } from '../config/knobs.js';
 
-const PRESETS = { sgd: SGD, rmsprop: RMSprop, adam: Adam, adamw: AdamW, adagrad: Adagrad, adamax: Adamax, nadam: Nadam };
+const PRESETS = {
+  sgd: SGD,
+  rmsprop: RMSprop,
+  adam: Adam,
+  adamw: AdamW,
+  adagrad: Adagrad,
+  adamax: Adamax,
+  nadam: Nadam,
+};
 export type TrainingOptimizer = InstanceType<(typeof PRESETS)[OptimizerName]>;
 
 export const INPUT_UNITS = 784;
@@ -34,7 +42,9 @@ export function buildModel(config: Pick<TrainConfig, 'hidden' | 'batchNorm' | 's
 
 /** `Dense(256, relu) -> Dense(128, relu) -> Dense(10, softmax)`. */
 export function describeModel(config: Pick<TrainConfig, 'hidden' | 'batchNorm'>): string {
-  const hidden = config.hidden.map((u) => (config.batchNorm ? `Dense(${u}, useBias: false)-BN-ReLU` : `Dense(${u}, relu)`));
+  const hidden = config.hidden.map((u) =>
+    config.batchNorm ? `Dense(${u}, useBias: false)-BN-ReLU` : `Dense(${u}, relu)`,
+  );
   return [...hidden, 'Dense(10, softmax)'].join(' -> ');
 }
 
@@ -45,7 +55,11 @@ function steps(value: DecaySteps | null, stepsPerEpoch: number, runSteps: number
 }
 
 /** The schedule a config asks for, or null for a constant rate (reduce-on-plateau changes a constant rate). */
-export function buildSchedule(config: TrainConfig, stepsPerEpoch: number, totalSteps: number): LearningRateSchedule | null {
+export function buildSchedule(
+  config: TrainConfig,
+  stepsPerEpoch: number,
+  totalSteps: number,
+): LearningRateSchedule | null {
   const lr = config.learningRate;
   switch (config.schedule) {
     case 'constant':
@@ -89,7 +103,10 @@ export function buildSchedule(config: TrainConfig, stepsPerEpoch: number, totalS
 }
 
 /** The preset's options from the config: only the knobs that apply (presets reject unknown keys). */
-export function optimizerOptions(config: TrainConfig, learningRate: number | LearningRateSchedule): Record<string, unknown> {
+export function optimizerOptions(
+  config: TrainConfig,
+  learningRate: number | LearningRateSchedule,
+): Record<string, unknown> {
   const options: Record<string, unknown> = { learningRate };
   for (const key of ['momentum', 'nesterov', 'rho', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'centered'] as const) {
     if (config[key] !== null) options[key] = config[key];
@@ -159,8 +176,12 @@ export function estimateBytes(config: TrainConfig, batchSize: number): number {
 
 /** What a backend can hold: wasm's 32-bit address space, else most of the machine's memory. */
 export function memoryLimit(backend: string): { bytes: number; what: string } {
-  if (backend === 'wasm') return { bytes: 2 * 2 ** 30, what: "the wasm backend's usable memory (about 2 GiB of its 4 GiB address space)" };
-  return { bytes: Math.floor(totalmem() * 0.75), what: `three quarters of this machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB` };
+  if (backend === 'wasm')
+    return { bytes: 2 * 2 ** 30, what: "the wasm backend's usable memory (about 2 GiB of its 4 GiB address space)" };
+  return {
+    bytes: Math.floor(totalmem() * 0.75),
+    what: `three quarters of this machine's ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+  };
 }
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 2 : 1)} GiB`;

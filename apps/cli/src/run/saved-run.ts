@@ -1,6 +1,6 @@
 /** A finished (or stopped) run read back: its record, a checkpoint as a model, and its test set prepared as in training. */
 import { statSync } from 'node:fs';
-import { type FashionMnistSplit, type Statistics } from '@opt/data-fashion-mnist';
+import type { FashionMnistSplit, Statistics } from '@opt/data-fashion-mnist';
 import { loadModel, type Sequential } from '@opt/layers';
 import { type BackendRequest, tf, useBackend } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
@@ -23,13 +23,23 @@ export interface SavedRun {
 /** Opens `path` as a run directory, or says why it is not one. */
 export function openRun(path: string, option = 'DIR'): { dir: RunDir; record: RunRecord } {
   const dir = new RunDir(path);
-  if (!dir.exists()) throw new UsageError(`${path}: no such directory; \`opt runs list\` shows the runs.`, option, path);
+  if (!dir.exists())
+    throw new UsageError(`${path}: no such directory; \`opt runs list\` shows the runs.`, option, path);
   const record = dir.isRun() ? dir.record() : null;
-  if (record === null) throw new UsageError(`${path}: not a run directory (no config.json); \`opt runs list\` shows the runs.`, option, path);
+  if (record === null)
+    throw new UsageError(
+      `${path}: not a run directory (no config.json); \`opt runs list\` shows the runs.`,
+      option,
+      path,
+    );
   return { dir, record };
 }
 
-export async function loadSavedRun(path: string, which: 'last' | 'best', backend: string | undefined): Promise<SavedRun> {
+export async function loadSavedRun(
+  path: string,
+  which: 'last' | 'best',
+  backend: string | undefined,
+): Promise<SavedRun> {
   const { dir, record } = openRun(path);
   const checkpoint = which === 'best' ? dir.bestCheckpoint : dir.lastCheckpoint;
   const exists = [checkpoint, `${checkpoint}.old`].some((p) => {
@@ -47,7 +57,11 @@ export async function loadSavedRun(path: string, which: 'last' | 'best', backend
   }
   const request = backend ?? record.environment.backend.name;
   if (!(BACKEND_CHOICES as readonly string[]).includes(request)) {
-    throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}".`, '--backend', request);
+    throw new UsageError(
+      `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}".`,
+      '--backend',
+      request,
+    );
   }
   tf.enableProdMode();
   const report = await useBackend(request as BackendRequest);

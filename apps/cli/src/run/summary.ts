@@ -30,11 +30,13 @@ export function summarize(dir: RunDir): RunSummary | null {
   const record = dir.record();
   if (record === null) return null;
   const status = dir.status();
-  const result = status?.state === 'complete' || status?.state === 'diverged' ? dir.readJson<RunResult>('result.json') : null;
+  const result =
+    status?.state === 'complete' || status?.state === 'diverged' ? dir.readJson<RunResult>('result.json') : null;
   const history = dir.readJson<HistoryFile>('history.json');
   const epochs = history?.epochs ?? [];
   let best: { epoch: number; val_accuracy: number } | null = null;
-  for (const e of epochs) if (Number.isFinite(e.val_accuracy) && (best === null || e.val_accuracy > best.val_accuracy)) best = e;
+  for (const e of epochs)
+    if (Number.isFinite(e.val_accuracy) && (best === null || e.val_accuracy > best.val_accuracy)) best = e;
   const last = epochs.at(-1);
   const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
   const steps = epochs.reduce((s, e) => s + e.steps, 0);

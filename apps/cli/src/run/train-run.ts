@@ -157,7 +157,12 @@ function resumedSource(source: BatchIterator, from: number, skip: number): Batch
           else yield batch;
         }
       }
-      return { [Symbol.iterator]: rest, async *[Symbol.asyncIterator]() { yield* rest(); } };
+      return {
+        [Symbol.iterator]: rest,
+        async *[Symbol.asyncIterator]() {
+          yield* rest();
+        },
+      };
     },
   };
 }
@@ -195,10 +200,18 @@ async function claimDirectory(dir: RunDir): Promise<void> {
   const { mkdir, readdir } = await import('node:fs/promises');
   if (dir.exists()) {
     if (dir.isRun()) {
-      throw new UsageError(`--out ${dir.path} already holds a run: continue it with --resume ${dir.path}, or choose another --out.`, '--out', dir.path);
+      throw new UsageError(
+        `--out ${dir.path} already holds a run: continue it with --resume ${dir.path}, or choose another --out.`,
+        '--out',
+        dir.path,
+      );
     }
     if ((await readdir(dir.path)).length > 0) {
-      throw new UsageError(`--out ${dir.path} is a directory with other files in it: choose a new or empty directory.`, '--out', dir.path);
+      throw new UsageError(
+        `--out ${dir.path} is a directory with other files in it: choose a new or empty directory.`,
+        '--out',
+        dir.path,
+      );
     }
   }
   await mkdir(dir.path, { recursive: true });
@@ -207,7 +220,11 @@ async function claimDirectory(dir: RunDir): Promise<void> {
 /** A failure of the wasm module itself (it aborts on out-of-memory) said in words. */
 function explain(error: unknown, config: TrainConfig): unknown {
   const message = error instanceof Error ? error.message : String(error);
-  if (/Aborted\(\)|out of memory|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length/i.test(message)) {
+  if (
+    /Aborted\(\)|out of memory|Cannot enlarge memory|Array buffer allocation failed|Invalid typed array length/i.test(
+      message,
+    )
+  ) {
     return new RunError(
       `the backend ran out of memory training --hidden ${config.hidden.join(',')} with --batch-size ${config.batchSize} (${message.split('\n')[0]}); use narrower layers or smaller batches.`,
       undefined,
@@ -226,7 +243,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   emit({ type: 'backend', report });
 
   const loaded = await loadData(config, (p) => {
-    if (p.phase === 'download' || p.loadedBytes > 0) emit({ type: 'download', file: p.file, phase: p.phase, loadedBytes: p.loadedBytes });
+    if (p.phase === 'download' || p.loadedBytes > 0)
+      emit({ type: 'download', file: p.file, phase: p.phase, loadedBytes: p.loadedBytes });
   });
   const splits = makeSplits(loaded.data, config);
   emit({
@@ -266,8 +284,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   let record: RunRecord;
   if (options.resume === true) {
     const saved = dir.record();
-    if (saved === null) throw new UsageError(`--resume ${dir.path}: not a run directory (no config.json there).`, '--resume', dir.path);
-    if (!sameValue(saved.config, config)) throw new UsageError(`--resume ${dir.path}: the run was made with another config; resume it with its own.`, '--resume', dir.path);
+    if (saved === null)
+      throw new UsageError(`--resume ${dir.path}: not a run directory (no config.json there).`, '--resume', dir.path);
+    if (!sameValue(saved.config, config))
+      throw new UsageError(
+        `--resume ${dir.path}: the run was made with another config; resume it with its own.`,
+        '--resume',
+        dir.path,
+      );
     record = { ...saved, environment };
   } else {
     await claimDirectory(dir);
@@ -294,10 +318,17 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     initialEpoch = info.epoch;
     skip = optimizer.iterations - initialEpoch * stepsPerEpoch;
     if (!(skip >= 0 && skip < stepsPerEpoch)) {
-      throw new RunError(`${dir.lastCheckpoint}: the checkpoint is at step ${optimizer.iterations} of epoch ${initialEpoch}, which does not fit ${stepsPerEpoch} steps per epoch; the run directory was changed by hand.`, dir.lastCheckpoint);
+      throw new RunError(
+        `${dir.lastCheckpoint}: the checkpoint is at step ${optimizer.iterations} of epoch ${initialEpoch}, which does not fit ${stepsPerEpoch} steps per epoch; the run directory was changed by hand.`,
+        dir.lastCheckpoint,
+      );
     }
     const saved = dir.readJson<HistoryFile>('history.json');
-    if (saved === null) throw new RunError(`${dir.file('history.json')}: missing, so the run cannot be resumed.`, dir.file('history.json'));
+    if (saved === null)
+      throw new RunError(
+        `${dir.file('history.json')}: missing, so the run cannot be resumed.`,
+        dir.file('history.json'),
+      );
     // history.json is written before the checkpoint at each epoch's end: it may be one epoch ahead.
     history = { ...saved, epochs: saved.epochs.slice(0, initialEpoch) };
   } else {
@@ -307,7 +338,11 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     if (input !== null) before.push(input);
     const batch = batchAdvice(splits.batchSize, splits.train.count);
     if (batch !== null) before.push(batch);
-    history = { initial: { val_loss: initial.loss ?? Number.NaN, val_accuracy: initial.accuracy ?? Number.NaN }, epochs: [], advice: before };
+    history = {
+      initial: { val_loss: initial.loss ?? Number.NaN, val_accuracy: initial.accuracy ?? Number.NaN },
+      epochs: [],
+      advice: before,
+    };
     for (const advice of before) emit({ type: 'advice', advice });
     await dir.writeJson('history.json', history);
     await trackWrite(() => model.save(dir.lastCheckpoint)); // epoch 0: a run stopped in its first epoch keeps the initial weights
@@ -377,7 +412,13 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       };
       history.epochs.push(entry);
       emit({ type: 'epochEnd', epochs: config.epochs, entry, valLoss: history.epochs.map((e) => e.val_loss) });
-      for (const advice of epochAdvice(history.epochs, history.initial.val_loss, epochLearningRate, config.patience, given)) {
+      for (const advice of epochAdvice(
+        history.epochs,
+        history.initial.val_loss,
+        epochLearningRate,
+        config.patience,
+        given,
+      )) {
         given.add(advice.id);
         history.advice.push(advice);
         emit({ type: 'advice', advice });
@@ -405,7 +446,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       }),
     );
   }
-  if (config.patience !== null) callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: config.patience, verbose: 1, log: note }));
+  if (config.patience !== null)
+    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: config.patience, verbose: 1, log: note }));
   // Last, so that the callbacks before it have finished the epoch it saves.
   callbacks.push({
     onEpochEnd: async (epoch, logs: Logs = {}) => {
@@ -442,13 +484,22 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       message = error.message;
     } else if (error instanceof NonFiniteGradientError) {
       const epoch = current + 1;
-      diverged = divergedAdvice(epoch, `a non-finite gradient at step ${error.step} (${error.variableName}), epoch ${epoch}`, optimizer.learningRate, epoch - 1);
+      diverged = divergedAdvice(
+        epoch,
+        `a non-finite gradient at step ${error.step} (${error.variableName}), epoch ${epoch}`,
+        optimizer.learningRate,
+        epoch - 1,
+      );
       history.advice.push(diverged);
       emit({ type: 'advice', advice: diverged });
       await writeHistory();
     } else {
       const failure = explain(error, config);
-      await dir.setStatus('failed', history.epochs.length, failure instanceof Error ? failure.message : String(failure));
+      await dir.setStatus(
+        'failed',
+        history.epochs.length,
+        failure instanceof Error ? failure.message : String(failure),
+      );
       throw failure;
     }
   } finally {
@@ -528,7 +579,9 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
 
 async function writeCsv(dir: RunDir, epochs: readonly EpochEntry[]): Promise<void> {
   const header = 'epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,steps';
-  const rows = epochs.map((e) => [e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.learning_rate, e.seconds.toFixed(3), e.steps].join(','));
+  const rows = epochs.map((e) =>
+    [e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.learning_rate, e.seconds.toFixed(3), e.steps].join(','),
+  );
   await writeAtomic(dir.file('history.csv'), `${[header, ...rows].join('\n')}\n`);
 }
 

@@ -1,7 +1,7 @@
 /** A run's events as the text report of `opt train`: one line per stage and per epoch, a bar on a terminal. */
 import { relative } from 'node:path';
-import type { RunEvent } from '../run/train-run.js';
 import type { Output } from '../cli/output.js';
+import type { RunEvent } from '../run/train-run.js';
 import { fixed, sparkline } from './format.js';
 import { StepBar } from './progress.js';
 
