@@ -387,7 +387,7 @@ export const KNOBS: readonly Knob[] = [
     '<steps>',
     'schedule',
     'piecewise-constant: the steps where the rate changes',
-    positiveInteger,
+    nonNegativeInteger,
     '1000,2000',
     { schedules: ['piecewise-constant'] },
   ),
