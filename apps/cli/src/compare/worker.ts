@@ -24,7 +24,7 @@ export interface Job {
 
 export type JobOutcome =
   | { ok: true; result: RunResult }
-  | { ok: false; error: { kind: 'usage' | 'failure'; message: string } };
+  | { ok: false; error: { kind: 'usage' | 'failure' | 'not started'; message: string } };
 
 /** A message between the parent and a worker (not Tinypool's own). */
 export type WorkerMessage =
