@@ -272,7 +272,10 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
         },
         onEnd: (i, outcome) => {
           const label = jobs[i]?.job.label ?? '?';
-          if (!outcome.ok) out.note(`${tag(label)} ${outcome.error.kind === 'not started' ? 'not started' : 'failed'}: ${outcome.error.message}`);
+          if (!outcome.ok)
+            out.note(
+              `${tag(label)} ${outcome.error.kind === 'not started' ? 'not started' : 'failed'}: ${outcome.error.message}`,
+            );
           else if (outcome.result.status !== 'interrupted')
             out.note(`${tag(label)} ${outcome.result.status}: test accuracy ${fixed(outcome.result.test?.accuracy)}`);
         },
@@ -289,7 +292,14 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
     const outcome = outcomes[i] ?? null;
     const summary = summarize(new RunDir(join(dir, entry.runDir)));
     const reach = toTarget(summary, target);
-    const status = outcome === null ? 'not run' : outcome.ok ? outcome.result.status : outcome.error.kind === 'not started' ? 'not started' : 'failed';
+    const status =
+      outcome === null
+        ? 'not run'
+        : outcome.ok
+          ? outcome.result.status
+          : outcome.error.kind === 'not started'
+            ? 'not started'
+            : 'failed';
     return {
       label: entry.label,
       runDir: new RunDir(join(dir, entry.runDir)).path,

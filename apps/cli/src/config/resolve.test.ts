@@ -211,3 +211,14 @@ describe('resolveConfig', () => {
     expect(suggestKnob('--zzzzzzzz')).toBeUndefined();
   });
 });
+
+describe('the README', () => {
+  it('documents every knob by its flag and its config field', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const knob of KNOBS) {
+      expect([knob.key, readme.includes(`\`--${knob.negatable ? 'no-' : ''}${knob.flag}\``)]).toEqual([knob.key, true]);
+      expect([knob.key, new RegExp(`\`${knob.key}\``).test(readme)]).toEqual([knob.key, true]);
+    }
+  });
+});
