@@ -12,7 +12,7 @@ const rates = (r: Result) => {
 };
 const closeTo = (actual: number[], expected: number[]) => {
   expect(actual).toHaveLength(expected.length);
-  expected.forEach((e, i) => expect(actual[i]).toBeCloseTo(e, 12));
+  for (const [i, e] of expected.entries()) expect(actual[i]).toBeCloseTo(e, 12);
 };
 
 describe('every schedule of the chapter, by name and parameters, against its formula', () => {
