@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { optIn, scratch } from './testing/fixtures/opt.js';
+import { optIn, scratch, spawnOpt } from './testing/fixtures/opt.js';
 
 const work = scratch();
 afterAll(() => work.remove());
@@ -114,6 +114,26 @@ describe('opt compare (worker processes on the real dataset)', () => {
       'adam lr=0.1',
       'adam lr=0.01',
     ]);
+  }, 300_000);
+});
+
+describe('stopping a compare', () => {
+  it('Ctrl-C stops every worker after its current step with a checkpoint (exit 130); the same compare then finishes them', async () => {
+    const args = ['compare', '--optimizers', 'sgd,adam,rmsprop', '--per-class', '60', '--epochs', '2', '--batch-size', '8', '--backend', 'wasm', '--workers', '2', '--out', 'stop'];
+    const job = spawnOpt(work.dir, ...args, '--json');
+    await job.waitFor(/\] epoch 1\/2: /);
+    job.child.kill('SIGINT');
+    const stopped = await job.done;
+    expect(stopped.code).toBe(130);
+    const statuses = JSON.parse(stopped.stdout).rows.map((r: { status: string }) => r.status);
+    // Two configs were running (each stopped with a checkpoint), the third had not started.
+    expect(statuses.filter((s: string) => s === 'interrupted')).toHaveLength(2);
+    expect(statuses.filter((s: string) => s === 'not started')).toHaveLength(1);
+    expect(stopped.stderr).toContain('interrupted; continue with the same command and --out stop');
+    const finished = await run(...args, '--json');
+    expect(finished.code).toBe(0);
+    expect(JSON.parse(finished.stdout).rows.map((r: { status: string }) => r.status)).toEqual(['complete', 'complete', 'complete']);
+    expect(finished.stderr.match(/resuming at epoch/g)?.length).toBe(2);
   }, 300_000);
 });
 

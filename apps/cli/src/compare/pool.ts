@@ -29,7 +29,7 @@ export const defaultWorkers = (): number => availableParallelism();
 
 const NOT_STARTED: JobOutcome = {
   ok: false,
-  error: { kind: 'failure', message: 'not started: the compare was stopped first' },
+  error: { kind: 'not started', message: 'the compare was stopped before this config started' },
 };
 
 export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
