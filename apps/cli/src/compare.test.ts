@@ -119,7 +119,23 @@ describe('opt compare (worker processes on the real dataset)', () => {
 
 describe('stopping a compare', () => {
   it('Ctrl-C stops every worker after its current step with a checkpoint (exit 130); the same compare then finishes them', async () => {
-    const args = ['compare', '--optimizers', 'sgd,adam,rmsprop', '--per-class', '60', '--epochs', '2', '--batch-size', '8', '--backend', 'wasm', '--workers', '2', '--out', 'stop'];
+    const args = [
+      'compare',
+      '--optimizers',
+      'sgd,adam,rmsprop',
+      '--per-class',
+      '60',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '8',
+      '--backend',
+      'wasm',
+      '--workers',
+      '2',
+      '--out',
+      'stop',
+    ];
     const job = spawnOpt(work.dir, ...args, '--json');
     await job.waitFor(/\] epoch 1\/2: /);
     job.child.kill('SIGINT');
@@ -132,7 +148,11 @@ describe('stopping a compare', () => {
     expect(stopped.stderr).toContain('interrupted; continue with the same command and --out stop');
     const finished = await run(...args, '--json');
     expect(finished.code).toBe(0);
-    expect(JSON.parse(finished.stdout).rows.map((r: { status: string }) => r.status)).toEqual(['complete', 'complete', 'complete']);
+    expect(JSON.parse(finished.stdout).rows.map((r: { status: string }) => r.status)).toEqual([
+      'complete',
+      'complete',
+      'complete',
+    ]);
     expect(finished.stderr.match(/resuming at epoch/g)?.length).toBe(2);
   }, 300_000);
 });

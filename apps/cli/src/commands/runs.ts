@@ -74,7 +74,10 @@ export function registerRunsCommand(program: Command): void {
     .description("A run's config, environment, history, result and advice.")
     .argument('<dir>', 'run directory')
     .option('--json', 'print one JSON object on stdout')
-    .addHelpText('after', '\nExamples:\n  $ opt runs show runs/20261201-101500-defaults\n  $ opt runs show runs/20261201-101500-defaults --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ opt runs show runs/20261201-101500-defaults\n  $ opt runs show runs/20261201-101500-defaults --json',
+    )
     .action((path: string, flags: { json?: boolean }) => {
       const out = new Output('runs show', flags.json === true);
       const { dir, record } = openRun(path);
@@ -133,7 +136,10 @@ export function registerRunsCommand(program: Command): void {
     .argument('<a>', 'run directory A')
     .argument('<b>', 'run directory B')
     .option('--json', 'print one JSON object on stdout')
-    .addHelpText('after', '\nExamples:\n  $ opt runs diff runs/20261201-101500-defaults runs/20261201-103000-optimizer=sgd')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ opt runs diff runs/20261201-101500-defaults runs/20261201-103000-optimizer=sgd',
+    )
     .action((pathA: string, pathB: string, flags: { json?: boolean }) => {
       const out = new Output('runs diff', flags.json === true);
       const a = summaryOf(pathA);

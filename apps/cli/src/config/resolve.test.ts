@@ -3,7 +3,15 @@ import { BACKEND_NAMES } from '@opt/tensor';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/errors.js';
 import { BACKEND_CHOICES, KNOBS, OPTIMIZER_DEFAULTS, OPTIMIZER_NAMES } from './knobs.js';
-import { configDiff, inputFromFlags, inputFromObject, knobsDiffering, resolveConfig, suggestKnob } from './resolve.js';
+import {
+  configDiff,
+  configId,
+  inputFromFlags,
+  inputFromObject,
+  knobsDiffering,
+  resolveConfig,
+  suggestKnob,
+} from './resolve.js';
 
 const flags = (given: Record<string, unknown>) => resolveConfig(inputFromFlags(given));
 const usage = (fn: () => unknown): UsageError => {
@@ -202,6 +210,14 @@ describe('resolveConfig', () => {
       { key: 'learningRate', a: 0.01, b: 0.1 },
       { key: 'epochs', a: 5, b: 3 },
     ]);
+  });
+
+  it('gives a config a stable id that ignores where the data is read from', () => {
+    const a = flags({ optimizer: 'sgd' }).config;
+    expect(configId(a)).toMatch(/^[0-9a-f]{16}$/);
+    expect(configId(flags({ optimizer: 'sgd' }).config)).toBe(configId(a));
+    expect(configId({ ...a, dataDir: '/elsewhere' })).toBe(configId(a));
+    expect(configId({ ...a, seed: 7 })).not.toBe(configId(a));
   });
 
   it('suggests the flag meant by a misspelt or borrowed name', () => {

@@ -4,6 +4,7 @@
  * filled in, cross-field rules checked, and warnings for values that are legal but almost surely a mistake.
  * Every message names the flag or field and the value.
  */
+import { createHash } from 'node:crypto';
 import { UsageError } from '../cli/errors.js';
 import {
   EMA_MOMENTUM_DEFAULT,
@@ -282,6 +283,15 @@ export function knobsDiffering(config: TrainConfig): Array<{ key: KnobKey; value
     if (!sameValue(value, reference)) out.push({ key: knob.key, value, default: reference });
   }
   return out;
+}
+
+/**
+ * A stable id of what a config trains (every knob but where the data is read from): the same config gives
+ * the same id on every machine, e.g. a queue's job id, so that adding the same trial twice adds nothing.
+ */
+export function configId(config: TrainConfig): string {
+  const canonical = JSON.stringify(KNOBS.filter((k) => !k.environment).map((k) => [k.key, config[k.key]]));
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 /** The knobs whose values differ between two configs, in table order. */
