@@ -12,108 +12,41 @@
  * (the batch order depends only on the seed and the epoch). The interrupted epoch's training loss and accuracy
  * then average the steps after the resume only; weights, optimizer state and every later epoch are identical.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { type Batch, type BatchIterator, batches, toTensors } from '@opt/data-fashion-mnist';
-import { EarlyStopping, type Sequential } from '@opt/layers';
+import type { Sequential } from '@opt/layers';
 import { NonFiniteGradientError } from '@opt/optimizers';
-import { type Callback, type LearningRateSchedule, type Logs, ReduceLROnPlateau, sampleSchedule } from '@opt/schedules';
+import type { LearningRateSchedule } from '@opt/schedules';
 import { type BackendReport, tf, useBackend } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
 import type { TrainConfig } from '../config/knobs.js';
 import { sameValue } from '../config/resolve.js';
-import { finite, writeChart } from './charts.js';
-import { inputMoments, loadData, makeSplits } from './data.js';
-import { type Advice, type AdviceId, batchAdvice, divergedAdvice, epochAdvice, inputAdvice } from './diagnostics.js';
-import { buildModel, buildOptimizer, buildSchedule, checkMemory, describeModel } from './model.js';
-import { type Environment, RUN_FORMAT, RunDir, type RunRecord, trackWrite, writeAtomic } from './run-dir.js';
+import { inputMoments, loadData, makeSplits, type Splits } from './data.js';
+import { type Advice, batchAdvice, divergedAdvice, inputAdvice } from './diagnostics.js';
+import {
+  buildModel,
+  buildOptimizer,
+  buildSchedule,
+  checkMemory,
+  describeModel,
+  type TrainingOptimizer,
+} from './model.js';
+import { RunCallbacks } from './run-callbacks.js';
+import { type Environment, RUN_FORMAT, RunDir, type RunRecord, trackWrite } from './run-dir.js';
+import { writeCsv, writeRunCharts } from './run-files.js';
+import {
+  type EpochEntry,
+  type HistoryFile,
+  type RunEvent,
+  RunInterrupted,
+  type RunOutcome,
+  type RunResult,
+} from './run-types.js';
 import { versions } from './versions.js';
 
-/** Thrown when a stop was requested before there was anything to save. */
-export class RunInterrupted extends Error {
-  override name = 'RunInterrupted';
-}
-
-export type RunOutcome = 'complete' | 'diverged' | 'interrupted';
-
-/** One epoch of the history, with Keras's log keys. `learning_rate` is the rate of the epoch's first step. */
-export interface EpochEntry {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  val_loss: number;
-  val_accuracy: number;
-  learning_rate: number;
-  seconds: number;
-  steps: number;
-  /** Set on the epoch a resumed run continued: the steps done before the interruption. */
-  resumedAtStep?: number;
-}
-
-export interface HistoryFile {
-  /** Validation loss and accuracy of the initial weights. */
-  initial: { val_loss: number; val_accuracy: number };
-  epochs: EpochEntry[];
-  advice: Advice[];
-}
-
-export interface RunResult {
-  format: 'opt.run-result.v1';
-  runDir: string;
-  status: RunOutcome;
-  /** Why a run did not complete, or how it ended early. */
-  message: string | null;
-  config: TrainConfig;
-  note: string | null;
-  backend: string;
-  environment: Environment;
-  optimizer: { className: string; config: Record<string, unknown> };
-  trainCount: number;
-  validationCount: number;
-  stepsPerEpoch: number;
-  batchSize: number;
-  epochsRun: number;
-  /** Keras's History: per log key, one value per epoch. */
-  history: Record<string, number[]>;
-  initial: { val_loss: number; val_accuracy: number };
-  secondsPerEpoch: number[];
-  timings: { trainSeconds: number; testSeconds: number; wallSeconds: number; stepsPerSecond: number };
-  best: { epoch: number; val_accuracy: number; val_loss: number } | null;
-  test: { loss: number; accuracy: number } | null;
-  advice: Advice[];
-  warnings: string[];
-  /** Steps skipped for a non-finite gradient (with --on-nan skip). */
-  skippedSteps: number;
-}
-
-export type RunEvent =
-  | { type: 'backend'; report: BackendReport }
-  | { type: 'download'; file: string; phase: 'download' | 'done'; loadedBytes: number }
-  | {
-      type: 'data';
-      datasetTrainCount: number;
-      trainCount: number;
-      validationCount: number;
-      testCount: number;
-      source: string;
-    }
-  | {
-      type: 'start';
-      runDir: string;
-      model: string;
-      optimizer: { className: string; config: Record<string, unknown> };
-      batchSize: number;
-      stepsPerEpoch: number;
-      epochs: number;
-      initialEpoch: number;
-      resumedAtStep: number;
-    }
-  | { type: 'epochBegin'; epoch: number; epochs: number; steps: number; firstStep: number }
-  | { type: 'step'; epoch: number; step: number; steps: number }
-  | { type: 'epochEnd'; epochs: number; entry: EpochEntry; valLoss: number[] }
-  | { type: 'advice'; advice: Advice }
-  | { type: 'note'; message: string }
-  | { type: 'checkpoint'; which: 'last' | 'best'; epoch: number; path: string }
-  | { type: 'test'; loss: number; accuracy: number };
+export type { EpochEntry, HistoryFile, RunEvent, RunOutcome, RunResult } from './run-types.js';
+export { RunInterrupted } from './run-types.js';
 
 export interface TrainRunOptions {
   readonly config: TrainConfig;
@@ -172,16 +105,6 @@ function kerasHistory(epochs: readonly EpochEntry[]): Record<string, number[]> {
   return Object.fromEntries(keys.map((k) => [k, epochs.map((e) => e[k])]));
 }
 
-function bestOf(epochs: readonly EpochEntry[]): RunResult['best'] {
-  let best: RunResult['best'] = null;
-  for (const e of epochs) {
-    if (Number.isFinite(e.val_accuracy) && (best === null || e.val_accuracy > best.val_accuracy)) {
-      best = { epoch: e.epoch, val_accuracy: e.val_accuracy, val_loss: e.val_loss };
-    }
-  }
-  return best;
-}
-
 /** True when a directory holds a checkpoint (or the `.old` copy a crash between renames leaves). */
 async function hasCheckpoint(path: string): Promise<boolean> {
   const { stat } = await import('node:fs/promises');
@@ -234,17 +157,26 @@ function explain(error: unknown, config: TrainConfig): unknown {
   return error;
 }
 
-export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
-  const wallStart = performance.now();
-  const { config, signal } = options;
-  const emit = options.onEvent ?? (() => {});
+interface Setup {
+  readonly report: BackendReport;
+  readonly splits: Splits;
+  readonly source: BatchIterator;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly schedule: LearningRateSchedule | null;
+  readonly optimizer: TrainingOptimizer;
+  readonly environment: Environment;
+}
+
+/** Backend, data, split, batches, schedule and optimizer: everything checked before a file is written. */
+async function prepare(config: TrainConfig, emit: (event: RunEvent) => void): Promise<Setup> {
   tf.enableProdMode();
   const report = await backendFor(config.backend);
   emit({ type: 'backend', report });
-
   const loaded = await loadData(config, (p) => {
-    if (p.phase === 'download' || p.loadedBytes > 0)
+    if (p.phase === 'download' || p.loadedBytes > 0) {
       emit({ type: 'download', file: p.file, phase: p.phase, loadedBytes: p.loadedBytes });
+    }
   });
   const splits = makeSplits(loaded.data, config);
   emit({
@@ -259,17 +191,14 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   const source = batches(splits.train, { batchSize: splits.batchSize, seed: config.seed, ...splits.prepare });
   const stepsPerEpoch = source.batchesPerEpoch;
   const totalSteps = stepsPerEpoch * config.epochs;
-  const schedule: LearningRateSchedule | null = buildSchedule(config, stepsPerEpoch, totalSteps);
+  const schedule = buildSchedule(config, stepsPerEpoch, totalSteps);
   const optimizer = buildOptimizer(config, schedule);
-  const optimizerConfig = optimizer.getConfig();
-
-  const dir = new RunDir(options.runDir);
   const environment: Environment = {
     backend: { requested: config.backend, name: report.backend, skipped: report.skipped.map((s) => ({ ...s })) },
     versions: versions(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
-    cpus: (await import('node:os')).availableParallelism(),
+    cpus: availableParallelism(),
     dataset: {
       files: loaded.files,
       trainCount: splits.train.count,
@@ -281,17 +210,24 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     stepsPerEpoch,
     totalSteps,
   };
+  return { report, splits, source, stepsPerEpoch, totalSteps, schedule, optimizer, environment };
+}
+
+/** A new run claims its directory and writes config.json; a resumed one must have been made with `config`. */
+async function openRecord(dir: RunDir, options: TrainRunOptions, environment: Environment): Promise<RunRecord> {
   let record: RunRecord;
   if (options.resume === true) {
     const saved = dir.record();
-    if (saved === null)
+    if (saved === null) {
       throw new UsageError(`--resume ${dir.path}: not a run directory (no config.json there).`, '--resume', dir.path);
-    if (!sameValue(saved.config, config))
+    }
+    if (!sameValue(saved.config, options.config)) {
       throw new UsageError(
         `--resume ${dir.path}: the run was made with another config; resume it with its own.`,
         '--resume',
         dir.path,
       );
+    }
     record = { ...saved, environment };
   } else {
     await claimDirectory(dir);
@@ -300,242 +236,182 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       createdAt: new Date().toISOString(),
       note: options.note ?? null,
       command: [...(options.command ?? [])],
-      config,
+      config: options.config,
       environment,
     };
   }
   await dir.writeJson('config.json', record);
-  const warnings = [...(options.warnings ?? [])];
+  return record;
+}
 
-  const model: Sequential = buildModel(config);
-  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const validation = toTensors(splits.validation, splits.prepare);
-  let history: HistoryFile;
-  let initialEpoch = 0;
-  let skip = 0;
+/**
+ * A resumed run loads its last checkpoint and the history up to it; a new one measures the initial weights on
+ * the validation set, gives the advice that needs no training, and saves the initial weights as epoch 0.
+ */
+async function startOrResume(
+  options: TrainRunOptions,
+  dir: RunDir,
+  model: Sequential,
+  setup: Setup,
+  validation: { x: tf.Tensor; y: tf.Tensor },
+  emit: (event: RunEvent) => void,
+): Promise<{ history: HistoryFile; initialEpoch: number; skip: number }> {
+  const { config } = options;
   if (options.resume === true && (await hasCheckpoint(dir.lastCheckpoint))) {
     const info = await model.loadWeights(dir.lastCheckpoint);
-    initialEpoch = info.epoch;
-    skip = optimizer.iterations - initialEpoch * stepsPerEpoch;
-    if (!(skip >= 0 && skip < stepsPerEpoch)) {
+    const skip = setup.optimizer.iterations - info.epoch * setup.stepsPerEpoch;
+    if (!(skip >= 0 && skip < setup.stepsPerEpoch)) {
       throw new RunError(
-        `${dir.lastCheckpoint}: the checkpoint is at step ${optimizer.iterations} of epoch ${initialEpoch}, which does not fit ${stepsPerEpoch} steps per epoch; the run directory was changed by hand.`,
+        `${dir.lastCheckpoint}: the checkpoint is at step ${setup.optimizer.iterations} of epoch ${info.epoch}, which does not fit ${setup.stepsPerEpoch} steps per epoch; the run directory was changed by hand.`,
         dir.lastCheckpoint,
       );
     }
     const saved = dir.readJson<HistoryFile>('history.json');
-    if (saved === null)
+    if (saved === null) {
       throw new RunError(
         `${dir.file('history.json')}: missing, so the run cannot be resumed.`,
         dir.file('history.json'),
       );
+    }
     // history.json is written before the checkpoint at each epoch's end: it may be one epoch ahead.
-    history = { ...saved, epochs: saved.epochs.slice(0, initialEpoch) };
-  } else {
-    const initial = await model.evaluate(validation.x, validation.y, { batchSize: 1024 });
-    const before: Advice[] = [];
-    const input = inputAdvice(config.normalize, inputMoments(config.normalize, splits.statistics));
-    if (input !== null) before.push(input);
-    const batch = batchAdvice(splits.batchSize, splits.train.count);
-    if (batch !== null) before.push(batch);
-    history = {
-      initial: { val_loss: initial.loss ?? Number.NaN, val_accuracy: initial.accuracy ?? Number.NaN },
-      epochs: [],
-      advice: before,
+    return { history: { ...saved, epochs: saved.epochs.slice(0, info.epoch) }, initialEpoch: info.epoch, skip };
+  }
+  const initial = await model.evaluate(validation.x, validation.y, { batchSize: 1024 });
+  const { splits } = setup;
+  const advice = [
+    inputAdvice(config.normalize, inputMoments(config.normalize, splits.statistics)),
+    batchAdvice(splits.batchSize, splits.train.count),
+  ].filter((a): a is Advice => a !== null);
+  const history: HistoryFile = {
+    initial: { val_loss: initial.loss ?? Number.NaN, val_accuracy: initial.accuracy ?? Number.NaN },
+    epochs: [],
+    advice,
+  };
+  for (const a of advice) emit({ type: 'advice', advice: a });
+  await dir.writeJson('history.json', history);
+  // Epoch 0: a run stopped or diverged in its first epoch keeps the initial weights.
+  await trackWrite(() => model.save(dir.lastCheckpoint));
+  return { history, initialEpoch: 0, skip: 0 };
+}
+
+/** Test loss and accuracy of the final weights (with --ema, the moving average, as Keras finishes). */
+async function finalTest(
+  model: Sequential,
+  setup: Setup,
+  config: TrainConfig,
+  dir: RunDir,
+): Promise<{ test: NonNullable<RunResult['test']>; seconds: number }> {
+  if (config.ema) {
+    setup.optimizer.finalizeVariableValues();
+    await trackWrite(() => model.save(dir.lastCheckpoint));
+  }
+  const start = performance.now();
+  const data = toTensors(setup.splits.test, setup.splits.prepare);
+  try {
+    const logs = await model.evaluate(data.x, data.y, { batchSize: 1024 });
+    return {
+      test: { loss: logs.loss ?? Number.NaN, accuracy: logs.accuracy ?? Number.NaN },
+      seconds: (performance.now() - start) / 1000,
     };
-    for (const advice of before) emit({ type: 'advice', advice });
-    await dir.writeJson('history.json', history);
-    await trackWrite(() => model.save(dir.lastCheckpoint)); // epoch 0: a run stopped in its first epoch keeps the initial weights
+  } finally {
+    tf.dispose([data.x, data.y]);
   }
-  await dir.setStatus('running', initialEpoch);
-  emit({
-    type: 'start',
-    runDir: dir.path,
-    model: describeModel(config),
-    optimizer: optimizer.getConfig(),
-    batchSize: splits.batchSize,
-    stepsPerEpoch,
-    epochs: config.epochs,
-    initialEpoch,
-    resumedAtStep: skip,
-  });
+}
 
-  const given = new Set<AdviceId>(history.advice.map((a) => a.id));
-  let best = bestOf(history.epochs);
-  let diverged: Advice | null = null;
-  let stopAfterEpoch = false;
-  let epochStart = 0;
-  let epochLearningRate = optimizer.learningRate;
-  let offset = 0;
-  let current = 0;
-  const interrupted = async (epoch: number, what: string) => {
-    await dir.setStatus('interrupted', epoch, what);
-    return new RunInterrupted(what);
-  };
-  const writeHistory = () => dir.writeJson('history.json', history);
+export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
+  const wallStart = performance.now();
+  const { config, signal } = options;
+  const emit = options.onEvent ?? (() => {});
+  const setup = await prepare(config, emit);
+  const { optimizer, stepsPerEpoch } = setup;
+  const optimizerConfig = optimizer.getConfig();
+  const dir = new RunDir(options.runDir);
+  const record = await openRecord(dir, options, setup.environment);
 
-  const progress: Callback = {
-    onEpochBegin: (epoch) => {
-      current = epoch;
-      epochStart = performance.now();
-      // The rate of the epoch's first step; logs.learning_rate at the epoch's end is the next step's (Keras).
-      epochLearningRate = optimizer.learningRate;
-      offset = epoch === initialEpoch ? skip : 0;
-      emit({ type: 'epochBegin', epoch: epoch + 1, epochs: config.epochs, steps: stepsPerEpoch, firstStep: offset });
-    },
-    // Reads nothing back from the device: a step's loss stays there until the epoch ends.
-    onBatchEnd: async (batch) => {
-      const step = offset + batch + 1;
-      emit({ type: 'step', epoch: current + 1, step, steps: stepsPerEpoch });
-      // fit's loop only awaits settled promises: without a turn of the event loop a signal would wait for the epoch's end.
-      if (signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
-      if (signal?.aborted !== true || stopAfterEpoch) return;
-      if (step === stepsPerEpoch) {
-        stopAfterEpoch = true; // the epoch's last step: finish it (validation, checkpoint) and stop there
-        return;
-      }
-      await trackWrite(() => model.save(dir.lastCheckpoint));
-      emit({ type: 'checkpoint', which: 'last', epoch: current, path: dir.lastCheckpoint });
-      throw await interrupted(current, `stopped after step ${step} of epoch ${current + 1}`);
-    },
-    onEpochEnd: async (epoch, logs: Logs = {}) => {
-      const entry: EpochEntry = {
-        epoch: epoch + 1,
-        loss: logs.loss ?? Number.NaN,
-        accuracy: logs.accuracy ?? Number.NaN,
-        val_loss: logs.val_loss ?? Number.NaN,
-        val_accuracy: logs.val_accuracy ?? Number.NaN,
-        learning_rate: epochLearningRate,
-        seconds: (performance.now() - epochStart) / 1000,
-        steps: stepsPerEpoch - offset,
-        ...(offset > 0 ? { resumedAtStep: offset } : {}),
-      };
-      history.epochs.push(entry);
-      emit({ type: 'epochEnd', epochs: config.epochs, entry, valLoss: history.epochs.map((e) => e.val_loss) });
-      for (const advice of epochAdvice(
-        history.epochs,
-        history.initial.val_loss,
-        epochLearningRate,
-        config.patience,
-        given,
-      )) {
-        given.add(advice.id);
-        history.advice.push(advice);
-        emit({ type: 'advice', advice });
-        if (advice.id === 'diverged') {
-          diverged = advice;
-          model.stopTraining = true;
-        }
-      }
-      await writeHistory();
-    },
-  };
-  const note = (message: string) => emit({ type: 'note', message });
-  const callbacks: Callback[] = [progress];
-  if (config.schedule === 'reduce-on-plateau') {
-    callbacks.push(
-      new ReduceLROnPlateau({
-        monitor: 'val_loss',
-        factor: config.factor as number,
-        patience: config.plateauPatience as number,
-        minDelta: config.minDelta as number,
-        cooldown: config.cooldown as number,
-        minLr: config.minLr as number,
-        verbose: 1,
-        log: note,
-      }),
-    );
-  }
-  if (config.patience !== null)
-    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: config.patience, verbose: 1, log: note }));
-  // Last, so that the callbacks before it have finished the epoch it saves.
-  callbacks.push({
-    onEpochEnd: async (epoch, logs: Logs = {}) => {
-      if (diverged === null) {
-        await trackWrite(() => model.save(dir.lastCheckpoint));
-        emit({ type: 'checkpoint', which: 'last', epoch: epoch + 1, path: dir.lastCheckpoint });
-        const accuracy = logs.val_accuracy ?? Number.NaN;
-        if (Number.isFinite(accuracy) && (best === null || accuracy > best.val_accuracy)) {
-          best = { epoch: epoch + 1, val_accuracy: accuracy, val_loss: logs.val_loss ?? Number.NaN };
-          await trackWrite(() => model.save(dir.bestCheckpoint));
-          emit({ type: 'checkpoint', which: 'best', epoch: epoch + 1, path: dir.bestCheckpoint });
-        }
-      }
-      if (stopAfterEpoch || signal?.aborted === true) {
-        throw await interrupted(epoch + 1, `stopped after epoch ${epoch + 1}`);
-      }
-    },
-  });
-
+  const model = buildModel(config);
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  const validation = toTensors(setup.splits.validation, setup.splits.prepare);
   let status: RunOutcome = 'complete';
   let message: string | null = null;
-  try {
-    if (signal?.aborted === true) throw await interrupted(initialEpoch, 'stopped before training started');
-    await model.fit(resumedSource(source, initialEpoch, skip), {
-      epochs: config.epochs,
-      initialEpoch,
-      validationData: [validation.x, validation.y],
-      batchSize: 1024, // only the validation pass uses it: the source makes the training batches
-      callbacks,
-    });
-  } catch (error) {
-    if (error instanceof RunInterrupted) {
-      status = 'interrupted';
-      message = error.message;
-    } else if (error instanceof NonFiniteGradientError) {
-      const epoch = current + 1;
-      diverged = divergedAdvice(
-        epoch,
-        `a non-finite gradient at step ${error.step} (${error.variableName}), epoch ${epoch}`,
-        optimizer.learningRate,
-        epoch - 1,
-      );
-      history.advice.push(diverged);
-      emit({ type: 'advice', advice: diverged });
-      await writeHistory();
-    } else {
-      const failure = explain(error, config);
-      await dir.setStatus(
-        'failed',
-        history.epochs.length,
-        failure instanceof Error ? failure.message : String(failure),
-      );
-      throw failure;
-    }
-  } finally {
-    tf.dispose([validation.x, validation.y]);
-  }
-  const divergedAdviceGiven = diverged as Advice | null;
-  if (divergedAdviceGiven !== null) {
-    status = 'diverged';
-    message = divergedAdviceGiven.message;
-  } else if (status === 'complete' && history.epochs.length < config.epochs) {
-    message = `early stopping after epoch ${history.epochs.length}: val_loss did not improve for ${config.patience} epochs`;
-  }
-
   let test: RunResult['test'] = null;
   let testSeconds = 0;
   let skippedSteps = 0;
-  if (status === 'complete') {
-    if (config.onNan === 'skip') skippedSteps = (await optimizer.nonFiniteReport()).skippedSteps;
-    if (config.ema) {
-      // Keras finishes a run with the moving average of the weights: those are the final weights.
-      optimizer.finalizeVariableValues();
-      await trackWrite(() => model.save(dir.lastCheckpoint));
-    }
-    const t = performance.now();
-    const data = toTensors(splits.test, splits.prepare);
+  let loop: RunCallbacks;
+  let history: HistoryFile;
+  try {
+    const start = await startOrResume(options, dir, model, setup, validation, emit);
+    history = start.history;
+    const { initialEpoch, skip } = start;
+    await dir.setStatus('running', initialEpoch);
+    emit({
+      type: 'start',
+      runDir: dir.path,
+      model: describeModel(config),
+      optimizer: optimizerConfig,
+      batchSize: setup.splits.batchSize,
+      stepsPerEpoch,
+      epochs: config.epochs,
+      initialEpoch,
+      resumedAtStep: skip,
+    });
+    loop = new RunCallbacks({
+      model,
+      optimizer,
+      config,
+      dir,
+      history,
+      stepsPerEpoch,
+      initialEpoch,
+      skip,
+      signal,
+      emit,
+    });
     try {
-      const logs = await model.evaluate(data.x, data.y, { batchSize: 1024 });
-      test = { loss: logs.loss ?? Number.NaN, accuracy: logs.accuracy ?? Number.NaN };
-    } finally {
-      tf.dispose([data.x, data.y]);
+      if (signal?.aborted === true) {
+        await dir.setStatus('interrupted', initialEpoch, 'stopped before training started');
+        throw new RunInterrupted('stopped before training started');
+      }
+      await model.fit(resumedSource(setup.source, initialEpoch, skip), {
+        epochs: config.epochs,
+        initialEpoch,
+        validationData: [validation.x, validation.y],
+        batchSize: 1024, // only the validation pass uses it: the source makes the training batches
+        callbacks: loop.list(),
+      });
+    } catch (error) {
+      if (error instanceof RunInterrupted) {
+        status = 'interrupted';
+        message = error.message;
+      } else if (error instanceof NonFiniteGradientError) {
+        // The optimizer's guard kept the non-finite gradient out of the weights and refused the next step.
+        const epoch = loop.epoch + 1;
+        const what = `a non-finite gradient at step ${error.step} (${error.variableName}), epoch ${epoch}`;
+        loop.advise(divergedAdvice(epoch, what, optimizer.learningRate, epoch - 1));
+        await loop.writeHistory();
+      } else throw error;
     }
-    testSeconds = (performance.now() - t) / 1000;
-    emit({ type: 'test', ...test });
+    if (loop.diverged !== null) {
+      status = 'diverged';
+      message = loop.diverged.message;
+    } else if (status === 'complete' && history.epochs.length < config.epochs) {
+      message = `early stopping after epoch ${history.epochs.length}: val_loss did not improve for ${config.patience} epochs`;
+    }
+    if (status === 'complete') {
+      if (config.onNan === 'skip') skippedSteps = (await optimizer.nonFiniteReport()).skippedSteps;
+      ({ test, seconds: testSeconds } = await finalTest(model, setup, config, dir));
+      emit({ type: 'test', ...test });
+    }
+  } catch (error) {
+    const failure = explain(error, config);
+    if (!(failure instanceof UsageError)) {
+      await dir.setStatus('failed', 0, failure instanceof Error ? failure.message : String(failure)).catch(() => {});
+    }
+    throw failure;
+  } finally {
+    tf.dispose([validation.x, validation.y]);
+    model.dispose();
+    optimizer.dispose();
   }
-  model.dispose();
-  optimizer.dispose();
 
   const epochs = history.epochs;
   const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
@@ -546,13 +422,13 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     message,
     config,
     note: record.note,
-    backend: report.backend,
-    environment,
+    backend: setup.report.backend,
+    environment: setup.environment,
     optimizer: optimizerConfig,
-    trainCount: splits.train.count,
-    validationCount: splits.validation.count,
+    trainCount: setup.splits.train.count,
+    validationCount: setup.splits.validation.count,
     stepsPerEpoch,
-    batchSize: splits.batchSize,
+    batchSize: setup.splits.batchSize,
     epochsRun: epochs.length,
     history: kerasHistory(epochs),
     initial: history.initial,
@@ -563,72 +439,16 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       wallSeconds: (performance.now() - wallStart) / 1000,
       stepsPerSecond: trainSeconds > 0 ? epochs.reduce((s, e) => s + e.steps, 0) / trainSeconds : 0,
     },
-    best,
+    best: loop.best,
     test,
     advice: history.advice,
-    warnings,
+    warnings: [...(options.warnings ?? [])],
     skippedSteps,
   };
   if (status === 'interrupted') return result;
-  if (options.charts !== false) await writeRunCharts(dir, history, schedule, stepsPerEpoch, totalSteps);
+  if (options.charts !== false) await writeRunCharts(dir, history, setup.schedule, stepsPerEpoch, setup.totalSteps);
   await dir.writeJson('result.json', result);
   await writeCsv(dir, epochs);
   await dir.setStatus(status, epochs.length, message);
   return result;
-}
-
-async function writeCsv(dir: RunDir, epochs: readonly EpochEntry[]): Promise<void> {
-  const header = 'epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,seconds,steps';
-  const rows = epochs.map((e) =>
-    [e.epoch, e.loss, e.accuracy, e.val_loss, e.val_accuracy, e.learning_rate, e.seconds.toFixed(3), e.steps].join(','),
-  );
-  await writeAtomic(dir.file('history.csv'), `${[header, ...rows].join('\n')}\n`);
-}
-
-/** Loss and accuracy per epoch (train and validation; epoch 0 is the initial weights), the rate per step. */
-export async function writeRunCharts(
-  dir: RunDir,
-  history: HistoryFile,
-  schedule: LearningRateSchedule | null,
-  stepsPerEpoch: number,
-  totalSteps: number,
-): Promise<void> {
-  const epochs = history.epochs;
-  const series = (metric: 'loss' | 'accuracy') => [
-    { epoch: 0, split: 'validation', value: finite(history.initial[`val_${metric}`]) },
-    ...epochs.flatMap((e) => [
-      { epoch: e.epoch, split: 'training', value: finite(e[metric]) },
-      { epoch: e.epoch, split: 'validation', value: finite(e[`val_${metric}`]) },
-    ]),
-  ];
-  await writeChart(dir.chartsDir, 'loss', {
-    title: 'loss (sparse categorical cross-entropy)',
-    values: series('loss'),
-    x: { field: 'epoch', title: 'epoch', integer: true },
-    y: { field: 'value', title: 'loss' },
-    series: { field: 'split', title: 'split' },
-    points: true,
-  });
-  await writeChart(dir.chartsDir, 'accuracy', {
-    title: 'accuracy',
-    values: series('accuracy'),
-    x: { field: 'epoch', title: 'epoch', integer: true },
-    y: { field: 'value', title: 'accuracy' },
-    series: { field: 'split', title: 'split' },
-    points: true,
-  });
-  const steps = Math.max(1, Math.min(totalSteps, epochs.length * stepsPerEpoch));
-  const rates =
-    schedule !== null
-      ? sampleSchedule(schedule, { steps, points: 400 }).map((p) => ({ step: p.step, learning_rate: p.learningRate }))
-      : epochs.flatMap((e) => [
-          { step: (e.epoch - 1) * stepsPerEpoch, learning_rate: e.learning_rate },
-          { step: e.epoch * stepsPerEpoch - 1, learning_rate: e.learning_rate },
-        ]);
-  await writeChart(dir.chartsDir, 'learning-rate', {
-    title: 'learning rate per step',
-    values: rates,
-    x: { field: 'step', title: 'optimizer step' },
-    y: { field: 'learning_rate', title: 'learning rate' },
-  });
 }
