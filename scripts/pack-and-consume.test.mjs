@@ -1,13 +1,14 @@
-// The publish test: packs every publishable package with `pnpm pack`, installs
-// each tarball (with the tarballs of its @opt dependencies, as if published)
-// into a scratch project outside the workspace with npm, then imports it from
-// plain Node ESM and compiles a TypeScript file against its types.
+// The publish test: packs every publishable package with `pnpm pack` and checks what the tarballs hold (and the
+// metadata and README install lines beside them), installs each tarball (with the tarballs of its @opt
+// dependencies, as if published) into a scratch project outside the workspace with npm, then imports it from
+// plain Node ESM and compiles a TypeScript file against its types. The release rehearsal
+// (release-rehearsal.test.mjs) does the same through a real registry.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, relative, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 const root = resolve(import.meta.dirname, '..');
@@ -128,13 +129,17 @@ before(() => {
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('pack and consume', () => {
-  it('packs only dist, src, README and LICENSE, with workspace ranges rewritten', () => {
+  it('packs only dist, src, README, CHANGELOG and LICENSE, with workspace ranges rewritten', () => {
     for (const name of publishable.keys()) {
       const listing = run('tar', ['-tzf', tarballOf(name)], scratch)
         .split('\n')
         .filter(Boolean);
       for (const entry of listing) {
-        assert.match(entry, /^package\/(dist\/|src\/|README\.md$|LICENSE$|package\.json$)/, `${name} ships ${entry}`);
+        assert.match(
+          entry,
+          /^package\/(dist\/|src\/|README\.md$|CHANGELOG\.md$|LICENSE$|package\.json$)/,
+          `${name} ships ${entry}`,
+        );
         assert.doesNotMatch(entry, /\.test\./, `${name} ships a test file: ${entry}`);
       }
       assert.ok(listing.includes('package/dist/index.js'), `${name} has no dist/index.js`);
@@ -145,6 +150,59 @@ describe('pack and consume', () => {
       const manifest = JSON.parse(run('tar', ['-xzOf', tarballOf(name), 'package/package.json'], scratch));
       for (const range of Object.values(manifest.dependencies ?? {})) {
         assert.doesNotMatch(range, /^workspace:/, `${name} publishes a workspace: range`);
+      }
+    }
+  });
+
+  // src/ ships for the source maps and declaration maps: a stack trace (node --enable-source-maps) and an editor's
+  // "go to definition" land in the TypeScript source. Every source a map names must be in the tarball, and every
+  // shipped source must be named by some map.
+  it('ships src/ exactly as the source maps and declaration maps need it', () => {
+    for (const name of publishable.keys()) {
+      const listing = new Set(
+        run('tar', ['-tzf', tarballOf(name)], scratch)
+          .split('\n')
+          .filter(Boolean),
+      );
+      const named = new Set();
+      for (const entry of [...listing].filter((e) => e.endsWith('.map'))) {
+        const map = JSON.parse(run('tar', ['-xzOf', tarballOf(name), entry], scratch));
+        for (const source of map.sources) {
+          const shipped = posix.normalize(posix.join(posix.dirname(entry), map.sourceRoot ?? '', source));
+          assert.ok(listing.has(shipped), `${name}: ${entry} names ${source}, which is not in the tarball`);
+          named.add(shipped);
+        }
+      }
+      for (const entry of [...listing].filter((e) => e.startsWith('package/src/'))) {
+        assert.ok(named.has(entry), `${name} ships ${entry}, which no source map names`);
+      }
+    }
+  });
+
+  it('names the repository (with its directory), homepage and bugs, as the root package.json does', () => {
+    const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const base = rootManifest.repository.url.replace(/^git\+/, '').replace(/\.git$/, '');
+    for (const [name, { dir, manifest }] of publishable) {
+      const directory = relative(root, dir).split(sep).join('/');
+      assert.deepEqual(manifest.repository, { ...rootManifest.repository, directory }, name);
+      assert.equal(manifest.homepage, `${base}/tree/main/${directory}#readme`, name);
+      assert.deepEqual(manifest.bugs, rootManifest.bugs, name);
+      assert.ok(manifest.files.includes('CHANGELOG.md'), `${name} does not ship its CHANGELOG`);
+    }
+  });
+
+  // The release rehearsal (pnpm test:release) installs exactly these lines in pnpm projects and runs the example.
+  it("each README's install line names every @opt package its first example imports", () => {
+    for (const [name, { dir }] of publishable) {
+      const text = readFileSync(join(dir, 'README.md'), 'utf8');
+      const install = text.match(/^```sh\n(?:.*\n)*?(npm install .*)\n(?:.*\n)*?```$/m);
+      assert.ok(install, `${name}'s README has no npm install line`);
+      const names = install[1].replace(/#.*/, '').trim().split(/\s+/).slice(2);
+      assert.equal(names[0], name, `${name}'s install line starts with another package`);
+      const example = text.slice(install.index + install[0].length).match(/^```ts\n([\s\S]*?)^```$/m);
+      assert.ok(example, `${name}'s README has no ts example after its install line`);
+      for (const [, imported] of example[1].matchAll(/from '(@opt\/[\w-]+)'/g)) {
+        assert.ok(names.includes(imported), `${name}'s example imports ${imported}, which \`${install[1]}\` omits`);
       }
     }
   });

@@ -241,3 +241,88 @@ describe('loadFashionMnistFromUrl (the browser loader, run in Node)', () => {
     await expect(loadFashionMnistFromUrl(server.baseUrl)).rejects.toThrow(/HTTP 500/);
   });
 });
+
+describe('an unusable cache is skipped with a warning saying which and why', () => {
+  const saved = { XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, HOME: process.env.HOME };
+  let home: string;
+  beforeEach(async () => {
+    home = join(scratch, `home-${n++}`);
+    await mkdir(home);
+    process.env.HOME = home; // the fallback ~/.cache lands in the scratch directory
+  });
+  afterEach(() => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  });
+  const fallback = () => join(home, '.cache', 'opt', 'fashion-mnist');
+  /** The images already in the fallback cache, so that the test downloads only the labels. */
+  async function imagesInFallback(): Promise<void> {
+    await mkdir(fallback(), { recursive: true });
+    for (const f of BIG) await symlink(join(realDataDir(), f), join(fallback(), f));
+  }
+  const loadDefault = (warnings: string[]) =>
+    loadFashionMnist({
+      systemDir: null,
+      baseUrl: server.baseUrl,
+      retries: 0,
+      retryDelayMs: 0,
+      onWarning: (m) => warnings.push(m),
+    });
+
+  it('XDG_CACHE_HOME under /proc (where recursive mkdir spins forever): says why, downloads into ~/.cache', async () => {
+    process.env.XDG_CACHE_HOME = '/proc/opt-test-no-such-dir/cache';
+    await imagesInFallback();
+    const warnings: string[] = [];
+    const data = await loadDefault(warnings);
+    expect(data.train.count).toBe(60000);
+    expect(data.sources.trainLabels).toBe(join(fallback(), TRAIN_LABELS));
+    expect(warnings).toEqual([
+      'Fashion-MNIST: the cache $XDG_CACHE_HOME/opt/fashion-mnist (/proc/opt-test-no-such-dir/cache/opt/fashion-mnist) is not usable: ' +
+        `cannot create /proc/opt-test-no-such-dir (ENOENT: no such file or directory, mkdir '/proc/opt-test-no-such-dir'); using ~/.cache/opt/fashion-mnist (${fallback()}) instead.`,
+    ]);
+  });
+
+  it('a read-only cache (/sys): says why instead of a raw ENOENT or EPERM, downloads into ~/.cache', async () => {
+    process.env.XDG_CACHE_HOME = '/sys/kernel';
+    await imagesInFallback();
+    const warnings: string[] = [];
+    const data = await loadDefault(warnings);
+    expect(data.sources.testLabels).toBe(join(fallback(), TEST_LABELS));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^Fashion-MNIST: the cache \$XDG_CACHE_HOME\/opt\/fashion-mnist \(\/sys\/kernel\/opt\/fashion-mnist\) is not usable: cannot create \/sys\/kernel\/opt \((EPERM|EACCES|EROFS): .*\); using ~\/\.cache/,
+    );
+  });
+
+  it('a file where the cache should be: says so; with the data found elsewhere, nothing is said', async () => {
+    const file = join(home, 'not-a-dir');
+    await writeFile(file, 'x');
+    process.env.XDG_CACHE_HOME = file;
+    await imagesInFallback();
+    const warnings: string[] = [];
+    await loadDefault(warnings);
+    expect(warnings[0]).toContain(`is not usable: ${file} is a file, not a directory; using ~/.cache`);
+    // Everything is in ~/.cache now: no download, so the unusable cache is not even looked at.
+    const quiet: string[] = [];
+    await loadDefault(quiet);
+    expect(quiet).toEqual([]);
+  });
+
+  it('a cacheDir you give is the only one: unusable, the error says why', async () => {
+    const warnings: string[] = [];
+    const error = await loadFashionMnist({
+      cacheDir: '/proc/opt-test-no-such-dir/cache',
+      systemDir: null,
+      baseUrl: server.baseUrl,
+      onWarning: (m) => warnings.push(m),
+    }).catch((e) => e);
+    expect(error).toBeInstanceOf(FashionMnistNotFoundError);
+    expect(error.message).toContain(
+      'no usable cache directory to download into: cacheDir option (/proc/opt-test-no-such-dir/cache): cannot create /proc/opt-test-no-such-dir (ENOENT',
+    );
+    expect(warnings).toEqual([]);
+    expect(server.requests).toEqual([]);
+  });
+});

@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { mkdir, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip as gunzipCallback } from 'node:zlib';
 import {
@@ -30,8 +30,14 @@ export const DEBIAN_DATA_DIR = '/usr/share/datasets/fashion-mnist';
 export interface LoadFashionMnistOptions {
   /** A directory holding the four files (`name.gz` or uncompressed `name`); looked at first. */
   dataDir?: string;
-  /** The download cache; default `$XDG_CACHE_HOME/opt/fashion-mnist` or `~/.cache/opt/fashion-mnist`. */
+  /**
+   * The download cache. Default: the first usable of `$XDG_CACHE_HOME/opt/fashion-mnist`,
+   * `~/.cache/opt/fashion-mnist` and `<os tmpdir>/opt-fashion-mnist` (an unusable one is skipped with a warning
+   * saying why). A `cacheDir` you give is the only one: if it is unusable, the error says why.
+   */
   cacheDir?: string;
+  /** Where warnings go (an unusable cache skipped). Default: `process.emitWarning`. */
+  onWarning?: (message: string) => void;
   /** Download missing files into the cache (default `true`). */
   download?: boolean;
   /** Called as download bytes arrive and when each file is ready. */
@@ -61,10 +67,91 @@ export class FashionMnistNotFoundError extends Error {
   }
 }
 
-/** The user cache directory the loader downloads into (without `cacheDir`). */
+/** The user cache directory the loader downloads into (without `cacheDir`), when it is usable. */
 export function defaultCacheDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return (defaultCacheDirs(env)[0] as { dir: string }).dir;
+}
+
+interface CachePlace {
+  /** How the place was chosen, for messages. */
+  readonly label: string;
+  readonly dir: string;
+}
+
+/** The cache directories tried in order without a `cacheDir` option: XDG, then home, then the OS temp directory. */
+function defaultCacheDirs(env: Readonly<Record<string, string | undefined>>): CachePlace[] {
   const xdg = env.XDG_CACHE_HOME;
-  return join(xdg !== undefined && xdg !== '' ? xdg : join(homedir(), '.cache'), 'opt', 'fashion-mnist');
+  const places: CachePlace[] = [];
+  if (xdg !== undefined && xdg !== '')
+    places.push({ label: '$XDG_CACHE_HOME/opt/fashion-mnist', dir: join(xdg, 'opt', 'fashion-mnist') });
+  places.push({ label: '~/.cache/opt/fashion-mnist', dir: join(homedir(), '.cache', 'opt', 'fashion-mnist') });
+  places.push({ label: 'the temporary directory', dir: join(tmpdir(), 'opt-fashion-mnist') });
+  return places;
+}
+
+function errorText(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e?.code !== undefined
+    ? `${e.code}: ${e.message.replace(/^\w+: /, '')}`
+    : String((error as Error)?.message ?? error);
+}
+
+/**
+ * Why `dir` cannot hold the cache, or null once it exists and takes a file. The directories are created one
+ * level at a time: Node's recursive mkdir spins at 100% CPU forever where directories cannot be created (under
+ * /proc), so it is never used here.
+ */
+async function cacheUnusable(dir: string): Promise<string | null> {
+  const missing: string[] = [];
+  let existing = dir;
+  for (;;) {
+    try {
+      if (!(await stat(existing)).isDirectory()) return `${existing} is a file, not a directory`;
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot look at ${existing} (${errorText(error)})`;
+    }
+    missing.unshift(existing);
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  for (const d of missing) {
+    try {
+      await mkdir(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return `cannot create ${d} (${errorText(error)})`;
+    }
+  }
+  const probe = join(dir, `.write-test-${process.pid}`);
+  try {
+    await writeFile(probe, '');
+    await unlink(probe);
+  } catch (error) {
+    return `cannot write in ${dir} (${errorText(error)})`;
+  }
+  return null;
+}
+
+/**
+ * The first usable cache directory for a download, warning about each one skipped; or an error listing every
+ * one and why.
+ */
+async function chooseCache(places: readonly CachePlace[], warn: (message: string) => void): Promise<string> {
+  const refused: string[] = [];
+  for (const [i, place] of places.entries()) {
+    const why = await cacheUnusable(place.dir);
+    if (why === null) return place.dir;
+    refused.push(`${place.label} (${place.dir}): ${why}`);
+    const next = places[i + 1];
+    if (next !== undefined) {
+      warn(
+        `Fashion-MNIST: the cache ${place.label} (${place.dir}) is not usable: ${why}; using ${next.label} (${next.dir}) instead.`,
+      );
+    }
+  }
+  throw new Error(`no usable cache directory to download into: ${refused.join('; ')}`);
 }
 
 function toUint8(buffer: Buffer): Uint8Array {
@@ -147,7 +234,6 @@ async function downloadFile(spec: FileSpec, ctx: DownloadContext): Promise<Uint8
   const url = new URL(fileName, ctx.baseUrl.endsWith('/') ? ctx.baseUrl : `${ctx.baseUrl}/`).href;
   const partial = join(ctx.cacheDir, `${fileName}.partial`);
   const final = join(ctx.cacheDir, fileName);
-  await mkdir(ctx.cacheDir, { recursive: true });
   let lastError: unknown = null;
   for (let attempt = 0; attempt <= ctx.retries; attempt++) {
     if (attempt > 0 && ctx.retryDelayMs > 0) await new Promise((r) => setTimeout(r, attempt * ctx.retryDelayMs));
@@ -244,7 +330,11 @@ function describeError(error: unknown): string {
  * at. A corrupt file in the cache is deleted and downloaded again.
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<FashionMnistNodeData> {
-  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const caches: CachePlace[] =
+    options.cacheDir !== undefined
+      ? [{ label: 'cacheDir option', dir: options.cacheDir }]
+      : defaultCacheDirs(process.env);
+  const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, 'FashionMnistCacheWarning'));
   const envDir = process.env.FASHION_MNIST_DIR;
   const systemDir = options.systemDir === undefined ? DEBIAN_DATA_DIR : options.systemDir;
   const download = options.download ?? true;
@@ -260,14 +350,16 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
       dir: envDir !== undefined && envDir !== '' ? envDir : null,
       isCache: false,
     },
-    { label: 'user cache', dir: cacheDir, isCache: true },
+    ...caches.map((c) => ({ label: `user cache (${c.label})`, dir: c.dir as string | null, isCache: true })),
     { label: "Debian's dataset-fashion-mnist package", dir: systemDir, isCache: false },
   ];
   const retryDelayMs = options.retryDelayMs ?? 1000;
   if (!(retryDelayMs >= 0)) {
     throw new RangeError(`loadFashionMnist: retryDelayMs must be >= 0, got ${String(options.retryDelayMs)}.`);
   }
-  const ctx: DownloadContext = { cacheDir, baseUrl, retries, retryDelayMs, onProgress: options.onProgress };
+  // The cache to download into is chosen (and checked) only when a file has to be downloaded.
+  let ctx: DownloadContext | null = null;
+  let cacheDir = (caches[0] as CachePlace).dir;
   const found = {} as Record<FileKey, { bytes: Uint8Array; file: string }>;
   const missing: FileSpec[] = [];
   let downloadError: unknown = null;
@@ -283,12 +375,19 @@ export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): P
         file = path;
       } catch (error) {
         if (!place.isCache || !(error instanceof FashionMnistError)) throw error;
-        await unlink(path); // a corrupt cached copy is deleted; the next place or a fresh download replaces it
+        // A corrupt cached copy is deleted; the next place or a fresh download replaces it.
+        await unlink(path).catch((e: unknown) =>
+          warn(`Fashion-MNIST: cannot delete the corrupt cached ${path} (${errorText(e)}).`),
+        );
       }
       if (bytes !== null) break;
     }
     if (bytes === null && download && downloadError === null) {
       try {
+        if (ctx === null) {
+          cacheDir = await chooseCache(caches, warn);
+          ctx = { cacheDir, baseUrl, retries, retryDelayMs, onProgress: options.onProgress };
+        }
         bytes = await downloadFile(spec, ctx);
         file = join(cacheDir, `${spec.name}.gz`);
       } catch (error) {

@@ -1,4 +1,4 @@
-import { tf } from '@opt/tensor';
+import { Random, tf } from '@opt/tensor';
 import { countTensors, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -232,6 +232,8 @@ describe('batches', () => {
     const a = batches(d, { batchSize: 64, seed: 42 });
     const b = batches(d, { batchSize: 64, seed: 42, epoch: 3 });
     expect(Array.from(a.order(3))).toEqual(Array.from(b.order(3)));
+    // The one epoch order of @opt/tensor, which @opt/layers' fit shuffles tensors with too.
+    expect(Array.from(a.order(3))).toEqual(Array.from(Random.epochPermutation(42, 3, 500)));
     expect(Array.from(a.order(0))).not.toEqual(Array.from(a.order(1)));
     expect(Array.from(batches(d, { batchSize: 64, seed: 43 }).order(0))).not.toEqual(Array.from(a.order(0)));
     // Iterating b itself yields epoch 3; a.batches(3) the same tensors' values.

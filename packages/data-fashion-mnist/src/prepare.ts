@@ -327,8 +327,8 @@ export interface BatchIterator extends AsyncIterable<Batch>, Iterable<Batch> {
  * Memory: the dataset stays a `Uint8Array`; each batch allocates one
  * `[batchSize, 784]` float32 buffer, fills it from the bytes with the
  * normalization, and uploads it. Nothing the size of the dataset is converted.
- * The order of epoch `e` is the permutation drawn by the `(e+1)`-th fork of
- * `new Random(seed)`, so a run resumed at epoch `e` sees the same order.
+ * The order of epoch `e` is `Random.epochPermutation(seed, e, count)` (@opt/tensor),
+ * the same as @opt/layers' `fit` uses, so a run resumed at epoch `e` sees the same order.
  * Each batch's tensors belong to the consumer: dispose `x` and `y` after the
  * step (`@opt/layers`' `fit` does).
  */
@@ -366,9 +366,7 @@ export function batches(data: FashionMnistSplit, options: BatchOptions): BatchIt
   const order = (epoch: number): Int32Array => {
     checkEpoch(epoch);
     if (!shuffle) return Int32Array.from({ length: data.count }, (_, i) => i);
-    const root = new Random(seed);
-    for (let e = 0; e < epoch; e++) root.fork();
-    return root.fork().permutation(data.count);
+    return Random.epochPermutation(seed, epoch, data.count);
   };
 
   function* epochBatches(epoch: number): Generator<Batch> {

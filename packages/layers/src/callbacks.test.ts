@@ -6,7 +6,15 @@ import { ReduceLROnPlateau } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dense, EarlyStopping, ModelCheckpoint, Sequential, TerminateOnNaN } from './index.js';
+import {
+  type BatchLogs,
+  Dense,
+  EarlyStopping,
+  type FitCallback,
+  ModelCheckpoint,
+  Sequential,
+  TerminateOnNaN,
+} from './index.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'opt-layers-cb-'));
 beforeAll(async () => {
@@ -41,8 +49,43 @@ describe('EarlyStopping (Keras 3 semantics)', () => {
     expect(stoppedAt).toBe(3);
     expect(es.bestEpoch).toBe(1);
     expect(es.best).toBe(0.9);
+    expect(Array.from(m.weights[0]?.variable.dataSync() ?? [])).toEqual([3, 3, 3, 3, 3, 3]);
+    es.onTrainEnd(); // Keras 3 puts the best weights back when training ends
     expect(Array.from(m.weights[0]?.variable.dataSync() ?? [])).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+
+  it("restores the best weights at the end of training even without stopping early (Keras 3's on_train_end)", () => {
+    const m = tiny();
+    const es = new EarlyStopping({ patience: 5, restoreBestWeights: true, log: () => {} });
+    es.setModel(m);
+    es.onTrainBegin();
+    [0.5, 0.2, 0.4].forEach((loss, epoch) => {
+      setKernel(m, epoch + 10);
+      es.onEpochEnd(epoch, { val_loss: loss });
+    });
+    expect(m.stopTraining).toBe(false);
     es.onTrainEnd();
+    expect(Array.from(m.weights[0]?.variable.dataSync() ?? [])).toEqual([11, 11, 11, 11, 11, 11]);
+  });
+
+  it("minDelta in 'min' mode: an epoch improves only when current + minDelta < best (Keras's arithmetic)", () => {
+    // Keras 3: _is_improvement = monitor_op(current - min_delta, best) with monitor_op = less and min_delta
+    // negated in min mode, i.e. current + |minDelta| < best. The loss must fall by MORE than minDelta.
+    const run = (losses: number[]) => {
+      const m = tiny();
+      const es = new EarlyStopping({ monitor: 'loss', mode: 'min', minDelta: 0.1, patience: 1, log: () => {} });
+      es.setModel(m);
+      es.onTrainBegin();
+      losses.forEach((loss, epoch) => {
+        if (!m.stopTraining) es.onEpochEnd(epoch, { loss });
+      });
+      return { stopped: m.stopTraining, best: es.best };
+    };
+    // 1.0 -> 0.95: a fall of 0.05 < minDelta is no improvement (0.95 + 0.1 = 1.05 is not < 1.0). With the
+    // opposite sign (0.95 - 0.1 = 0.85 < 1.0) it would count and training would go on.
+    expect(run([1.0, 0.95])).toEqual({ stopped: true, best: 1.0 });
+    // 1.0 -> 0.85: a fall of 0.15 > minDelta improves (0.95 < 1.0).
+    expect(run([1.0, 0.85])).toEqual({ stopped: false, best: 0.85 });
   });
 
   it('minDelta, max mode for accuracy, startFromEpoch and baseline', () => {
@@ -137,8 +180,10 @@ describe('ModelCheckpoint and batch hooks', () => {
     expect(existsSync(join(scratch, 'never-1'))).toBe(false);
   });
 
-  it('onBatchEnd runs per batch; the loss is read back only when a callback reads it or sets wantsBatchLoss', async () => {
+  it('onBatchEnd runs per batch; the loss is read back only on logs.readLoss() or with wantsBatchLoss', async () => {
     const m = tiny();
+    // The optimizer's non-finite guard reads one verdict per step; this test counts only the logs' reads.
+    m.compile({ optimizer: new SGD({ learningRate: 0.1, nonFiniteGradients: 'unchecked' }), loss: 'meanSquaredError' });
     const x = tf.ones([16, 3]);
     const y = tf.ones([16, 2]);
     const proto = tf.Tensor.prototype as unknown as { dataSync: () => unknown; data: () => unknown };
@@ -164,12 +209,27 @@ describe('ModelCheckpoint and batch hooks', () => {
       expect(base).toBe(1); // the epoch's loss sum: one read per epoch
       expect(await count([{ onBatchEnd: (b: number) => batches.push(b) }])).toBe(base);
       expect(batches).toEqual([0, 1, 2, 3]);
+      // logs.loss is not a hidden read-back: without wantsBatchLoss it is absent and nothing is read.
+      const peeked: unknown[] = [];
+      expect(await count([{ onBatchEnd: (_b: number, logs: BatchLogs) => peeked.push(logs.loss) }])).toBe(base);
+      expect(peeked).toEqual([undefined, undefined, undefined, undefined]);
+      // Reading is an explicit call, one read-back per batch however many callbacks ask.
       const seen: number[] = [];
-      expect(await count([{ onBatchEnd: (_b: number, logs: { loss: number }) => seen.push(logs.loss) }])).toBe(
-        base + 4,
-      );
+      const reader: FitCallback = { onBatchEnd: async (_b, logs) => void seen.push(await logs.readLoss()) };
+      expect(await count([reader, reader])).toBe(base + 4);
+      expect(seen).toHaveLength(8);
       expect(seen.every(Number.isFinite)).toBe(true);
-      expect(await count([{ wantsBatchLoss: true, onBatchEnd: () => {} }])).toBe(base + 4);
+      const eager: number[] = [];
+      const wants: FitCallback = {
+        wantsBatchLoss: true,
+        onBatchEnd: (_b, logs) => void eager.push(logs.loss as number),
+      };
+      expect(await count([wants])).toBe(base + 4);
+      expect(eager.every(Number.isFinite)).toBe(true);
+      // After its batch the loss is gone: a late read is an error that says so.
+      const kept: BatchLogs[] = [];
+      await count([{ onBatchEnd: (_b: number, logs: BatchLogs) => void kept.push(logs) }]);
+      await expect((kept[0] as BatchLogs).readLoss()).rejects.toThrow(/call it inside onBatchEnd/);
     } finally {
       proto.dataSync = original.dataSync;
       proto.data = original.data;

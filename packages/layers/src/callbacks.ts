@@ -1,32 +1,72 @@
 /**
- * Keras 3's training callbacks: EarlyStopping, TerminateOnNaN, ModelCheckpoint.
+ * Keras 3's training callbacks: History, EarlyStopping, TerminateOnNaN, ModelCheckpoint.
  * (LearningRateScheduler and ReduceLROnPlateau come from @opt/schedules and
  * plug into fit unchanged.) Batch-level hooks for progress bars and live charts
- * are plain callbacks with `onBatchEnd`; `logs.loss` there is read back from the
- * device only if the callback reads it, or eagerly if it sets `wantsBatchLoss`.
+ * are plain callbacks with `onBatchEnd`; the batch loss there stays on the
+ * device until a callback calls `await logs.readLoss()`, or sets `wantsBatchLoss`.
  */
 import type { Callback, CallbackModel, Logs } from '@opt/schedules';
 import type { tf } from '@opt/tensor';
-import { type CheckpointStore, saveModel, toStore } from './checkpoint.js';
-import type { Sequential } from './sequential.js';
+import { saveModel } from './checkpoint.js';
+import { type CheckpointStore, toStore } from './checkpoint-store.js';
+import { type Checkpointable, isCheckpointable } from './checkpointable.js';
+import { knownOptions, nonNegativeInteger, show } from './validate.js';
+
+/** Keras's History: the epochs run and, per log key, one value per epoch. */
+export class History implements Callback {
+  readonly epoch: number[] = [];
+  readonly history: Record<string, number[]> = {};
+  onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [key, value] of Object.entries(logs)) {
+      const series = this.history[key] ?? [];
+      series.push(value);
+      this.history[key] = series;
+    }
+  }
+}
+
+/** What EarlyStopping needs of the model: copies of its weights and a way to put them back. */
+interface WeightsModel extends CallbackModel {
+  getWeights(): tf.Tensor[];
+  setWeights(values: readonly tf.Tensor[]): void;
+}
 
 export type Mode = 'auto' | 'min' | 'max';
 
 /** Keras's 'auto' mode: maximize accuracies and AUC, minimize everything else. */
 function resolveMode(where: string, mode: unknown, monitor: string): 'min' | 'max' {
   if (mode !== 'auto' && mode !== 'min' && mode !== 'max') {
-    throw new RangeError(`${where}: \`mode\` must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}.`);
+    throw new RangeError(`${where}: \`mode\` must be 'auto', 'min' or 'max', got ${show(mode)}.`);
   }
   if (mode !== 'auto') return mode;
   return /acc|auc/.test(monitor) ? 'max' : 'min';
 }
 
-function asSequential(where: string, model: CallbackModel | undefined): Sequential {
-  if (model === undefined || typeof (model as Partial<Sequential>).getWeights !== 'function') {
+function withWeights(where: string, model: CallbackModel | undefined): WeightsModel {
+  if (model === undefined || typeof (model as Partial<WeightsModel>).getWeights !== 'function') {
     throw new Error(`${where} needs a @opt/layers Sequential model (it is set by model.fit).`);
   }
-  return model as Sequential;
+  return model as WeightsModel;
 }
+
+function checkpointable(where: string, model: CallbackModel | undefined): Checkpointable {
+  if (!isCheckpointable(model))
+    throw new Error(`${where} needs a @opt/layers Sequential model (it is set by model.fit).`);
+  return model;
+}
+
+const EARLY_STOPPING_OPTIONS = [
+  'monitor',
+  'minDelta',
+  'patience',
+  'verbose',
+  'mode',
+  'baseline',
+  'restoreBestWeights',
+  'startFromEpoch',
+  'log',
+];
 
 export interface EarlyStoppingOptions {
   readonly monitor?: string;
@@ -43,9 +83,12 @@ export interface EarlyStoppingOptions {
 /**
  * Stops training when `monitor` (default 'val_loss') has not improved by more
  * than `minDelta` for `patience` epochs (Keras 3). An epoch improves when
- * `current - minDelta < best` (min mode) or `current - minDelta > best` (max).
- * With `restoreBestWeights` the weights of the best epoch are restored when it
- * stops. Epochs before `startFromEpoch` are ignored (warm-up).
+ * `current + minDelta < best` (min mode: it must fall by more than minDelta) or
+ * `current - minDelta > best` (max mode); Keras writes both as
+ * `monitor_op(current - min_delta, best)` with `min_delta` negated in min mode.
+ * With `restoreBestWeights` the weights of the best epoch are put back when
+ * training ends, stopped early or not (Keras 3). Epochs before `startFromEpoch`
+ * are ignored (warm-up).
  */
 export class EarlyStopping implements Callback {
   readonly monitor: string;
@@ -65,14 +108,13 @@ export class EarlyStopping implements Callback {
   private readonly log: (line: string) => void;
 
   constructor(options: EarlyStoppingOptions = {}) {
+    knownOptions('EarlyStopping', options, EARLY_STOPPING_OPTIONS);
     this.monitor = options.monitor ?? 'val_loss';
     this.minDelta = Math.abs(options.minDelta ?? 0);
-    this.patience = options.patience ?? 0;
-    if (!Number.isSafeInteger(this.patience) || this.patience < 0) {
-      throw new RangeError(
-        `EarlyStopping: \`patience\` must be an integer >= 0, got ${JSON.stringify(options.patience)}.`,
-      );
+    if (!Number.isFinite(this.minDelta)) {
+      throw new RangeError(`EarlyStopping: \`minDelta\` must be a finite number, got ${show(options.minDelta)}.`);
     }
+    this.patience = nonNegativeInteger('EarlyStopping', 'patience', options.patience ?? 0);
     this.baseline = options.baseline ?? null;
     this.restoreBestWeights = options.restoreBestWeights ?? false;
     this.startFromEpoch = options.startFromEpoch ?? 0;
@@ -85,8 +127,9 @@ export class EarlyStopping implements Callback {
     this.model = model;
   }
 
+  /** Keras's `_is_improvement`: `monitor_op(value - min_delta, reference)`, min_delta negated in min mode. */
   private improves(value: number, reference: number): boolean {
-    return this.mode === 'min' ? value - -this.minDelta < reference : value - this.minDelta > reference;
+    return this.mode === 'min' ? value + this.minDelta < reference : value - this.minDelta > reference;
   }
 
   onTrainBegin(): void {
@@ -106,8 +149,12 @@ export class EarlyStopping implements Callback {
       return;
     }
     if (epoch < this.startFromEpoch) return;
-    const model = asSequential('EarlyStopping', this.model);
-    if (this.restoreBestWeights && this.bestWeights === null) this.bestWeights = model.getWeights();
+    const model = withWeights('EarlyStopping', this.model);
+    if (this.restoreBestWeights && this.bestWeights === null) {
+      // Keras: if no best weights were kept yet, the current ones are the best.
+      this.bestWeights = model.getWeights();
+      this.bestEpoch = epoch;
+    }
     this.wait += 1;
     if (this.improves(current, this.best)) {
       this.best = current;
@@ -122,11 +169,6 @@ export class EarlyStopping implements Callback {
     if (this.wait >= this.patience && epoch > 0) {
       this.stoppedEpoch = epoch;
       model.stopTraining = true;
-      if (this.restoreBestWeights && this.bestWeights !== null) {
-        if (this.verbose > 0)
-          this.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
-        model.setWeights(this.bestWeights);
-      }
     }
   }
 
@@ -143,6 +185,10 @@ export class EarlyStopping implements Callback {
 
   onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) this.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
+    if (this.restoreBestWeights && this.bestWeights !== null) {
+      if (this.verbose > 0) this.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      withWeights('EarlyStopping', this.model).setWeights(this.bestWeights);
+    }
     this.disposeBest();
   }
 
@@ -157,7 +203,6 @@ export class EarlyStopping implements Callback {
  * to try. Reads the loss back every batch (Keras checks every batch too).
  */
 export class TerminateOnNaN implements Callback {
-  readonly wantsBatchLoss = true;
   /** The message of the last termination, or null. */
   message: string | null = null;
   private model: CallbackModel | undefined;
@@ -165,6 +210,7 @@ export class TerminateOnNaN implements Callback {
   private readonly log: (line: string) => void;
 
   constructor(options: { log?: (line: string) => void } = {}) {
+    knownOptions('TerminateOnNaN', options, ['log']);
     this.log = options.log ?? ((line) => console.log(line));
   }
 
@@ -176,8 +222,9 @@ export class TerminateOnNaN implements Callback {
     this.epoch = epoch;
   }
 
-  onBatchEnd(batch: number, logs: Logs = {}): void {
-    const loss = logs.loss;
+  /** fit's batch logs read the loss from the device on request; plain Keras-shaped logs carry it. */
+  async onBatchEnd(batch: number, logs: { loss?: number; readLoss?: () => Promise<number> } = {}): Promise<void> {
+    const loss = typeof logs.readLoss === 'function' ? await logs.readLoss() : logs.loss;
     if (loss === undefined || Number.isFinite(loss) || this.model === undefined) return;
     const lr = this.model.optimizer.learningRate;
     this.message =
@@ -221,6 +268,14 @@ export class ModelCheckpoint implements Callback {
     readonly target: string | CheckpointStore,
     options: ModelCheckpointOptions = {},
   ) {
+    knownOptions('ModelCheckpoint', options, [
+      'monitor',
+      'verbose',
+      'saveBestOnly',
+      'mode',
+      'initialValueThreshold',
+      'log',
+    ]);
     toStore(typeof target === 'string' ? formatEpoch(target, 0) : target);
     this.monitor = options.monitor ?? 'val_loss';
     this.saveBestOnly = options.saveBestOnly ?? false;
@@ -244,7 +299,7 @@ export class ModelCheckpoint implements Callback {
   }
 
   async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const model = asSequential('ModelCheckpoint', this.model);
+    const model = checkpointable('ModelCheckpoint', this.model);
     if (this.saveBestOnly) {
       const current = logs[this.monitor];
       if (current === undefined) {

@@ -1,5 +1,14 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +101,7 @@ describe('save and load', () => {
       'Dense',
     ]);
     expect(c.weights.map((w) => w.name)).toEqual(a.weights.map((w) => w.name));
-    expect(c.trainingState.epoch).toBe(2);
+    expect(c.epochsCompleted).toBe(2);
   });
 
   it('loadModel rebuilds the saved optimizer (a preset with a schedule) and its state: training continues identically', async () => {
@@ -112,7 +121,7 @@ describe('save and load', () => {
     expect(b.optimizer.getConfig()).toEqual(a.optimizer.getConfig());
     expect(b.optimizer.iterations).toBe(a.optimizer.iterations);
     await a.fit(x, y, { epochs: 4, initialEpoch: 2, batchSize: 16 });
-    await b.fit(x, y, { epochs: 4, initialEpoch: b.trainingState.epoch, batchSize: 16 });
+    await b.fit(x, y, { epochs: 4, initialEpoch: b.epochsCompleted, batchSize: 16 });
     expect(await values(b)).toEqual(await values(a));
     expect(b.optimizer.learningRate).toBe(a.optimizer.learningRate);
 
@@ -173,17 +182,11 @@ describe('save and load', () => {
     await expect(model(1).loadWeights(join(scratch, 'nothing-here'))).rejects.toThrow(/No checkpoint at/);
   });
 
-  it('never loads a half-written checkpoint: stale temp dirs are ignored, a crash between renames falls back to .old, damage is detected', async () => {
+  it('never loads a half-written checkpoint: a crash between renames falls back to .old, damage is detected', async () => {
     const dir = join(scratch, 'atomic');
     const a = model(5);
     await a.save(dir);
     const good = await values(a);
-    // A crash while writing the next checkpoint leaves a temp directory with partial files.
-    mkdirSync(`${dir}.tmp-123-0-0`);
-    writeFileSync(join(`${dir}.tmp-123-0-0`, 'weights.bin'), new Uint8Array(10));
-    const b = model(6);
-    await b.loadWeights(dir);
-    expect(await values(b)).toEqual(good);
     // A crash after "dir -> dir.old" and before "tmp -> dir".
     renameSync(dir, `${dir}.old`);
     const c = model(7);
@@ -197,6 +200,79 @@ describe('save and load', () => {
     bin[3] = (bin[3] as number) ^ 0xff;
     writeFileSync(join(dir, 'weights.bin'), bin);
     await expect(model(1).loadWeights(new DirectoryStore(dir))).rejects.toThrow(/damaged or from different saves/);
+  });
+
+  it('a save killed mid-write leaves a model.tmp-* folder that the next load or save removes', async () => {
+    const dir = join(scratch, 'leftovers', 'model');
+    const a = model(5);
+    await a.save(dir);
+    const good = await values(a);
+    // A real process that has exited: its pid names the folder it left, as a killed save would.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const leftover = (n: number) => `${dir}.tmp-${dead}-${n}-0`;
+    for (const n of [1, 2]) {
+      mkdirSync(leftover(n));
+      writeFileSync(join(leftover(n), 'weights.bin'), new Uint8Array(10));
+    }
+    // Another checkpoint's leftovers and a live process's folder (a save in progress) are not ours to remove.
+    mkdirSync(`${dir}-other.tmp-${dead}-1-0`);
+    mkdirSync(`${dir}.tmp-${process.ppid}-1-0`);
+    const b = model(6);
+    await b.loadWeights(dir);
+    expect(await values(b)).toEqual(good);
+    expect(existsSync(leftover(1)) || existsSync(leftover(2))).toBe(false);
+    expect(existsSync(`${dir}-other.tmp-${dead}-1-0`)).toBe(true);
+    expect(existsSync(`${dir}.tmp-${process.ppid}-1-0`)).toBe(true);
+    mkdirSync(leftover(3));
+    await a.save(dir);
+    expect(existsSync(leftover(3))).toBe(false);
+    expect(readdirSync(join(scratch, 'leftovers')).sort()).toEqual(
+      ['model', `model-other.tmp-${dead}-1-0`, `model.tmp-${process.ppid}-1-0`].sort(),
+    );
+  });
+
+  it('refuses to save over a file or a directory that is not a checkpoint, with a clear message', async () => {
+    const base = join(scratch, 'not-a-dir');
+    mkdirSync(base);
+    const file = join(base, 'notes.txt');
+    writeFileSync(file, 'keep me');
+    await expect(model(1).save(file)).rejects.toThrow(
+      `Cannot save a checkpoint to ${file}: it is a file, not a checkpoint directory. Choose another path, or remove the file.`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    await expect(model(1).save(join(file, 'ckpt'))).rejects.toThrow(
+      `Cannot save a checkpoint to ${join(file, 'ckpt')}: ${file} is a file, not a directory.`,
+    );
+    await expect(model(1).save(join(file, 'a', 'b'))).rejects.toThrow(`${file} is a file, not a directory.`);
+    const foreign = join(base, 'photos');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'cat.jpg'), 'meow');
+    await expect(model(1).save(foreign)).rejects.toThrow(
+      /holds other files \(cat\.jpg\) and no model\.json; saving would replace it/,
+    );
+    expect(readFileSync(join(foreign, 'cat.jpg'), 'utf8')).toBe('meow');
+    await expect(loadModel(file)).rejects.toThrow(
+      `No checkpoint at ${file}: it is a file, not a checkpoint directory.`,
+    );
+    // An empty directory is fine to save into.
+    const empty = join(base, 'empty');
+    mkdirSync(empty);
+    await model(1).save(empty);
+    expect(existsSync(join(empty, 'model.json'))).toBe(true);
+  });
+
+  it('a checkpoint with only one of its two files names the missing one', async () => {
+    const dir = join(scratch, 'half');
+    await model(1).save(dir);
+    rmSync(join(dir, 'weights.bin'));
+    await expect(loadModel(dir)).rejects.toThrow(
+      `Checkpoint ${dir} is incomplete: ${join(dir, 'weights.bin')} is missing (model.json is there).`,
+    );
+    await model(1).save(dir);
+    rmSync(join(dir, 'model.json'));
+    await expect(model(1).loadWeights(dir)).rejects.toThrow(
+      `${join(dir, 'model.json')} is missing (weights.bin is there)`,
+    );
   });
 
   it('a run killed with SIGKILL resumes from its last checkpoint and ends with bit-identical weights (cpu)', async () => {

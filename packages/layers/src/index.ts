@@ -8,23 +8,24 @@ export { ACTIVATION_NAMES, type ActivationName } from './activations.js';
 export {
   EarlyStopping,
   type EarlyStoppingOptions,
+  History,
   type Mode,
   ModelCheckpoint,
   type ModelCheckpointOptions,
   TerminateOnNaN,
 } from './callbacks.js';
+export { CHECKPOINT_FORMAT, type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
 export {
-  CHECKPOINT_FORMAT,
   type CheckpointFiles,
   type CheckpointStore,
   type CheckpointTarget,
   DirectoryStore,
   IndexedDbStore,
-  type LoadInfo,
-  loadModel,
-  loadWeights,
-  saveModel,
-} from './checkpoint.js';
+} from './checkpoint-store.js';
+export type { Checkpointable, CompileConfig, SequentialConfig } from './checkpointable.js';
+export { type Batch, type BatchSource, type TensorBatchesOptions, tensorBatches } from './data-adapter.js';
+export type { BatchLogs, FitCallback } from './fit-loop.js';
+export type { EvaluateOptions, FitOptions, SourceFitOptions } from './fit-options.js';
 export {
   Activation,
   type ApplyOptions,
@@ -46,6 +47,7 @@ export {
   Rescaling,
   Softmax,
 } from './layers.js';
+export { type LoadModelOptions, loadModel } from './load-model.js';
 export {
   categoricalCrossentropy,
   correctCount,
@@ -63,15 +65,4 @@ export {
   oneHotLabels,
   sparseCategoricalCrossentropy,
 } from './losses.js';
-export {
-  type BatchLossCallback,
-  type CompileOptions,
-  type EvaluateOptions,
-  epochPermutation,
-  type FitOptions,
-  History,
-  Sequential,
-  type SequentialOptions,
-  type TrainingState,
-} from './sequential.js';
-export type { Batch, BatchSource, OptimizerStateLike, TrainingOptimizer } from './types.js';
+export { type CompileOptions, Sequential, type SequentialOptions } from './sequential.js';

@@ -1,7 +1,19 @@
 import { Random, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, Dense, Dropout, Flatten, Normalization, ReLU, Rescaling, Softmax } from './index.js';
+import {
+  Activation,
+  BatchNormalization,
+  Dense,
+  Dropout,
+  Flatten,
+  type Layer,
+  Normalization,
+  ReLU,
+  Rescaling,
+  Sequential,
+  Softmax,
+} from './index.js';
 
 beforeAll(async () => {
   await useTestBackend();
@@ -169,13 +181,13 @@ describe('Dense', () => {
     expect(Math.max(...Array.from(a.kernel?.dataSync() ?? []).map(Math.abs))).toBeLessThanOrEqual(limit);
     expect(Array.from(a.bias?.dataSync() ?? [])).toEqual([0, 0, 0]);
     expect(a.kernel?.name).not.toBe(b.kernel?.name);
-    expect(() => new Dense({ units: 0 })).toThrow(/units.*positive integer/);
+    expect(() => new Dense({ units: 0 })).toThrow('Dense: `units` must be an integer >= 1, got 0.');
     expect(() => new Dense({ units: 2, activation: 'gelu' as never })).toThrow(/unknown activation "gelu"/);
     a.dispose();
     b.dispose();
   });
 
-  for (const activation of ['relu', 'softmax', 'tanh', 'linear'] as const) {
+  for (const activation of ['relu', 'sigmoid', 'softmax', 'tanh', 'linear'] as const) {
     it(`backward (${activation}) matches float64 finite differences and tf.grad`, () => {
       const x = randomMatrix(4, 3, 5);
       const w = randomMatrix(5, 5, 4, 0.5);
@@ -183,6 +195,7 @@ describe('Dense', () => {
       const r = randomMatrix(6, 3, 4);
       const act = (z: number[]): number[] => {
         if (activation === 'relu') return z.map((v) => Math.max(v, 0));
+        if (activation === 'sigmoid') return z.map((v) => 1 / (1 + Math.exp(-v)));
         if (activation === 'tanh') return z.map(Math.tanh);
         if (activation === 'linear') return z;
         const m = Math.max(...z);
@@ -214,11 +227,13 @@ describe('Dense', () => {
         const y =
           activation === 'relu'
             ? tf.relu(z)
-            : activation === 'tanh'
-              ? tf.tanh(z)
-              : activation === 'linear'
-                ? z
-                : tf.softmax(z);
+            : activation === 'sigmoid'
+              ? tf.div(1, tf.add(1, tf.exp(tf.neg(z))))
+              : activation === 'tanh'
+                ? tf.tanh(z)
+                : activation === 'linear'
+                  ? z
+                  : tf.softmax(z);
         return tf.sum(tf.mul(y, rt));
       })([xt, toTensor(w), tf.tensor1d(bias)]);
       expect(maxAbsDiff(dx?.dataSync() ?? [], gx?.dataSync() ?? [])).toBeLessThan(1e-5);
@@ -291,5 +306,178 @@ describe('other layers', () => {
     expect(maxAbsDiff(y, expected)).toBeLessThan(1e-5);
     expect(norm.nonTrainableWeights.map((w) => w.name)).toEqual([`${norm.name}/mean`, `${norm.name}/variance`]);
     expect(() => norm.adapt(tf.tensor2d([[Number.NaN, 1, 2]]))).toThrow(/NaN/);
+  });
+});
+
+/**
+ * The hand-written backward pass of a layer without trainable weights against tf.grad of `plain`, the same
+ * function written in plain tfjs ops, for L = sum(y * r): forward values, dL/dx from backward(), and dL/dx
+ * through apply() (the customGrad path).
+ */
+function checkBackward(
+  layer: Layer,
+  x: tf.Tensor,
+  plain: (x: tf.Tensor) => tf.Tensor,
+  tolerance = 1e-5,
+  beforeEach: () => void = () => {},
+): void {
+  const r = tf.tensor(new Random(77).normal(plain(x).size), plain(x).shape);
+  const auto = () =>
+    tf
+      .grad((a: tf.Tensor) => tf.sum(tf.mul(plain(a), r)))(x)
+      .dataSync();
+  beforeEach();
+  const { y, cache } = layer.forward(x, true);
+  expect(maxAbsDiff(y.dataSync(), plain(x).dataSync())).toBeLessThan(tolerance);
+  const { dx, grads } = layer.backward(r, cache, true);
+  expect(grads).toEqual([]);
+  expect(maxAbsDiff(dx?.dataSync() ?? [], auto())).toBeLessThan(tolerance);
+  beforeEach();
+  const viaApply = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(layer.apply(a, { training: true }), r)))(x);
+  expect(maxAbsDiff(viaApply.dataSync(), auto())).toBeLessThan(tolerance);
+}
+
+describe('backward passes against tf.grad of the plain formula', () => {
+  const x = () => toTensor(randomMatrix(21, 4, 5, 2));
+  const plainActivation = {
+    linear: (a: tf.Tensor) => tf.mul(a, 1),
+    relu: (a: tf.Tensor) => tf.maximum(a, 0),
+    sigmoid: (a: tf.Tensor) => tf.div(1, tf.add(1, tf.exp(tf.neg(a)))),
+    tanh: (a: tf.Tensor) => {
+      const e = tf.exp(tf.mul(a, 2));
+      return tf.div(tf.sub(e, 1), tf.add(e, 1));
+    },
+    softmax: (a: tf.Tensor) => {
+      const e = tf.exp(tf.sub(a, tf.max(a, -1, true)));
+      return tf.div(e, tf.sum(e, -1, true));
+    },
+  };
+
+  for (const name of ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'] as const) {
+    it(`Activation('${name}')`, () => checkBackward(new Activation(name), x(), plainActivation[name]));
+  }
+
+  it('ReLU, Softmax and Flatten', () => {
+    checkBackward(new ReLU(), x(), plainActivation.relu);
+    checkBackward(new Softmax(), x(), plainActivation.softmax);
+    const images = tf.reshape(x(), [4, 5, 1]);
+    checkBackward(new Flatten(), images, (a) => tf.reshape(a, [4, 5]));
+  });
+
+  it('a softmax output started at the logits (backwardFromLogits) is the chain through the softmax', () => {
+    const logits = x();
+    const r = tf.tensor(new Random(5).normal(20), [4, 5]);
+    for (const layer of [new Softmax(), new Activation('softmax')] as Layer[]) {
+      expect(layer.outputsSoftmax).toBe(true);
+      const { cache } = layer.forward(logits, true);
+      const chained = layer.backward(r, cache, true).dx as tf.Tensor;
+      // dL/dz handed in directly must come out unchanged: the layer adds nothing after the logits.
+      expect(Array.from(layer.backwardFromLogits(chained, cache, true).dx?.dataSync() ?? [])).toEqual(
+        Array.from(chained.dataSync()),
+      );
+    }
+    expect(new ReLU().outputsSoftmax).toBe(false);
+    expect(new Dense({ units: 2, activation: 'softmax' }).outputsSoftmax).toBe(true);
+    expect(new Dense({ units: 2, activation: 'relu' }).outputsSoftmax).toBe(false);
+    expect(() => new ReLU().backwardFromLogits(r, null, true)).toThrow(/does not output a softmax/);
+  });
+
+  it('Rescaling', () => {
+    checkBackward(new Rescaling({ scale: 1 / 255, offset: -0.5 }), x(), (a) => tf.add(tf.mul(a, 1 / 255), -0.5));
+    checkBackward(new Rescaling({ scale: -3 }), x(), (a) => tf.mul(a, -3));
+  });
+
+  it('Normalization, including a constant feature where the 1e-7 floor applies', () => {
+    const data = randomMatrix(22, 30, 5, 3).map((row) => row.map((v, j) => (j === 4 ? 2 : v * (j + 1) + j)));
+    const norm = new Normalization();
+    norm.adapt(toTensor(data));
+    const mean = [0, 1, 2, 3, 4].map((j) => data.reduce((s, row) => s + (row[j] as number), 0) / data.length);
+    const variance = mean.map((m, j) => data.reduce((s, row) => s + ((row[j] as number) - m) ** 2, 0) / data.length);
+    const plain = (a: tf.Tensor) =>
+      tf.div(tf.sub(a, tf.tensor1d(mean)), tf.maximum(tf.sqrt(tf.tensor1d(variance)), 1e-7));
+    // The constant feature divides by 1e-7: gradients near 1e7, compared relative to their size.
+    const input = toTensor(randomMatrix(23, 4, 5));
+    const r = tf.tensor(new Random(77).normal(20), [4, 5]);
+    const auto = tf
+      .grad((a: tf.Tensor) => tf.sum(tf.mul(plain(a), r)))(input)
+      .dataSync();
+    const { cache } = (norm as Layer).forward(input, true);
+    const dx = norm.backward(r, cache, true).dx?.dataSync() ?? [];
+    for (let i = 0; i < auto.length; i++) {
+      expect(Math.abs((dx[i] as number) - (auto[i] as number))).toBeLessThanOrEqual(
+        1e-6 * Math.max(1, Math.abs(auto[i] as number)),
+      );
+    }
+    expect(Math.abs(auto[4] as number)).toBeGreaterThan(1e5);
+    checkBackward(norm, toTensor(randomMatrix(24, 4, 4).map((row) => [...row, 2])), plain, 1e-4);
+  });
+
+  it('Dropout with its mask: the kept inputs pass dy / (1 - rate), the dropped ones 0', () => {
+    const rate = 0.4;
+    const dropout = new Dropout({ rate, seed: 9 });
+    const input = x();
+    // The mask drawn independently from a copy of the layer's stream: keep when u >= rate, scale 1 / (1 - rate).
+    let mask: tf.Tensor = tf.zeros([4, 5]);
+    const drawMask = () => {
+      const u = Random.fromState(dropout.getRandomState() as never);
+      mask = tf.tensor(
+        Array.from({ length: 20 }, () => (u.nextFloat() >= rate ? 1 / (1 - rate) : 0)),
+        [4, 5],
+      );
+    };
+    drawMask();
+    const plain = (a: tf.Tensor) => tf.mul(a, mask);
+    checkBackward(dropout, input, (a) => plain(a), 1e-6, drawMask);
+    const m = Array.from(mask.dataSync());
+    expect(m.some((v) => v === 0) && m.some((v) => v > 1)).toBe(true);
+    // rate 0 trains as the identity: the gradient passes once (not twice through apply).
+    checkBackward(new Dropout({ rate: 0 }), input, (a) => tf.mul(a, 1));
+    // Inference: the identity, gradient dy.
+    const { cache } = dropout.forward(input, false);
+    const r = tf.ones([4, 5]);
+    expect(Array.from(dropout.backward(r, cache, true).dx?.dataSync() ?? [])).toEqual(Array(20).fill(1));
+  });
+});
+
+describe('BatchNormalization in training on a batch of one', () => {
+  it('refuses with the reason (the batch variance is 0, every output would be beta)', () => {
+    const bn = new BatchNormalization();
+    bn.build([3], new Random(0));
+    expect(() => bn.forward(tf.tensor2d([[1, 2, 3]]), true)).toThrow(
+      /training batch of 1 sample: the batch variance of one sample is 0, so every output would be beta/,
+    );
+    // Inference on one sample uses the moving statistics: fine.
+    expect(bn.forward(tf.tensor2d([[1, 2, 3]]), false).y.shape).toEqual([1, 3]);
+    // A 1-sample batch of several positions per feature has a variance.
+    const spatial = new BatchNormalization();
+    spatial.build([4, 3], new Random(0));
+    expect(spatial.minTrainingBatchSize).toBe(1);
+    expect(bn.minTrainingBatchSize).toBe(2);
+    expect(spatial.forward(tf.ones([1, 4, 3]), true).y.shape).toEqual([1, 4, 3]);
+  });
+
+  it('fit refuses before the first step: batchSize 1, or a last batch of 1', async () => {
+    const model = () => {
+      const m = new Sequential(
+        [new Dense({ units: 4, useBias: false }), new BatchNormalization(), new Dense({ units: 2 })],
+        {
+          inputShape: [3],
+          seed: 1,
+        },
+      );
+      m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+      return m;
+    };
+    const x = tf.ones([9, 3]);
+    const y = tf.zeros([9, 2]);
+    await expect(model().fit(x, y, { batchSize: 1 })).rejects.toThrow(
+      /batchSize 1 is too small: BatchNormalization "batch_normalization(_\d+)?" needs at least 2 samples .*the batch variance of one sample is 0.*Use batchSize >= 2/,
+    );
+    await expect(model().fit(x, y, { batchSize: 4 })).rejects.toThrow(
+      /the last batch of each epoch would hold 1 sample\(s\) \(9 training samples in batches of 4\).*e\.g\. 5/,
+    );
+    const ok = model();
+    await ok.fit(x, y, { batchSize: 3 });
+    expect(ok.optimizer.iterations).toBe(3);
   });
 });

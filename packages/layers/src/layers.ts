@@ -8,6 +8,7 @@
  */
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
 import { type ActivationName, activate, activationGrad, checkActivation, fusable } from './activations.js';
+import { boolean, inRange, knownOptions, positiveInteger, show } from './validate.js';
 
 export interface ApplyOptions {
   /** Training mode: batch statistics in BatchNormalization, masks in Dropout. Default false. */
@@ -49,22 +50,6 @@ function autoName(base: string): string {
   return n === 0 ? base : `${base}_${n}`;
 }
 
-function positiveInt(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${where}: \`${name}\` must be a positive integer, got ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
-
-function inRange(where: string, name: string, value: unknown, lo: number, hi: number, hiOpen: boolean): number {
-  if (typeof value !== 'number' || !(value >= lo) || !(hiOpen ? value < hi : value <= hi)) {
-    throw new RangeError(
-      `${where}: \`${name}\` must be a number in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${JSON.stringify(value)}.`,
-    );
-  }
-  return value;
-}
-
 /** Base class: naming, weights, build, and `apply` through the hand-written gradient. */
 export abstract class Layer {
   readonly name: string;
@@ -72,11 +57,35 @@ export abstract class Layer {
   inputShape: number[] | null = null;
   protected readonly weightList: LayerWeight[] = [];
 
-  constructor(baseName: string, name?: string) {
+  constructor(baseName: string, name?: unknown) {
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
+      throw new TypeError(`${baseName}: \`name\` must be a non-empty string, got ${show(name)}.`);
+    }
     this.name = name ?? autoName(baseName);
   }
 
   abstract get className(): string;
+
+  /**
+   * Whether the output is `softmax(z)` of a pre-activation `z` this layer keeps, so that a crossentropy can start
+   * the backward pass at `z` ({@link backwardFromLogits}) instead of chaining through the softmax. Layers declare
+   * what they support, as Keras layers do; the fit loop asks, it does not test classes.
+   */
+  get outputsSoftmax(): boolean {
+    return false;
+  }
+
+  /** The backward pass from dL/dz, where the output is softmax(z); only for layers whose `outputsSoftmax` is true. */
+  backwardFromLogits(_dz: tf.Tensor, _cache: unknown, _needDx: boolean): BackwardResult {
+    throw new Error(
+      `Layer "${this.name}" (${this.className}) does not output a softmax: start its backward pass at dL/dy.`,
+    );
+  }
+
+  /** The fewest samples a training batch may hold (BatchNormalization needs two for a batch variance). */
+  get minTrainingBatchSize(): number {
+    return 1;
+  }
 
   get built(): boolean {
     return this.inputShape !== null;
@@ -146,7 +155,9 @@ export abstract class Layer {
       });
       save(leaves);
       return {
-        value: y,
+        // An identity forward (linear, Dropout off) returns its input: a copy, or tf.grad would count the
+        // path twice (through this node and straight from the input), doubling dL/dx.
+        value: y === input ? tf.clone(y) : y,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           let i = 0;
           const restored = mapTensors(cache, () => saved[i++] as tf.Tensor);
@@ -206,6 +217,14 @@ function flatSize(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** Keras's habit of passing the input shape to the first layer; here the model takes it. */
+const INPUT_SHAPE_HINT = {
+  inputShape: 'the input shape belongs to the model: new Sequential(layers, { inputShape })',
+  input_shape: 'the input shape belongs to the model: new Sequential(layers, { inputShape })',
+};
+
+const DENSE_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'name'];
+
 export interface DenseOptions {
   readonly units: number;
   readonly activation?: ActivationName;
@@ -232,17 +251,22 @@ export class Dense extends Layer {
   bias: tf.Variable | null = null;
 
   constructor(options: DenseOptions) {
-    super('dense', options?.name);
     if (options === null || typeof options !== 'object') throw new TypeError('Dense needs options { units }.');
-    this.units = positiveInt('Dense', 'units', options.units);
+    knownOptions('Dense', options, DENSE_OPTIONS, INPUT_SHAPE_HINT);
+    super('dense', options.name);
+    this.units = positiveInteger('Dense', 'units', options.units);
     this.activation = checkActivation(options.activation, 'Dense');
-    this.useBias = options.useBias ?? true;
+    this.useBias = boolean('Dense', 'useBias', options.useBias ?? true);
     this.kernelInitializer = options.kernelInitializer ?? 'glorotUniform';
     this.biasInitializer = options.biasInitializer ?? 'zeros';
   }
 
   get className(): string {
     return 'Dense';
+  }
+
+  override get outputsSoftmax(): boolean {
+    return this.activation === 'softmax';
   }
 
   override build(inputShape: readonly number[], random: Random): void {
@@ -280,11 +304,16 @@ export class Dense extends Layer {
 
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     const { y } = cache as { y: tf.Tensor };
-    return this.backwardFromPreActivation(activationGrad(this.activation, dy, y), cache, needDx);
+    return this.backwardFromZ(activationGrad(this.activation, dy, y), cache, needDx);
   }
 
-  /** The backward pass given dL/dz, z = x W + b (the fit loop's softmax-crossentropy shortcut starts here). */
-  backwardFromPreActivation(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
+  override backwardFromLogits(dz: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
+    if (!this.outputsSoftmax) return super.backwardFromLogits(dz, cache, needDx);
+    return this.backwardFromZ(dz, cache, needDx);
+  }
+
+  /** The backward pass given dL/dz, z = x W + b. */
+  private backwardFromZ(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     const { x } = cache as { x: tf.Tensor2D };
     const dz = dzIn as tf.Tensor2D;
     const grads: tf.Tensor[] = [tf.matMul(tf.transpose(x), dz)];
@@ -339,16 +368,26 @@ export class BatchNormalization extends Layer {
   movingVariance: tf.Variable | null = null;
 
   constructor(options: BatchNormalizationOptions = {}) {
+    knownOptions('BatchNormalization', options, ['momentum', 'epsilon', 'center', 'scale', 'name'], {
+      ...INPUT_SHAPE_HINT,
+      eps: 'epsilon',
+    });
     super('batch_normalization', options.name);
     this.momentum = inRange('BatchNormalization', 'momentum', options.momentum ?? 0.99, 0, 1, false);
     this.epsilon = inRange('BatchNormalization', 'epsilon', options.epsilon ?? 1e-3, 0, Number.MAX_VALUE, false);
     if (!(this.epsilon > 0)) throw new RangeError('BatchNormalization: `epsilon` must be > 0, got 0.');
-    this.center = options.center ?? true;
-    this.scale = options.scale ?? true;
+    this.center = boolean('BatchNormalization', 'center', options.center ?? true);
+    this.scale = boolean('BatchNormalization', 'scale', options.scale ?? true);
   }
 
   get className(): string {
     return 'BatchNormalization';
+  }
+
+  /** 2 when the statistics are taken over the batch axis alone ([batch, features] inputs), else 1. */
+  override get minTrainingBatchSize(): number {
+    const shape = this.inputShape;
+    return shape === null || flatSize(shape.slice(0, -1)) === 1 ? 2 : 1;
   }
 
   override build(inputShape: readonly number[], random: Random): void {
@@ -378,6 +417,14 @@ export class BatchNormalization extends Layer {
       return { y: shape.length === 2 ? y : tf.reshape(y, shape), cache: null };
     }
     const n = x2.shape[0] as number;
+    if (n < 2) {
+      // PyTorch refuses this too ("Expected more than 1 value per channel when training").
+      throw new Error(
+        `Layer "${this.name}" (BatchNormalization) got a training batch of 1 sample: the batch variance of one sample is 0, ` +
+          'so every output would be beta (zeros at the start) whatever the input, and the layers before it would learn nothing. ' +
+          'Train with batches of at least 2 samples (and no single-sample last batch: dropRemainder or another batchSize).',
+      );
+    }
     const mean = tf.mean(x2, 0);
     const centered = tf.sub(x2, mean);
     const variance = tf.mean(tf.square(centered), 0);
@@ -417,6 +464,7 @@ export class BatchNormalization extends Layer {
 /** Rectified linear unit: `max(x, 0)`. */
 export class ReLU extends Layer {
   constructor(options: { name?: string } = {}) {
+    knownOptions('ReLU', options, ['name'], INPUT_SHAPE_HINT);
     super('re_lu', options.name);
   }
   get className(): string {
@@ -437,10 +485,17 @@ export class ReLU extends Layer {
 /** Softmax over the last axis: `exp(x_i) / sum_j exp(x_j)`. */
 export class Softmax extends Layer {
   constructor(options: { name?: string } = {}) {
+    knownOptions('Softmax', options, ['name'], { ...INPUT_SHAPE_HINT, dim: 'softmax is over the last axis' });
     super('softmax', options.name);
   }
   get className(): string {
     return 'Softmax';
+  }
+  override get outputsSoftmax(): boolean {
+    return true;
+  }
+  override backwardFromLogits(dz: tf.Tensor, _cache: unknown, needDx: boolean): BackwardResult {
+    return { dx: needDx ? dz : null, grads: [] };
   }
   forward(x: tf.Tensor): ForwardResult {
     const y = tf.softmax(x, -1);
@@ -459,11 +514,22 @@ export class Activation extends Layer {
   readonly activation: ActivationName;
   constructor(activation: ActivationName | { activation: ActivationName; name?: string }) {
     const opts = typeof activation === 'string' ? { activation } : activation;
-    super('activation', (opts as { name?: string }).name);
-    this.activation = checkActivation(opts?.activation ?? '(missing)', 'Activation');
+    if (opts === null || typeof opts !== 'object') {
+      throw new TypeError(`Activation needs an activation name or { activation }, got ${show(activation)}.`);
+    }
+    knownOptions('Activation', opts, ['activation', 'name'], INPUT_SHAPE_HINT);
+    super('activation', opts.name);
+    this.activation = checkActivation(opts.activation ?? '(missing)', 'Activation');
   }
   get className(): string {
     return 'Activation';
+  }
+  override get outputsSoftmax(): boolean {
+    return this.activation === 'softmax';
+  }
+  override backwardFromLogits(dz: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
+    if (!this.outputsSoftmax) return super.backwardFromLogits(dz, cache, needDx);
+    return { dx: needDx ? dz : null, grads: [] };
   }
   forward(x: tf.Tensor): ForwardResult {
     const y = activate(this.activation, x);
@@ -497,8 +563,10 @@ export class Dropout extends Layer {
   private random: Random | null = null;
 
   constructor(options: DropoutOptions) {
-    super('dropout', options?.name);
-    this.rate = inRange('Dropout', 'rate', options?.rate, 0, 1, true);
+    if (options === null || typeof options !== 'object') throw new TypeError('Dropout needs options { rate }.');
+    knownOptions('Dropout', options, ['rate', 'seed', 'name'], { ...INPUT_SHAPE_HINT, p: 'rate' });
+    super('dropout', options.name);
+    this.rate = inRange('Dropout', 'rate', options.rate, 0, 1, true);
     this.seed = options.seed ?? null;
     if (this.seed !== null) this.random = new Random(this.seed);
   }
@@ -539,6 +607,7 @@ export class Dropout extends Layer {
 /** Flattens every axis but the batch axis. */
 export class Flatten extends Layer {
   constructor(options: { name?: string } = {}) {
+    knownOptions('Flatten', options, ['name'], INPUT_SHAPE_HINT);
     super('flatten', options.name);
   }
   get className(): string {
@@ -563,9 +632,14 @@ export class Rescaling extends Layer {
   readonly scale: number;
   readonly offset: number;
   constructor(options: { scale: number; offset?: number; name?: string }) {
-    super('rescaling', options?.name);
-    if (typeof options?.scale !== 'number' || !Number.isFinite(options.scale)) {
-      throw new RangeError(`Rescaling: \`scale\` must be a finite number, got ${JSON.stringify(options?.scale)}.`);
+    if (options === null || typeof options !== 'object') throw new TypeError('Rescaling needs options { scale }.');
+    knownOptions('Rescaling', options, ['scale', 'offset', 'name'], INPUT_SHAPE_HINT);
+    super('rescaling', options.name);
+    for (const key of ['scale', 'offset'] as const) {
+      const value = options[key] ?? (key === 'offset' ? 0 : undefined);
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new RangeError(`Rescaling: \`${key}\` must be a finite number, got ${show(value)}.`);
+      }
     }
     this.scale = options.scale;
     this.offset = options.offset ?? 0;
@@ -602,6 +676,7 @@ export class Normalization extends Layer {
   private adapted = false;
 
   constructor(options: { axis?: number; name?: string } = {}) {
+    knownOptions('Normalization', options, ['axis', 'name'], INPUT_SHAPE_HINT);
     super('normalization', options.name);
     this.axis = options.axis ?? -1;
     if (this.axis !== -1) {

@@ -1,26 +1,33 @@
 /**
- * A stack of layers with Keras's compile / fit / evaluate / predict.
- *
- * The training step chains the layers' hand-written forward and backward
- * passes inside one `tf.tidy` (no autodiff tape), hands the gradients to the
- * optimizer, and keeps the epoch's loss and metric sums on the device: nothing
- * is read back per batch unless a callback asks for it.
+ * A stack of layers with Keras's compile / fit / evaluate / predict. The model holds the layers, the compile
+ * settings and where its training stands; the loops, the steps, the data checks and the checkpoints live in
+ * files of their own.
  */
-import type { Callback, CallbackModel, Logs } from '@opt/schedules';
-import { Random, type RandomState, tf } from '@opt/tensor';
-import { type CheckpointTarget, type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
+import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '@opt/optimizers';
+import type { CallbackModel, Logs } from '@opt/schedules';
+import { Random, tf } from '@opt/tensor';
+import type { History } from './callbacks.js';
+import { type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
+import type { CheckpointTarget } from './checkpoint-store.js';
+import { type Checkpointable, type CompileConfig, type SequentialConfig, trainingProgress } from './checkpointable.js';
+import { type BatchSource, isBatchSource, tensorBatches } from './data-adapter.js';
+import { checkBatch, checkData, checkInputShape, checkTrainingBatchSizes, shapeText } from './data-checks.js';
+import { runEvaluate } from './evaluate-loop.js';
+import { runFit } from './fit-loop.js';
 import {
-  type ApplyOptions,
-  Dense,
-  type Layer,
-  type LayerConfig,
-  type LayerWeight,
-  layerFromConfig,
-  Softmax,
-} from './layers.js';
-import { checkMetric, correctCount, getLoss, type Loss, type LossSpec, type MetricName, metricKey } from './losses.js';
-import { gatherRows, sliceRows } from './rows.js';
-import { type BatchSource, isBatchSource, type TrainingOptimizer } from './types.js';
+  type EvaluateOptions,
+  type FitOptions,
+  type ParsedFitOptions,
+  parseBatchSize,
+  parseFitOptions,
+  type SourceFitOptions,
+} from './fit-options.js';
+import { type ApplyOptions, type Layer, type LayerWeight, layerFromConfig } from './layers.js';
+import { checkMetric, getLoss, type Loss, type LossSpec, type MetricName } from './losses.js';
+import { sliceRows } from './rows.js';
+import { forwardInference, type StepModel, testStep, trainStep } from './train-step.js';
+import { TrainingProgress } from './training-progress.js';
+import { knownOptions, show } from './validate.js';
 
 export interface SequentialOptions {
   /** Input shape without the batch axis, e.g. [784]. Without it the model is built on its first input. */
@@ -31,116 +38,35 @@ export interface SequentialOptions {
 }
 
 export interface CompileOptions {
-  readonly optimizer: TrainingOptimizer;
+  /** An optimizer, or a Keras name ('sgd', 'rmsprop', 'adam', ...) for that preset with Keras's defaults. */
+  readonly optimizer: OptimizerIdentifier;
   readonly loss: LossSpec;
   readonly metrics?: readonly MetricName[];
 }
 
-export interface FitOptions {
-  /** Samples per gradient step: N (all) is batch gradient descent, 1 is stochastic, B is mini-batch. Default 32. */
-  readonly batchSize?: number;
-  /** Train until this epoch (0-based count, Keras semantics with initialEpoch). Default 1. */
-  readonly epochs?: number;
-  /** Epoch to start from (resuming). Default 0. */
-  readonly initialEpoch?: number;
-  /** Held-out data evaluated after each epoch. */
-  readonly validationData?: readonly [tf.Tensor, tf.Tensor] | BatchSource;
-  /** Fraction of x/y held out, taken from the END of the data before shuffling (Keras). */
-  readonly validationSplit?: number;
-  /** Reshuffle the training samples every epoch. Default true. */
-  readonly shuffle?: boolean;
-  /** Seed of the shuffling; default the model's seed. Epoch e's order depends only on (seed, e). */
-  readonly seed?: number;
-  readonly callbacks?: readonly Callback[];
-  /** 0 silent, 1 or 2: one line per epoch. Default 0 (a library should not print unasked). */
-  readonly verbose?: 0 | 1 | 2;
-  /** Where verbose lines go. Default console.log. */
-  readonly log?: (line: string) => void;
+interface Compiled extends StepModel {
+  readonly optimizer: Optimizer;
 }
 
-export interface EvaluateOptions {
-  readonly batchSize?: number;
-}
-
-/** Keras's History: the epochs run and, per log key, one value per epoch. */
-export class History implements Callback {
-  readonly epoch: number[] = [];
-  readonly history: Record<string, number[]> = {};
-  onEpochEnd(epoch: number, logs: Logs = {}): void {
-    this.epoch.push(epoch);
-    for (const [key, value] of Object.entries(logs)) {
-      const series = this.history[key] ?? [];
-      series.push(value);
-      this.history[key] = series;
-    }
-  }
-}
-
-/** A callback that wants the loss of every batch read back (costs one device read per batch). */
-export interface BatchLossCallback extends Callback {
-  readonly wantsBatchLoss?: boolean;
-}
-
-/** Where the training state of a model lives: epoch, seeds, random streams. */
-export interface TrainingState {
-  /** Epochs completed (the next fit resumes at this epoch). */
-  epoch: number;
-  /** The seed that orders the shuffles. */
-  shuffleSeed: number;
-}
-
-interface DataSplit {
-  x: tf.Tensor;
-  y: tf.Tensor;
-  start: number;
-  end: number;
-}
-
-function positiveInteger(where: string, name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new RangeError(`${where}: \`${name}\` must be an integer >= 1, got ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
-
-function shapeText(shape: ReadonlyArray<number | null>): string {
-  return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
-}
-
-/** The order of the training samples in epoch `epoch`: a function of (seed, epoch) only, so a resumed run repeats it. */
-export function epochPermutation(seed: number, epoch: number, n: number): Int32Array {
-  const base = new Random(seed);
-  for (let e = 0; e < epoch; e++) base.fork();
-  return base.fork().permutation(n);
-}
-
-export class Sequential implements CallbackModel {
+export class Sequential implements CallbackModel, Checkpointable {
   readonly layers: Layer[];
   readonly name: string;
   readonly seed: number;
   stopTraining = false;
-  private optimizerBuilt = false;
-  /** The callbacks of the fit in progress (checkpoints save the state of those that have getState). */
-  private activeCallbacks: Callback[] | null = null;
-  /** Callback states read from a checkpoint, applied at the start of the next fit. */
-  private pendingCallbackStates: Record<string, unknown> | null = null;
   inputShape: number[] | null = null;
-  readonly trainingState: TrainingState;
-  private compiled: {
-    optimizer: TrainingOptimizer;
-    loss: Loss;
-    lossSpec: LossSpec;
-    metrics: MetricName[];
-  } | null = null;
+  /** Epochs completed, the shuffle seed, random streams and callback states, for checkpoints. */
+  readonly [trainingProgress]: TrainingProgress;
+  private compiled: Compiled | null = null;
 
   constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
     if (!Array.isArray(layers))
       throw new TypeError('Sequential(layers, options): `layers` must be an array of layers.');
+    knownOptions('Sequential', options, ['inputShape', 'seed', 'name']);
     this.layers = [];
     this.name = options.name ?? 'sequential';
     this.seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
     new Random(this.seed); // validates the seed with Random's message
-    this.trainingState = { epoch: 0, shuffleSeed: this.seed };
+    this[trainingProgress] = new TrainingProgress(this.layers, this.seed);
     for (const layer of layers) this.add(layer);
     if (options.inputShape !== undefined) this.build(options.inputShape);
   }
@@ -148,7 +74,7 @@ export class Sequential implements CallbackModel {
   add(layer: Layer): void {
     if (this.inputShape !== null) throw new Error('Sequential.add: the model is already built; add layers before.');
     if (typeof (layer as Partial<Layer>)?.forward !== 'function') {
-      throw new TypeError(`Sequential: layer #${this.layers.length} is not a layer (got ${typeof layer}).`);
+      throw new TypeError(`Sequential: layer #${this.layers.length} is not a layer (got ${show(layer)}).`);
     }
     this.layers.push(layer);
   }
@@ -157,12 +83,16 @@ export class Sequential implements CallbackModel {
     return this.inputShape !== null;
   }
 
-  /** Builds every layer for inputs of `inputShape` (batch axis excluded); initial weights come from the model's seed. */
+  /**
+   * Builds every layer for inputs of `inputShape` (batch axis excluded); initial weights come from the model's
+   * seed. A compiled model's optimizer is built with the weights (Keras's optimizer.build, which fixes the order
+   * of its slots).
+   */
   build(inputShape: readonly number[]): void {
     if (this.built) return;
     if (!Array.isArray(inputShape) || !inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
       throw new RangeError(
-        `Sequential: \`inputShape\` must be positive integers without the batch axis, e.g. [784]; got ${JSON.stringify(inputShape)}.`,
+        `Sequential: \`inputShape\` must be positive integers without the batch axis, e.g. [784]; got ${show(inputShape)}.`,
       );
     }
     const random = new Random(this.seed);
@@ -174,6 +104,7 @@ export class Sequential implements CallbackModel {
       shape = layer.computeOutputShape(shape);
     }
     this.inputShape = inputShape.slice();
+    this.compiled?.optimizer.build(this.trainableWeights.map((w) => w.variable));
   }
 
   /** Output shape without the batch axis. */
@@ -196,18 +127,8 @@ export class Sequential implements CallbackModel {
     return this.layers.flatMap((l) => l.weights);
   }
 
-  /**
-   * Keras's optimizer.build(trainableVariables), once per compile: fixes the
-   * order of the optimizer's slots (the order checkpoints store them in).
-   */
-  buildOptimizer(): void {
-    if (this.optimizerBuilt || this.compiled === null || !this.built) return;
-    this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
-    this.optimizerBuilt = true;
-  }
-
   /** The compiled optimizer (CallbackModel). */
-  get optimizer(): TrainingOptimizer {
+  get optimizer(): Optimizer {
     if (this.compiled === null)
       throw new Error('The model has no optimizer yet: call model.compile({ optimizer, loss }) first.');
     return this.compiled.optimizer;
@@ -221,21 +142,36 @@ export class Sequential implements CallbackModel {
     return this.compiled?.loss ?? null;
   }
 
+  /** Epochs completed by fit, or restored from a checkpoint: pass it as `initialEpoch` to resume. */
+  get epochsCompleted(): number {
+    return this[trainingProgress].epoch;
+  }
+
+  /**
+   * Keras's compile: the optimizer (an instance, or a name such as 'adam' for the preset with Keras's defaults,
+   * through @opt/optimizers' getOptimizer), the loss and the metrics.
+   */
   compile(options: CompileOptions): void {
-    if (options === null || typeof options !== 'object')
+    if (options === null || typeof options !== 'object') {
       throw new TypeError('compile({ optimizer, loss, metrics }) needs an options object.');
+    }
+    knownOptions('compile', options, ['optimizer', 'loss', 'metrics'], {
+      lossWeights: 'a single output has one loss',
+      weightedMetrics: 'not supported',
+    });
     const { optimizer } = options;
-    if (optimizer === null || typeof optimizer !== 'object' || typeof optimizer.applyGradients !== 'function') {
-      throw new TypeError('compile: `optimizer` must be an optimizer such as new Adam() from @opt/optimizers.');
+    if (typeof optimizer !== 'string' && (optimizer === null || typeof optimizer !== 'object')) {
+      throw new TypeError(
+        `compile: \`optimizer\` must be an optimizer such as new Adam() from @opt/optimizers, or a name such as 'adam'; got ${show(optimizer)}.`,
+      );
     }
     const loss = getLoss(options.loss);
     const metrics = (options.metrics ?? []).map(checkMetric);
-    this.compiled = { optimizer, loss, lossSpec: options.loss, metrics };
-    this.optimizerBuilt = false;
-    if (this.built) this.buildOptimizer();
+    this.compiled = { optimizer: getOptimizer(optimizer), layers: this.layers, loss, metrics };
+    if (this.built) this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
   }
 
-  getConfig(): { name: string; seed: number; inputShape: number[] | null; layers: LayerConfig[] } {
+  getConfig(): SequentialConfig {
     return {
       name: this.name,
       seed: this.seed,
@@ -244,17 +180,16 @@ export class Sequential implements CallbackModel {
     };
   }
 
-  /** Compile settings as JSON (loss name and flags, metrics, optimizer config). */
-  getCompileConfig(): Record<string, unknown> | null {
+  /** Compile settings as JSON (loss name and flags, metrics, optimizer config), Keras's get_compile_config. */
+  getCompileConfig(): CompileConfig | null {
     if (this.compiled === null) return null;
     const { loss, metrics, optimizer } = this.compiled;
     return { loss: { name: loss.name, fromLogits: loss.fromLogits }, metrics, optimizer: optimizer.getConfig() };
   }
 
   /** Rebuilds a model from {@link getConfig}'s output (weights are fresh; load a checkpoint for trained ones). */
-  static fromConfig(config: ReturnType<Sequential['getConfig']>): Sequential {
-    const layers = config.layers.map(layerFromConfig);
-    return new Sequential(layers, {
+  static fromConfig(config: SequentialConfig): Sequential {
+    return new Sequential(config.layers.map(layerFromConfig), {
       name: config.name,
       seed: config.seed,
       ...(config.inputShape === null ? {} : { inputShape: config.inputShape }),
@@ -263,8 +198,7 @@ export class Sequential implements CallbackModel {
 
   /** Calls the model (differentiable through the layers' own gradients). */
   apply(x: tf.Tensor, options: ApplyOptions = {}): tf.Tensor {
-    this.ensureBuilt(x);
-    this.checkInputShape(x, 'x');
+    this.ensureBuilt(x, 'x');
     return tf.tidy(() => {
       let h = x;
       for (const layer of this.layers) h = layer.apply(h, options);
@@ -274,337 +208,66 @@ export class Sequential implements CallbackModel {
 
   /** Inference on `x`, batch by batch; returns the outputs for every sample. */
   predict(x: tf.Tensor, options: EvaluateOptions = {}): tf.Tensor {
-    this.ensureBuilt(x);
-    this.checkInputShape(x, 'x');
-    const batchSize = positiveInteger('predict', 'batchSize', options.batchSize ?? 32);
+    this.ensureBuilt(x, 'x');
+    const batchSize = parseBatchSize('predict', options);
     const n = x.shape[0] as number;
-    if (n <= batchSize) return tf.tidy(() => this.forwardInference(x));
+    if (n <= batchSize) return tf.tidy(() => forwardInference(this.layers, x));
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(tf.tidy(() => this.forwardInference(sliceRows(x, start, size))));
+      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size))));
     }
     const out = tf.concat(parts, 0);
     for (const p of parts) p.dispose();
     return out;
   }
 
-  /** Mean loss and metrics over `x`, `y` in inference mode (Keras's evaluate). */
-  async evaluate(x: tf.Tensor, y: tf.Tensor, options: EvaluateOptions = {}): Promise<Logs> {
+  /** Mean loss and metrics in inference mode (Keras's evaluate), over tensors or a {@link BatchSource}. */
+  evaluate(x: tf.Tensor, y: tf.Tensor, options?: EvaluateOptions): Promise<Logs>;
+  evaluate(source: BatchSource): Promise<Logs>;
+  async evaluate(x: tf.Tensor | BatchSource, y?: tf.Tensor, options?: EvaluateOptions): Promise<Logs> {
     const compiled = this.requireCompiled('evaluate');
-    this.ensureBuilt(x);
+    if (isBatchSource(x)) return runEvaluate(this.evaluateLoop(compiled), x, 0, '');
+    const batchSize = parseBatchSize('evaluate', options);
+    this.ensureBuilt(x, 'evaluate: x');
     await this.checkData(x, y, 'evaluate');
-    const batchSize = positiveInteger('evaluate', 'batchSize', options.batchSize ?? 32);
-    return this.evaluateSplit({ x, y, start: 0, end: x.shape[0] as number }, batchSize, compiled, '');
+    return runEvaluate(this.evaluateLoop(compiled), tensorBatches(x, y as tf.Tensor, { batchSize }), 0, '');
   }
 
   /**
-   * Trains the model. Accepts tensors `fit(x, y, options)` or a streaming
+   * Trains the model (Keras's fit) on tensors `fit(x, y, options)` or on a streaming
    * `fit(source, options)` ({@link BatchSource}). Returns Keras's History.
    */
-  async fit(x: tf.Tensor | BatchSource, y?: tf.Tensor | FitOptions, maybeOptions?: FitOptions): Promise<History> {
+  fit(x: tf.Tensor, y: tf.Tensor, options?: FitOptions): Promise<History>;
+  fit(source: BatchSource, options?: SourceFitOptions): Promise<History>;
+  async fit(x: tf.Tensor | BatchSource, y?: tf.Tensor | SourceFitOptions, maybeOptions?: FitOptions): Promise<History> {
     const compiled = this.requireCompiled('fit');
-    const source = isBatchSource(x) ? x : null;
-    const options: FitOptions = (source !== null ? (y as FitOptions | undefined) : maybeOptions) ?? {};
-    const batchSize = positiveInteger('fit', 'batchSize', options.batchSize ?? 32);
-    const epochs = positiveInteger('fit', 'epochs', options.epochs ?? 1);
-    const initialEpoch = options.initialEpoch ?? 0;
-    if (!Number.isSafeInteger(initialEpoch) || initialEpoch < 0) {
-      throw new RangeError(`fit: \`initialEpoch\` must be an integer >= 0, got ${JSON.stringify(initialEpoch)}.`);
-    }
-    const shuffle = options.shuffle ?? true;
-    if (options.seed !== undefined) {
-      new Random(options.seed);
-      this.trainingState.shuffleSeed = options.seed;
-    }
-    let train: DataSplit | null = null;
-    let validation: DataSplit | BatchSource | null = null;
-    if (source === null) {
-      if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
-        throw new TypeError(
-          'fit(x, y, options) needs x and y as tf.Tensors (or fit(source, options) with a BatchSource).',
-        );
-      }
-      this.ensureBuilt(x);
-      await this.checkData(x, y, 'fit');
-      const n = x.shape[0] as number;
-      let trainEnd = n;
-      if (options.validationSplit !== undefined && options.validationData === undefined) {
-        const split = options.validationSplit;
-        if (typeof split !== 'number' || !(split >= 0 && split < 1)) {
-          throw new RangeError(`fit: \`validationSplit\` must be a number in [0, 1), got ${JSON.stringify(split)}.`);
-        }
-        // Keras: split_at = ceil(n * (1 - split)); the last samples are held out, before any shuffling.
-        trainEnd = Math.ceil(n * (1 - split));
-        if (split > 0 && (trainEnd === n || trainEnd === 0)) {
-          throw new RangeError(
-            `fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`,
-          );
-        }
-        if (trainEnd < n) validation = { x, y, start: trainEnd, end: n };
-      }
-      train = { x, y, start: 0, end: trainEnd };
-    } else {
-      positiveInteger('fit', 'source.batchesPerEpoch', source.batchesPerEpoch);
-      if (options.validationSplit !== undefined) {
-        throw new Error('fit: validationSplit needs tensors; with a BatchSource pass validationData instead.');
-      }
-    }
-    if (options.validationData !== undefined) {
-      const vd = options.validationData;
-      if (isBatchSource(vd)) validation = vd;
-      else if (Array.isArray(vd) && vd.length === 2) {
-        const [vx, vy] = vd as [tf.Tensor, tf.Tensor];
-        await this.checkData(vx, vy, 'fit (validationData)');
-        validation = { x: vx, y: vy, start: 0, end: vx.shape[0] as number };
-      } else throw new TypeError('fit: `validationData` must be [xVal, yVal] tensors or a BatchSource.');
-    }
-    if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
-    this.buildOptimizer();
-
-    const history = new History();
-    const callbacks: Callback[] = [...(options.callbacks ?? []), history];
-    const batchHooks = callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
-    const wantsBatchLoss = callbacks.some((c) => (c as BatchLossCallback).wantsBatchLoss === true);
-    const log = options.log ?? ((line: string) => console.log(line));
-    const verbose = options.verbose ?? 0;
-    this.stopTraining = false;
-    for (const cb of callbacks) cb.setModel?.(this);
-    for (const cb of callbacks) await cb.onTrainBegin?.({});
-    this.activeCallbacks = callbacks;
-    this.restoreCallbackStates(callbacks);
-
-    const stepsPerEpoch =
-      source !== null
-        ? source.batchesPerEpoch
-        : Math.ceil(((train as DataSplit).end - (train as DataSplit).start) / batchSize);
-    for (let epoch = initialEpoch; epoch < epochs && !this.stopTraining; epoch++) {
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, {});
-      let lossSum: tf.Scalar = tf.keep(tf.scalar(0));
-      let correctSums: tf.Scalar[] = compiled.metrics.map(() => tf.keep(tf.scalar(0)));
-      let seen = 0;
-      const step = async (batch: number, xb: tf.Tensor, yb: tf.Tensor) => {
-        const size = xb.shape[0] as number;
-        if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size });
-        const out = this.trainStep(xb, yb, compiled);
-        const nextLoss = tf.tidy(() => tf.add(lossSum, tf.mul(out.loss, size)) as tf.Scalar);
-        lossSum.dispose();
-        lossSum = tf.keep(nextLoss);
-        const nextCorrect = correctSums.map((s, i) => tf.keep(tf.add(s, out.correct[i] as tf.Scalar) as tf.Scalar));
-        for (const s of correctSums) s.dispose();
-        correctSums = nextCorrect;
-        seen += size;
-        if (batchHooks) {
-          const logs: Logs = { batch, size };
-          if (wantsBatchLoss) logs.loss = (await out.loss.data())[0] as number;
-          else {
-            const lossTensor = out.loss;
-            // Read back only if a callback looks at it.
-            Object.defineProperty(logs, 'loss', {
-              enumerable: true,
-              configurable: true,
-              get: () => {
-                const value = lossTensor.isDisposed ? Number.NaN : (lossTensor.dataSync()[0] as number);
-                Object.defineProperty(logs, 'loss', { value, enumerable: true, writable: true });
-                return value;
-              },
-            });
-          }
-          for (const cb of callbacks) await cb.onBatchEnd?.(batch, logs);
-        }
-        out.loss.dispose();
-        for (const c of out.correct) c.dispose();
-      };
-      if (source !== null) {
-        let batch = 0;
-        for await (const b of source.batches(epoch)) {
-          try {
-            if (batch === 0) this.checkBatchShapes(b.x, b.y);
-            await step(batch, b.x, b.y);
-          } finally {
-            b.x.dispose();
-            b.y.dispose();
-          }
-          batch++;
-          if (this.stopTraining) break;
-        }
-      } else {
-        const t = train as DataSplit;
-        const n = t.end - t.start;
-        const order = shuffle ? epochPermutation(this.trainingState.shuffleSeed, epoch, n) : null;
-        for (let batch = 0; batch < stepsPerEpoch; batch++) {
-          const start = batch * batchSize;
-          const size = Math.min(batchSize, n - start);
-          // Gather this batch's rows: the dataset itself is never copied.
-          let idx: Int32Array;
-          if (order === null) {
-            idx = new Int32Array(size);
-            for (let i = 0; i < size; i++) idx[i] = t.start + start + i;
-          } else idx = order.subarray(start, start + size).map((i) => i + t.start);
-          const xb = gatherRows(t.x, idx);
-          const yb = gatherRows(t.y, idx);
-          try {
-            await step(batch, xb, yb);
-          } finally {
-            xb.dispose();
-            yb.dispose();
-          }
-          if (this.stopTraining) break;
-        }
-      }
-      const sums = await Promise.all([lossSum.data(), ...correctSums.map((s) => s.data())]);
-      lossSum.dispose();
-      for (const s of correctSums) s.dispose();
-      const logs: Logs = {};
-      const denominator = Math.max(seen, 1);
-      logs.loss = (sums[0]?.[0] as number) / denominator;
-      compiled.metrics.forEach((m, i) => {
-        logs[metricKey(m)] = (sums[i + 1]?.[0] as number) / denominator;
-      });
-      if (validation !== null) {
-        const v = isBatchSource(validation)
-          ? await this.evaluateSource(validation, epoch, compiled)
-          : await this.evaluateSplit(validation, batchSize, compiled, 'val_');
-        Object.assign(logs, v);
-      }
-      logs.learning_rate = compiled.optimizer.learningRate;
-      this.trainingState.epoch = epoch + 1;
-      for (const cb of callbacks) await cb.onEpochEnd?.(epoch, logs);
-      if (verbose > 0) {
-        const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`);
-        log(`Epoch ${epoch + 1}/${epochs} - ${stepsPerEpoch} steps - ${parts.join(' - ')}`);
-      }
-    }
-    this.activeCallbacks = null;
-    for (const cb of callbacks) await cb.onTrainEnd?.({});
-    return history;
-  }
-
-  /** One optimizer step on a batch; returns the batch's mean loss and correct counts (kept tensors). */
-  private trainStep(
-    xb: tf.Tensor,
-    yb: tf.Tensor,
-    compiled: NonNullable<Sequential['compiled']>,
-  ): { loss: tf.Scalar; correct: tf.Scalar[] } {
-    const layers = this.layers;
-    const firstTrainable = layers.findIndex((l) => l.trainableWeights.length > 0);
-    return tf.tidy(() => {
-      const caches: unknown[] = [];
-      let h = xb;
-      for (const layer of layers) {
-        const r = layer.forward(h, true);
-        caches.push(r.cache);
-        h = r.y;
-      }
-      const last = layers[layers.length - 1];
-      const shortcut = compiled.loss.softmaxValueAndLogitGrad;
-      // Model ends in a softmax and the loss is a crossentropy: start the backward pass at the logits.
-      const fused =
-        shortcut !== undefined && (last instanceof Softmax || (last instanceof Dense && last.activation === 'softmax'));
-      const { value, grad } = fused ? shortcut(yb, h) : compiled.loss.valueAndGrad(yb, h);
-      const correct = compiled.metrics.map((m) => correctCount(m, yb, h));
-      const pairs: Array<[tf.Tensor, tf.Variable]> = [];
-      let dy: tf.Tensor | null = grad;
-      for (let i = layers.length - 1; i >= firstTrainable && i >= 0 && dy !== null; i--) {
-        const layer = layers[i] as Layer;
-        const needDx = i > firstTrainable;
-        let r: { dx: tf.Tensor | null; grads: tf.Tensor[] };
-        if (fused && i === layers.length - 1) {
-          r = layer instanceof Dense ? layer.backwardFromPreActivation(dy, caches[i], needDx) : { dx: dy, grads: [] };
-        } else r = layer.backward(dy, caches[i], needDx);
-        const trainable = layer.trainableWeights;
-        for (let k = trainable.length - 1; k >= 0; k--) {
-          pairs.push([r.grads[k] as tf.Tensor, (trainable[k] as LayerWeight).variable]);
-        }
-        dy = r.dx;
-      }
-      pairs.reverse();
-      compiled.optimizer.applyGradients(pairs);
-      return { loss: value, correct };
+    const fromSource = isBatchSource(x);
+    const options = parseFitOptions((fromSource ? y : maybeOptions) as FitOptions | undefined, fromSource);
+    const progress = this[trainingProgress];
+    if (options.seed !== undefined) progress.shuffleSeed = options.seed;
+    const data = fromSource ? this.sourceData(x) : await this.tensorData(x, y, options);
+    const validation =
+      options.validationData === undefined
+        ? data.validation
+        : await this.validationData(options.validationData, fromSource ? 32 : options.batchSize);
+    const evaluate = this.evaluateLoop(compiled);
+    return runFit({
+      model: this,
+      optimizer: compiled.optimizer,
+      metrics: compiled.metrics,
+      progress,
+      train: data.train,
+      validation,
+      callbacks: options.callbacks,
+      initialEpoch: options.initialEpoch,
+      epochs: options.epochs,
+      verbose: options.verbose,
+      log: options.log,
+      step: (xb, yb) => trainStep(compiled, compiled.optimizer, xb, yb),
+      checkBatch: (xb, yb) => checkBatch(this.requireBuilt('fit'), xb, yb),
+      evaluate: (source, epoch) => runEvaluate(evaluate, source, epoch, 'val_'),
     });
-  }
-
-  private forwardInference(x: tf.Tensor): tf.Tensor {
-    let h = x;
-    for (const layer of this.layers) h = layer.forward(h, false).y;
-    return h;
-  }
-
-  private async evaluateSplit(
-    split: DataSplit,
-    batchSize: number,
-    compiled: NonNullable<Sequential['compiled']>,
-    prefix: string,
-  ): Promise<Logs> {
-    let lossSum: tf.Scalar = tf.keep(tf.scalar(0));
-    let correctSums: tf.Scalar[] = compiled.metrics.map(() => tf.keep(tf.scalar(0)));
-    const n = split.end - split.start;
-    for (let start = 0; start < n; start += batchSize) {
-      const size = Math.min(batchSize, n - start);
-      const next = tf.tidy(() => {
-        const xb = sliceRows(split.x, split.start + start, size);
-        const yb = sliceRows(split.y, split.start + start, size);
-        const out = this.forwardInference(xb);
-        return [
-          tf.add(lossSum, tf.mul(compiled.loss.value(yb, out), size)) as tf.Scalar,
-          ...compiled.metrics.map((m, i) => tf.add(correctSums[i] as tf.Scalar, correctCount(m, yb, out)) as tf.Scalar),
-        ];
-      });
-      lossSum.dispose();
-      for (const s of correctSums) s.dispose();
-      lossSum = next[0] as tf.Scalar;
-      correctSums = next.slice(1);
-    }
-    return this.readSums(lossSum, correctSums, n, compiled, prefix);
-  }
-
-  private async evaluateSource(
-    source: BatchSource,
-    epoch: number,
-    compiled: NonNullable<Sequential['compiled']>,
-  ): Promise<Logs> {
-    let lossSum: tf.Scalar = tf.keep(tf.scalar(0));
-    let correctSums: tf.Scalar[] = compiled.metrics.map(() => tf.keep(tf.scalar(0)));
-    let n = 0;
-    for await (const b of source.batches(epoch)) {
-      const size = b.x.shape[0] as number;
-      const next = tf.tidy(() => {
-        const out = this.forwardInference(b.x);
-        return [
-          tf.add(lossSum, tf.mul(compiled.loss.value(b.y, out), size)) as tf.Scalar,
-          ...compiled.metrics.map(
-            (m, i) => tf.add(correctSums[i] as tf.Scalar, correctCount(m, b.y, out)) as tf.Scalar,
-          ),
-        ];
-      });
-      b.x.dispose();
-      b.y.dispose();
-      lossSum.dispose();
-      for (const s of correctSums) s.dispose();
-      lossSum = next[0] as tf.Scalar;
-      correctSums = next.slice(1);
-      n += size;
-    }
-    return this.readSums(lossSum, correctSums, n, compiled, 'val_');
-  }
-
-  private async readSums(
-    lossSum: tf.Scalar,
-    correctSums: tf.Scalar[],
-    n: number,
-    compiled: NonNullable<Sequential['compiled']>,
-    prefix: string,
-  ): Promise<Logs> {
-    const sums = await Promise.all([lossSum.data(), ...correctSums.map((s) => s.data())]);
-    lossSum.dispose();
-    for (const s of correctSums) s.dispose();
-    const logs: Logs = {};
-    const d = Math.max(n, 1);
-    logs[`${prefix}loss`] = (sums[0]?.[0] as number) / d;
-    compiled.metrics.forEach((m, i) => {
-      logs[`${prefix}${metricKey(m)}`] = (sums[i + 1]?.[0] as number) / d;
-    });
-    return logs;
   }
 
   /** Copies of every weight's value, in {@link weights} order (for EarlyStopping's restoreBestWeights). */
@@ -630,55 +293,8 @@ export class Sequential implements CallbackModel {
   }
 
   /**
-   * States of the running fit's callbacks that have `getState()` (ReduceLROnPlateau, EarlyStopping,
-   * ModelCheckpoint), keyed by position and class, e.g. '0:ReduceLROnPlateau'.
-   */
-  getCallbackStates(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    (this.activeCallbacks ?? []).forEach((cb, i) => {
-      const withState = cb as Callback & { getState?: () => unknown };
-      if (typeof withState.getState === 'function') out[`${i}:${cb.constructor.name}`] = withState.getState();
-    });
-    return out;
-  }
-
-  /** Callback states to hand to the callbacks of the next fit (after their onTrainBegin), by position and class. */
-  setPendingCallbackStates(states: Record<string, unknown> | null): void {
-    this.pendingCallbackStates = states;
-  }
-
-  private restoreCallbackStates(callbacks: Callback[]): void {
-    const states = this.pendingCallbackStates;
-    if (states === null) return;
-    this.pendingCallbackStates = null;
-    callbacks.forEach((cb, i) => {
-      const state = states[`${i}:${cb.constructor.name}`];
-      const withState = cb as Callback & { setState?: (s: unknown) => void };
-      if (state !== undefined && typeof withState.setState === 'function') withState.setState(state);
-    });
-  }
-
-  /** Random streams of the layers (Dropout), by layer position. */
-  getRandomStates(): Record<string, RandomState> {
-    const out: Record<string, RandomState> = {};
-    // Keyed by position: auto names (dropout_3) differ between processes, positions do not.
-    this.layers.forEach((layer, i) => {
-      const s = layer.getRandomState();
-      if (s !== null) out[String(i)] = s;
-    });
-    return out;
-  }
-
-  setRandomStates(states: Record<string, RandomState>): void {
-    this.layers.forEach((layer, i) => {
-      const s = states[String(i)];
-      if (s !== undefined) layer.setRandomState(s);
-    });
-  }
-
-  /**
-   * Saves weights, optimizer state, model and compile config, epoch and random
-   * streams to a directory (Node) or a {@link CheckpointStore}, atomically.
+   * Saves weights, optimizer state, model and compile config and training progress to a directory (Node) or a
+   * {@link CheckpointStore}, atomically.
    */
   save(target: CheckpointTarget): Promise<void> {
     return saveModel(this, target);
@@ -693,7 +309,78 @@ export class Sequential implements CallbackModel {
     for (const layer of this.layers) layer.dispose();
   }
 
-  private requireCompiled(where: string): NonNullable<Sequential['compiled']> {
+  /** fit(source): the source is the training data. */
+  private sourceData(source: BatchSource): { train: BatchSource; validation: null } {
+    if (!Number.isSafeInteger(source.batchesPerEpoch) || source.batchesPerEpoch < 1) {
+      throw new RangeError(
+        `fit: \`source.batchesPerEpoch\` must be an integer >= 1, got ${show(source.batchesPerEpoch)}.`,
+      );
+    }
+    if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
+    return { train: source, validation: null };
+  }
+
+  /**
+   * fit(x, y): the data checked once, the validation split held out from the END before any shuffling (Keras:
+   * `split_at = ceil(n * (1 - split))`), and both parts as sources; the training part shuffled per epoch.
+   */
+  private async tensorData(
+    x: tf.Tensor,
+    y: unknown,
+    options: ParsedFitOptions,
+  ): Promise<{ train: BatchSource; validation: BatchSource | null }> {
+    if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
+      throw new TypeError(
+        `fit(x, y, options) needs x and y as tf.Tensors (or fit(source, options) with a BatchSource); got y = ${show(y)}.`,
+      );
+    }
+    this.ensureBuilt(x, 'fit: x');
+    await this.checkData(x, y, 'fit');
+    const { batchSize } = options;
+    const n = x.shape[0] as number;
+    const split = options.validationData === undefined ? (options.validationSplit ?? 0) : 0;
+    const trainEnd = split > 0 ? Math.ceil(n * (1 - split)) : n;
+    if (split > 0 && (trainEnd === n || trainEnd === 0)) {
+      throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`);
+    }
+    checkTrainingBatchSizes(this.layers, trainEnd, batchSize);
+    const seed = this[trainingProgress].shuffleSeed;
+    return {
+      train: tensorBatches(x, y, { batchSize, end: trainEnd, shuffle: options.shuffle, seed }),
+      validation: trainEnd < n ? tensorBatches(x, y, { batchSize, start: trainEnd, end: n }) : null,
+    };
+  }
+
+  /** fit's validationData as a source (tensors checked once). */
+  private async validationData(
+    data: NonNullable<FitOptions['validationData']>,
+    batchSize: number,
+  ): Promise<BatchSource> {
+    if (isBatchSource(data)) return data;
+    const [x, y] = data;
+    await this.checkData(x, y, 'fit (validationData)');
+    return tensorBatches(x, y, { batchSize });
+  }
+
+  private evaluateLoop(compiled: Compiled) {
+    return {
+      metrics: compiled.metrics,
+      step: (xb: tf.Tensor, yb: tf.Tensor) => testStep(compiled, xb, yb),
+      checkBatch: (xb: tf.Tensor, yb: tf.Tensor) => checkBatch(this.requireBuilt('evaluate'), xb, yb),
+    };
+  }
+
+  private checkData(x: unknown, y: unknown, where: string): Promise<void> {
+    const compiled = this.requireCompiled(where);
+    return checkData(
+      x,
+      y,
+      { inputShape: this.requireBuilt(where), outputShape: this.outputShape, loss: compiled.loss },
+      where,
+    );
+  }
+
+  private requireCompiled(where: string): Compiled {
     if (this.compiled === null) {
       throw new Error(
         `${where}: the model is not compiled. Call model.compile({ optimizer, loss, metrics }) before model.${where}().`,
@@ -703,104 +390,16 @@ export class Sequential implements CallbackModel {
   }
 
   private requireBuilt(where: string): number[] {
-    if (this.inputShape === null)
+    if (this.inputShape === null) {
       throw new Error(`${where}: the model is not built; pass inputShape to Sequential or call it on data first.`);
+    }
     return this.inputShape;
   }
 
-  private ensureBuilt(x: tf.Tensor): void {
-    if (!(x instanceof tf.Tensor)) throw new TypeError(`Expected a tf.Tensor as model input, got ${typeof x}.`);
-    if (!this.built) {
-      this.build(x.shape.slice(1));
-      if (this.compiled !== null) this.buildOptimizer();
-    }
-  }
-
-  private checkInputShape(x: tf.Tensor, what: string): void {
-    const expected = this.requireBuilt(what);
-    const got = x.shape.slice(1);
-    if (got.length !== expected.length || got.some((d, i) => d !== expected[i])) {
-      throw new Error(
-        `${what} has shape ${shapeText(x.shape)} but the model expects input shape ${shapeText([null, ...expected])} (batch first). Reshape the data or build the model with inputShape ${shapeText(got)}.`,
-      );
-    }
-  }
-
-  private checkBatchShapes(x: tf.Tensor, y: tf.Tensor): void {
-    this.checkInputShape(x, 'batch x');
-    if (x.shape[0] !== y.shape[0]) {
-      throw new Error(`A batch has ${x.shape[0]} samples in x but ${y.shape[0]} labels in y.`);
-    }
-  }
-
-  /** Validates tensors handed to fit/evaluate once, up front: counts, shapes, label range, NaN (one read-back each). */
-  private async checkData(x: tf.Tensor, y: tf.Tensor, where: string): Promise<void> {
-    if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
-      throw new TypeError(`${where}: x and y must be tf.Tensors.`);
-    }
-    this.checkInputShape(x, `${where}: x`);
-    const n = x.shape[0] as number;
-    if (y.shape[0] !== n) {
-      throw new Error(`${where}: x has ${n} samples but y has ${y.shape[0]}; give exactly one label (row) per sample.`);
-    }
-    if (n === 0) throw new Error(`${where}: x and y hold no samples.`);
-    const loss = this.compiled?.loss;
-    const out = this.outputShape;
-    const units = out[out.length - 1] as number;
-    if (loss?.sparse === true) {
-      if (!(y.rank === 1 || (y.rank === 2 && y.shape[1] === 1))) {
-        throw new Error(
-          `${where}: ${loss.name} takes integer class labels of shape [${n}] or [${n}, 1], got y of shape ${shapeText(y.shape)}. For one-hot labels use categoricalCrossentropy.`,
-        );
-      }
-      const checked = labelsChecked.get(y);
-      const labels = checked?.has(units) === true ? [] : await y.data();
-      for (let i = 0; i < labels.length; i++) {
-        const l = labels[i] as number;
-        if (!Number.isInteger(l) || l < 0 || l >= units) {
-          throw new RangeError(
-            `${where}: label y[${i}] = ${l} is out of range: ${loss.name} needs integers in [0, ${units - 1}] for a model with ${units} outputs.`,
-          );
-        }
-      }
-      labelsChecked.set(y, (checked ?? new Set<number>()).add(units));
-    } else if (loss !== undefined) {
-      const expected = [n, ...out];
-      if (!tf.util.arraysEqual(y.shape, expected)) {
-        throw new Error(
-          `${where}: y has shape ${shapeText(y.shape)} but ${loss.name} on this model needs ${shapeText(expected)}` +
-            (loss.name === 'categoricalCrossentropy' && y.rank === 1
-              ? '; these look like integer labels: use sparseCategoricalCrossentropy or one-hot encode them.'
-              : '.'),
-        );
-      }
-    }
-    for (const [what, t] of [
-      ['x', x],
-      ['y', y],
-    ] as const) {
-      if (finiteChecked.has(t)) continue;
-      // One streaming pass without a mask the size of the data: any NaN makes the sum NaN and any
-      // infinity makes it infinite, so a finite sum proves the data clean. Only then count.
-      const total = tf.tidy(() => tf.sum(t.dtype === 'float32' ? t : tf.cast(t, 'float32')));
-      const sum = (await total.data())[0] as number;
-      total.dispose();
-      if (!Number.isFinite(sum)) {
-        const bad = tf.tidy(() => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(tf.cast(t, 'float32'))), 'int32')));
-        const count = (await bad.data())[0] as number;
-        bad.dispose();
-        if (count > 0) {
-          throw new Error(
-            `${where}: ${what} contains ${count} NaN or infinite value(s); clean or impute the data before training.`,
-          );
-        }
-      }
-      finiteChecked.add(t);
-    }
+  /** Builds the model on its first input, then checks that `x` has the model's input shape. */
+  private ensureBuilt(x: unknown, what: string): void {
+    if (!(x instanceof tf.Tensor)) throw new TypeError(`${what} must be a tf.Tensor, got ${show(x)}.`);
+    if (!this.built) this.build(x.shape.slice(1));
+    checkInputShape(this.requireBuilt(what), x, what);
   }
 }
-
-/** Tensors already checked for NaN (tensors are immutable, so a verdict holds for their lifetime). */
-const finiteChecked = new WeakSet<tf.Tensor>();
-/** Label tensors already checked against a number of classes. */
-const labelsChecked = new WeakMap<tf.Tensor, Set<number>>();

@@ -4,23 +4,42 @@
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
+
+import { GradientTransformationOptimizer } from './optimizer.js';
+import type { OptimizerOptions } from './options.js';
+import type { GradientTransformation } from './transform.js';
+
+export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
+export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
+export type { LearningRate } from './learning-rate.js';
+export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
+export type { NonFiniteGradients, OptimizerOptions } from './options.js';
 export {
-  GradientTransformationOptimizer,
-  type LearningRate,
-  NonFiniteGradientError,
-  type NonFiniteGradients,
-  type Optimizer,
-  type OptimizerOptions,
-  type OptimizerState,
-} from './optimizer.js';
-export { Adagrad, Adam, Adamax, AdamW, Nadam, optimizerFromConfig, RMSprop, SGD } from './presets.js';
+  Adagrad,
+  type AdagradOptions,
+  Adam,
+  Adamax,
+  type AdamaxOptions,
+  type AdamOptions,
+  AdamW,
+  Nadam,
+  type NadamOptions,
+  optimizerFromConfig,
+  RMSprop,
+  type RMSpropOptions,
+  SGD,
+  type SGDOptions,
+} from './presets.js';
+export type { OptimizerState } from './state.js';
 export {
   chain,
+  constantOf,
   type GradientTransformation,
   type SlotState,
   type StepContext,
   stateless,
   type TransformResult,
+  type TransformRole,
 } from './transform.js';
 export {
   addDecayedWeights,
@@ -35,14 +54,13 @@ export {
   scaleByLearningRate,
   scaleByNadam,
   scaleByRms,
+  trace,
 } from './transforms.js';
 
 /** `new GradientTransformationOptimizer(transform, options)`. */
 export function fromTransformation(
-  transform: import('./transform.js').GradientTransformation,
-  options?: import('./optimizer.js').OptimizerOptions,
-): import('./optimizer.js').GradientTransformationOptimizer {
+  transform: GradientTransformation,
+  options?: OptimizerOptions,
+): GradientTransformationOptimizer {
   return new GradientTransformationOptimizer(transform, options);
 }
-
-import { GradientTransformationOptimizer } from './optimizer.js';

@@ -1,8 +1,10 @@
 /**
- * Keras 3's optimizers as recipes of gradient transformations. Each class takes
- * Keras's arguments in camelCase with Keras's defaults, plus {@link OptimizerOptions}.
+ * Keras 3's optimizers as recipes of gradient transformations. Each class takes Keras's arguments in camelCase
+ * with Keras's defaults, plus {@link OptimizerOptions}; any other key is an error that names it.
  */
-import { GradientTransformationOptimizer, type LearningRate, type OptimizerOptions } from './optimizer.js';
+import type { LearningRate } from './learning-rate.js';
+import { GradientTransformationOptimizer } from './optimizer.js';
+import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from './options.js';
 import { chain } from './transform.js';
 import {
   momentum as momentumTransform,
@@ -13,19 +15,66 @@ import {
   scaleByNadam,
   scaleByRms,
 } from './transforms.js';
-import { boolean, unitClosed } from './validate.js';
+import { boolean, checkOptions, unitClosed } from './validate.js';
+
+/** Each preset's own arguments (besides {@link OptimizerOptions}). */
+const OWN_KEYS = {
+  SGD: ['momentum', 'nesterov'],
+  RMSprop: ['rho', 'momentum', 'epsilon', 'centered'],
+  Adam: ['beta1', 'beta2', 'epsilon', 'amsgrad'],
+  AdamW: ['beta1', 'beta2', 'epsilon', 'amsgrad'],
+  Adagrad: ['initialAccumulatorValue', 'epsilon'],
+  Adamax: ['beta1', 'beta2', 'epsilon'],
+  Nadam: ['beta1', 'beta2', 'epsilon'],
+} as const satisfies Record<string, readonly string[]>;
+
+type PresetName = keyof typeof OWN_KEYS;
+
+/** For an unknown key: which presets do take it (`nesterov` on Adam: "an option of SGD"). */
+function takenBy(owner: PresetName): (key: string) => string | undefined {
+  return (key) => {
+    const others = (Object.keys(OWN_KEYS) as PresetName[]).filter(
+      (name) => name !== owner && (OWN_KEYS[name] as readonly string[]).includes(key),
+    );
+    return others.length === 0 ? undefined : `an option of ${others.join(', ')}, not of ${owner}`;
+  };
+}
+
+/**
+ * Checks the keys of a preset's options, then returns the preset's own arguments and the base options apart
+ * (the base options go to {@link GradientTransformationOptimizer}).
+ */
+function split<T extends object>(owner: PresetName, options: T | undefined): { own: T; base: OptimizerOptions } {
+  const all = checkOptions(owner, options, [...OWN_KEYS[owner], ...OPTIMIZER_OPTION_KEYS], takenBy(owner));
+  const base: Record<string, unknown> = {};
+  for (const key of OPTIMIZER_OPTION_KEYS) if (key in all) base[key] = (all as Record<string, unknown>)[key];
+  return { own: all, base: base as OptimizerOptions };
+}
+
+export interface SGDOptions extends OptimizerOptions {
+  momentum?: number;
+  nesterov?: boolean;
+}
 
 /**
  * Keras SGD: without momentum `w -= lr * g`; with momentum the velocity
  * `v = momentum * v - lr * g`, `w += v` (Nesterov: `w += momentum * v - lr * g`).
  */
 export class SGD extends GradientTransformationOptimizer {
-  constructor(options: OptimizerOptions & { momentum?: number; nesterov?: boolean } = {}) {
-    const momentum = unitClosed('SGD', 'momentum', options.momentum ?? 0, '0.9');
-    const nesterov = boolean('SGD', 'nesterov', options.nesterov ?? false);
+  constructor(options: SGDOptions = {}) {
+    const { own, base } = split('SGD', options);
+    const momentum = unitClosed('SGD', 'momentum', own.momentum ?? 0, '0.9');
+    const nesterov = boolean('SGD', 'nesterov', own.nesterov ?? false);
     const core = momentum === 0 ? scaleByLearningRate() : momentumTransform(momentum, { nesterov });
-    super(core, { ...options, learningRate: options.learningRate ?? 0.01 }, 'SGD', { momentum, nesterov });
+    super(core, { ...base, learningRate: base.learningRate ?? 0.01 }, 'SGD', { momentum, nesterov });
   }
+}
+
+export interface RMSpropOptions extends OptimizerOptions {
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
 }
 
 /**
@@ -34,17 +83,23 @@ export class SGD extends GradientTransformationOptimizer {
  * `w -= inc`, or with momentum `mom = momentum * mom + inc`, `w -= mom`.
  */
 export class RMSprop extends GradientTransformationOptimizer {
-  constructor(
-    options: OptimizerOptions & { rho?: number; momentum?: number; epsilon?: number; centered?: boolean } = {},
-  ) {
-    const rho = unitClosed('RMSprop', 'rho', options.rho ?? 0.9, '0.9');
-    const momentum = unitClosed('RMSprop', 'momentum', options.momentum ?? 0, '0.9');
-    const centered = boolean('RMSprop', 'centered', options.centered ?? false);
-    const rms = scaleByRms({ rho, epsilon: options.epsilon ?? 1e-7, centered });
+  constructor(options: RMSpropOptions = {}) {
+    const { own, base } = split('RMSprop', options);
+    const rho = unitClosed('RMSprop', 'rho', own.rho ?? 0.9, '0.9');
+    const momentum = unitClosed('RMSprop', 'momentum', own.momentum ?? 0, '0.9');
+    const centered = boolean('RMSprop', 'centered', own.centered ?? false);
+    const rms = scaleByRms({ rho, epsilon: own.epsilon ?? 1e-7, centered });
     // momentumTransform keeps v = momentum * v - lr * d, which is Keras's -mom.
     const core = chain(rms, momentum > 0 ? momentumTransform(momentum) : scaleByLearningRate());
-    super(core, options, 'RMSprop', { rho, momentum, epsilon: rms.config.epsilon, centered });
+    super(core, base, 'RMSprop', { rho, momentum, epsilon: rms.config.epsilon, centered });
   }
+}
+
+export interface AdamOptions extends OptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
 }
 
 /**
@@ -53,31 +108,39 @@ export class RMSprop extends GradientTransformationOptimizer {
  * (amsgrad: `vHat = max(vHat, v)` in place of v).
  */
 export class Adam extends GradientTransformationOptimizer {
-  constructor(
-    options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean } = {},
-    className = 'Adam',
-  ) {
-    const amsgrad = boolean(className, 'amsgrad', options.amsgrad ?? false);
-    const adam = scaleByAdam({ beta1: options.beta1, beta2: options.beta2, epsilon: options.epsilon, amsgrad });
-    super(chain(adam, scaleByLearningRate()), options, className, { ...adam.config });
+  constructor(options: AdamOptions = {}, className: 'Adam' | 'AdamW' = 'Adam') {
+    const { own, base } = split(className, options);
+    const adam = scaleByAdam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, amsgrad: own.amsgrad });
+    const weightDecay = className === 'AdamW' ? (base.weightDecay ?? 0.004) : base.weightDecay;
+    super(chain(adam, scaleByLearningRate()), { ...base, weightDecay }, className, { ...adam.config });
   }
 }
 
 /** Keras AdamW: Adam with decoupled weight decay `w -= w * weightDecay * lr` before each update (default 0.004). */
 export class AdamW extends Adam {
-  constructor(
-    options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean } = {},
-  ) {
-    super({ ...options, weightDecay: options.weightDecay ?? 0.004 }, 'AdamW');
+  constructor(options: AdamOptions = {}) {
+    super(options, 'AdamW');
   }
+}
+
+export interface AdagradOptions extends OptimizerOptions {
+  initialAccumulatorValue?: number;
+  epsilon?: number;
 }
 
 /** Keras Adagrad: `acc += g^2` (from `initialAccumulatorValue`); `w -= lr * g / sqrt(acc + eps)`. */
 export class Adagrad extends GradientTransformationOptimizer {
-  constructor(options: OptimizerOptions & { initialAccumulatorValue?: number; epsilon?: number } = {}) {
-    const core = scaleByAdagrad(options);
-    super(chain(core, scaleByLearningRate()), options, 'Adagrad', { ...core.config });
+  constructor(options: AdagradOptions = {}) {
+    const { own, base } = split('Adagrad', options);
+    const core = scaleByAdagrad({ initialAccumulatorValue: own.initialAccumulatorValue, epsilon: own.epsilon });
+    super(chain(core, scaleByLearningRate()), base, 'Adagrad', { ...core.config });
   }
+}
+
+export interface AdamaxOptions extends OptimizerOptions {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
 }
 
 /**
@@ -85,11 +148,14 @@ export class Adagrad extends GradientTransformationOptimizer {
  * `w -= lr * m / ((1 - beta1^t) * (u + eps))`.
  */
 export class Adamax extends GradientTransformationOptimizer {
-  constructor(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
-    const core = scaleByAdamax(options);
-    super(chain(core, scaleByLearningRate()), options, 'Adamax', { ...core.config });
+  constructor(options: AdamaxOptions = {}) {
+    const { own, base } = split('Adamax', options);
+    const core = scaleByAdamax({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon });
+    super(chain(core, scaleByLearningRate()), base, 'Adamax', { ...core.config });
   }
 }
+
+export type NadamOptions = AdamaxOptions;
 
 /**
  * Keras Nadam (momentum cache `u_t = beta1 * (1 - 0.5 * 0.96^t)`, product `P_t`):
@@ -97,9 +163,10 @@ export class Adamax extends GradientTransformationOptimizer {
  * `w -= lr * mHat / (sqrt(vHat) + eps)`.
  */
 export class Nadam extends GradientTransformationOptimizer {
-  constructor(options: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
-    const core = scaleByNadam(options);
-    super(chain(core, scaleByLearningRate()), options, 'Nadam', { ...core.config });
+  constructor(options: NadamOptions = {}) {
+    const { own, base } = split('Nadam', options);
+    const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon });
+    super(chain(core, scaleByLearningRate()), base, 'Nadam', { ...core.config });
   }
 }
 

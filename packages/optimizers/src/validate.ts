@@ -50,3 +50,52 @@ export function boolean(owner: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') fail(owner, name, value, 'true or false', 'false');
   return value;
 }
+
+/**
+ * Names other libraries use for our options (Keras's snake_case is matched by spelling; these are the rest):
+ * tfjs's `lr`, PyTorch's `eps`, `betas` and `alpha`, Keras 2's `decay`.
+ */
+const OTHER_NAMES: Readonly<Record<string, string>> = {
+  lr: '`learningRate`',
+  eps: '`epsilon`',
+  betas: '`beta1` and `beta2` (two numbers, not a pair)',
+  alpha: "`rho` (PyTorch's RMSprop `alpha` is Keras's `rho`)",
+  decay:
+    "`weightDecay` for decoupled weight decay, or a schedule for Keras 2's learning-rate `decay`: " +
+    'learningRate: inverseTimeDecay({ initialLearningRate, decaySteps: 1, decayRate }) from @opt/schedules',
+};
+
+const squash = (key: string) => key.replaceAll('_', '').toLowerCase();
+
+/**
+ * The options object of `owner`: undefined (all defaults) or a plain object whose keys are all in `allowed`.
+ * An unknown key is an error that names it and, where there is one, the right name (Keras 3 rejects unknown
+ * arguments too; ignoring `lr` would silently train at the default rate). `elsewhere(key)` may say which other
+ * owner takes that key.
+ */
+export function checkOptions<T extends object>(
+  owner: string,
+  options: T | undefined,
+  allowed: readonly string[],
+  elsewhere: (key: string) => string | undefined = () => undefined,
+): T {
+  if (options === undefined) return {} as T;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`${owner}: options must be an object such as { learningRate: 0.001 }, got ${show(options)}.`);
+  }
+  const unknown = Object.keys(options).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    const lines = unknown.map((key) => {
+      const sameSpelling = allowed.find((a) => squash(a) === squash(key));
+      const hint =
+        sameSpelling !== undefined ? `\`${sameSpelling}\`` : (OTHER_NAMES[key] ?? OTHER_NAMES[key.toLowerCase()]);
+      const other = elsewhere(key);
+      return `\`${key}\`${hint !== undefined ? ` (did you mean ${hint}?)` : other !== undefined ? ` (${other})` : ''}`;
+    });
+    throw new TypeError(
+      `${owner}: unknown option${unknown.length > 1 ? 's' : ''} ${lines.join(', ')}. ` +
+        `${owner} takes: ${allowed.join(', ')}.`,
+    );
+  }
+  return options;
+}

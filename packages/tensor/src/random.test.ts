@@ -80,4 +80,27 @@ describe('Random (xoshiro128**)', () => {
     expect(() => Random.fromState({ algorithm: 'mt' } as never)).toThrow('Random state must be');
     expect(() => new Random(1).nextInt(0)).toThrow('nextInt(n) needs an integer n');
   });
+
+  it('epochPermutation: the same orders as the checkpoints written before it moved here (bit-exact resume)', () => {
+    // Recorded from @opt/layers' epochPermutation and @opt/data-fashion-mnist's order(epoch) before they
+    // shared this one implementation: a change here would shuffle resumed runs differently from their start.
+    const recorded: Array<[number, number, number, number[]]> = [
+      [11, 0, 10, [7, 2, 3, 0, 1, 6, 8, 5, 9, 4]],
+      [11, 1, 10, [8, 3, 9, 1, 4, 2, 6, 7, 0, 5]],
+      [11, 2, 10, [0, 2, 3, 5, 8, 1, 9, 7, 4, 6]],
+      [0, 3, 20, [6, 3, 9, 1, 14, 12, 10, 2, 13, 7, 19, 16, 17, 4, 0, 18, 8, 5, 15, 11]],
+      [42, 4, 12, [6, 9, 3, 1, 7, 8, 0, 10, 11, 2, 5, 4]],
+    ];
+    for (const [seed, epoch, n, order] of recorded)
+      expect(Array.from(Random.epochPermutation(seed, epoch, n))).toEqual(order);
+    const big = Random.epochPermutation(42, 4, 60000);
+    expect(Array.from(big.subarray(0, 8))).toEqual([10483, 8883, 18545, 41717, 59076, 26025, 24393, 40724]);
+    let hash = 0x811c9dc5; // FNV-1a over the whole order
+    for (const v of big) hash = Math.imul(hash ^ v, 0x01000193);
+    expect(hash >>> 0).toBe(1024858641);
+    // Epoch e's order does not depend on which epochs were drawn before it.
+    expect(Array.from(Random.epochPermutation(11, 1, 10))).toEqual([8, 3, 9, 1, 4, 2, 6, 7, 0, 5]);
+    expect(() => Random.epochPermutation(1, -1, 5)).toThrow('epoch must be an integer >= 0, got -1');
+    expect(() => Random.epochPermutation(1, 0, Number.NaN)).toThrow('got NaN');
+  });
 });

@@ -1,0 +1,51 @@
+import { useTestBackend } from '@opt/tensor/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
+
+beforeAll(() => useTestBackend());
+
+describe('getOptimizer (Keras keras.optimizers.get)', () => {
+  it('a name in any case gives the preset with Keras defaults', () => {
+    const expected = {
+      sgd: SGD,
+      rmsprop: RMSprop,
+      adam: Adam,
+      adamw: AdamW,
+      adagrad: Adagrad,
+      adamax: Adamax,
+      nadam: Nadam,
+    };
+    for (const name of OPTIMIZER_NAMES) {
+      for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
+        const optimizer = getOptimizer(spelled);
+        expect(optimizer).toBeInstanceOf(expected[name]);
+        expect(optimizer.getConfig()).toEqual(new expected[name]().getConfig());
+      }
+    }
+    // Keras's defaults, stated independently of the presets' code.
+    expect(getOptimizer('sgd').learningRate).toBe(0.01);
+    expect(getOptimizer('adam').learningRate).toBe(0.001);
+    expect(getOptimizer('rmsprop').getConfig().config).toMatchObject({ rho: 0.9, epsilon: 1e-7 });
+    expect(getOptimizer('adamw').getConfig().config).toMatchObject({ weightDecay: 0.004 });
+  });
+
+  it('returns an optimizer instance as it is, and rebuilds { className, config }', () => {
+    const adam = new Adam({ learningRate: 0.02 });
+    expect(getOptimizer(adam)).toBe(adam);
+    const rebuilt = getOptimizer({ className: 'sgd', config: { learningRate: 0.5, momentum: 0.9 } });
+    expect(rebuilt).toBeInstanceOf(SGD);
+    expect(rebuilt.getConfig().config).toMatchObject({ learningRate: 0.5, momentum: 0.9 });
+    expect(getOptimizer(JSON.parse(JSON.stringify(adam.getConfig()))).getConfig()).toEqual(adam.getConfig());
+  });
+
+  it('an unknown name or identifier is an error naming the accepted ones', () => {
+    expect(() => getOptimizer('adma')).toThrow(
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam',
+    );
+    expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
+    expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);
+    expect(() => getOptimizer(42 as never)).toThrow(/cannot interpret 42 as an optimizer/);
+    expect(() => getOptimizer(null as never)).toThrow(/cannot interpret null/);
+    expect(() => getOptimizer({ className: 'adam', config: 3 as never })).toThrow(/`config` must be an object/);
+  });
+});
