@@ -90,6 +90,21 @@ describe('bad input, tried as a new user would', () => {
     );
   });
 
+  it('refuses batch normalization on a batch of one, and on a last batch of one, with a batch size that works', async () => {
+    oneCleanMessage(
+      await run('train', ...quick, '--batch-norm', '--batch-size', '1'),
+      2,
+      '--batch-norm with --batch-size 1: a batch of one sample has no variance',
+    );
+    // 92 training images in batches of 13: seven batches and a last one of 1.
+    oneCleanMessage(
+      await run('train', ...quick, '--batch-norm', '--batch-size', '13'),
+      2,
+      '--batch-size 13 leaves a last batch of 1 sample each epoch (92 training images)',
+      'use e.g. --batch-size 14',
+    );
+  });
+
   it('refuses a --hidden width too large for memory before allocating it', async () => {
     oneCleanMessage(
       await run('train', ...quick, '--hidden', '400000'),

@@ -172,10 +172,12 @@ describe('resolveConfig', () => {
     expect(flags({ batchSize: 'full' }).config.batchSize).toBe('full');
   });
 
-  it('warns about legal values that are almost surely a mistake', () => {
+  it('warns about legal values that are almost surely a mistake, and refuses batch normalization on batches of one', () => {
     expect(flags({ learningRate: '20' }).warnings[0]).toContain('--learning-rate 20 is above 10');
     expect(flags({ optimizer: 'sgd', nesterov: true }).warnings[0]).toContain('--nesterov without momentum');
-    expect(flags({ batchNorm: true, batchSize: '1' }).warnings[0]).toContain('--batch-norm with --batch-size 1');
+    expect(usage(() => flags({ batchNorm: true, batchSize: '1' })).message).toContain(
+      '--batch-norm with --batch-size 1: a batch of one sample has no variance',
+    );
   });
 
   it('reads config files: camelCase fields, null as unset, unknown fields refused with the nearest name', () => {

@@ -240,6 +240,13 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
       );
     }
   }
+  if (c.batchNorm && c.batchSize === 1) {
+    throw new UsageError(
+      `${name('batchNorm')} with ${name('batchSize')} 1: a batch of one sample has no variance, so BatchNormalization would output zeros and the model learn nothing (@opt/layers refuses it); use batches of 2 or more, 32 to 256 as usual.`,
+      name('batchSize'),
+      1,
+    );
+  }
   if (schedule === 'cosine' && v.warmupFrom !== undefined && c.warmupSteps === 0) {
     throw new UsageError(`${name('warmupFrom')} is where a warmup starts: add --warmup-steps n.`, name('warmupFrom'));
   }
@@ -256,11 +263,6 @@ function warningsFor(c: TrainConfig, name: (key: KnobKey) => string): string[] {
   }
   if (c.nesterov === true && c.momentum === 0) {
     warnings.push(`${name('nesterov')} without momentum changes nothing (momentum is 0): add --momentum 0.9.`);
-  }
-  if (c.batchNorm && c.batchSize === 1) {
-    warnings.push(
-      `${name('batchNorm')} with --batch-size 1: a batch of one has no variance, so BatchNormalization outputs zeros in training and the model learns nothing; use batches of 32 or more.`,
-    );
   }
   return warnings;
 }

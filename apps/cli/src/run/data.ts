@@ -158,6 +158,16 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
       batchSize,
     );
   }
+  const remainder = train.count % batchSize;
+  if (config.batchNorm && remainder === 1) {
+    let other = batchSize + 1;
+    while (other < train.count && train.count % other === 1) other++;
+    throw new UsageError(
+      `--batch-size ${batchSize} leaves a last batch of 1 sample each epoch (${train.count} training images), which BatchNormalization cannot train on: use e.g. --batch-size ${Math.min(other, train.count)}.`,
+      '--batch-size',
+      batchSize,
+    );
+  }
   // Statistics of the training split only: validation and test must stay unseen.
   const statistics = computeStatistics(train);
   const prepare =

@@ -5,8 +5,9 @@
  * The suggestion is the rate one decade below the minimum of the smoothed loss.
  */
 import { type Batch, type BatchIterator, batches } from '@opt/data-fashion-mnist';
+import type { FitCallback } from '@opt/layers';
 import { NonFiniteGradientError } from '@opt/optimizers';
-import { type Callback, exponentialDecay, type Logs } from '@opt/schedules';
+import { exponentialDecay } from '@opt/schedules';
 import { tf, useBackend } from '@opt/tensor';
 import type { TrainConfig } from '../config/knobs.js';
 import { loadData, makeSplits } from './data.js';
@@ -69,12 +70,6 @@ function continuousSource(source: BatchIterator, steps: number) {
   };
 }
 
-/** The loss of one batch from a callback's logs (read back from the device, one number per step). */
-function batchLoss(logs: Logs | undefined): number {
-  const loss = logs?.loss;
-  return typeof loss === 'number' ? loss : Number.NaN;
-}
-
 /** Rule: the rate one decade below where the smoothed loss was lowest (fastai's `lr_min / 10`). */
 export function suggest(points: readonly LrPoint[]): Pick<LrFindResult, 'minimum' | 'steepest' | 'suggestion'> {
   const finitePoints = points.filter((p) => Number.isFinite(p.smoothed));
@@ -121,10 +116,10 @@ export async function findLearningRate(config: TrainConfig, options: LrFindOptio
   let average = 0;
   let stopped: string | null = null;
   let lowest = Number.POSITIVE_INFINITY;
-  const recorder: Callback & { wantsBatchLoss: true } = {
-    wantsBatchLoss: true,
-    onBatchEnd: (batch, logs) => {
-      const loss = batchLoss(logs);
+  const recorder: FitCallback = {
+    onBatchEnd: async (batch, logs) => {
+      // One read-back per step: the test needs every step's loss.
+      const loss = await logs.readLoss();
       const learningRate = schedule(batch);
       average = SMOOTHING * average + (1 - SMOOTHING) * loss;
       const smoothed = average / (1 - SMOOTHING ** (batch + 1));

@@ -253,7 +253,6 @@ async function startOrResume(
   dir: RunDir,
   model: Sequential,
   setup: Setup,
-  validation: { x: tf.Tensor; y: tf.Tensor },
   emit: (event: RunEvent) => void,
 ): Promise<{ history: HistoryFile; initialEpoch: number; skip: number }> {
   const { config } = options;
@@ -276,8 +275,14 @@ async function startOrResume(
     // history.json is written before the checkpoint at each epoch's end: it may be one epoch ahead.
     return { history: { ...saved, epochs: saved.epochs.slice(0, info.epoch) }, initialEpoch: info.epoch, skip };
   }
-  const initial = await model.evaluate(validation.x, validation.y, { batchSize: 1024 });
   const { splits } = setup;
+  const validation = toTensors(splits.validation, splits.prepare);
+  let initial: Awaited<ReturnType<Sequential['evaluate']>>;
+  try {
+    initial = await model.evaluate(validation.x, validation.y, { batchSize: 1024 });
+  } finally {
+    tf.dispose([validation.x, validation.y]);
+  }
   const advice = [
     inputAdvice(config.normalize, inputMoments(config.normalize, splits.statistics)),
     batchAdvice(splits.batchSize, splits.train.count),
@@ -330,7 +335,8 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
 
   const model = buildModel(config);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-  const validation = toTensors(setup.splits.validation, setup.splits.prepare);
+  // Validation in batches of 1024, in a fixed order.
+  const validation = batches(setup.splits.validation, { batchSize: 1024, shuffle: false, ...setup.splits.prepare });
   let status: RunOutcome = 'complete';
   let message: string | null = null;
   let test: RunResult['test'] = null;
@@ -339,7 +345,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   let loop: RunCallbacks;
   let history: HistoryFile;
   try {
-    const start = await startOrResume(options, dir, model, setup, validation, emit);
+    const start = await startOrResume(options, dir, model, setup, emit);
     history = start.history;
     const { initialEpoch, skip } = start;
     await dir.setStatus('running', initialEpoch);
@@ -374,8 +380,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       await model.fit(resumedSource(setup.source, initialEpoch, skip), {
         epochs: config.epochs,
         initialEpoch,
-        validationData: [validation.x, validation.y],
-        batchSize: 1024, // only the validation pass uses it: the source makes the training batches
+        validationData: validation,
         callbacks: loop.list(),
       });
     } catch (error) {
@@ -408,7 +413,6 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
     }
     throw failure;
   } finally {
-    tf.dispose([validation.x, validation.y]);
     model.dispose();
     optimizer.dispose();
   }
