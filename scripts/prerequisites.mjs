@@ -9,6 +9,8 @@ import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const DATASET_DIR = '/usr/share/datasets/fashion-mnist';
+/** The font the CLI's charts ask for first (any font would do; this one comes with Debian's fonts-dejavu-core). */
+const FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 const DATASET_FILES = [
   'train-images-idx3-ubyte.gz',
   'train-labels-idx1-ubyte.gz',
@@ -47,6 +49,20 @@ export function prerequisites({ env = process.env, datasetDir = DATASET_DIR } = 
       present: DATASET_FILES.every((file) => existsSync(join(datasetDir, file))),
       apt: datasetDir === DATASET_DIR ? 'dataset-fashion-mnist' : null,
       howTo: `\`apt-get install dataset-fashion-mnist\` (Debian/Ubuntu), or copy ${DATASET_FILES.join(', ')} into ${datasetDir}`,
+    },
+    {
+      what: `a font (${FONT})`,
+      why: "the CLI's PNG charts draw their text with the system's fonts (resvg)",
+      present: existsSync(FONT),
+      apt: 'fonts-dejavu-core',
+      howTo: '`apt-get install fonts-dejavu-core` (Debian/Ubuntu)',
+    },
+    {
+      what: 'the `script` command (util-linux)',
+      why: 'the CLI tests press Ctrl-C on a pseudo-terminal, as a user at a keyboard does, through `script`',
+      present: onPath('script', env) || existsSync('/usr/bin/script'),
+      apt: 'bsdutils',
+      howTo: '`apt-get install bsdutils` (Debian/Ubuntu; part of util-linux elsewhere)',
     },
   ];
 }

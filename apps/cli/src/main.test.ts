@@ -1,5 +1,44 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { opt } from './testing/fixtures/opt.js';
+
+const COMMANDS = [
+  ['train'],
+  ['compare'],
+  ['lr-find'],
+  ['evaluate'],
+  ['predict'],
+  ['runs'],
+  ['runs', 'list'],
+  ['runs', 'show'],
+  ['runs', 'diff'],
+  ['backend'],
+];
+
+describe('opt (a real process)', () => {
+  it('prints its version and those of the packages and TensorFlow.js', async () => {
+    const { code, stdout } = await opt('--version');
+    expect(code).toBe(0);
+    const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+    expect(stdout).toMatch(
+      new RegExp(
+        `^opt ${own.replace(/\./g, '\\.')} \\(@opt/tensor \\S+, @opt/optimizers \\S+, .*@tensorflow/tfjs-core 4\\.22\\.0, Node\\.js v\\d+`,
+      ),
+    );
+  });
+
+  it('has --help on every command, with examples', async () => {
+    const helps = await Promise.all(COMMANDS.map((c) => opt(...c, '--help')));
+    helps.forEach((h, i) => {
+      expect([COMMANDS[i], h.code]).toEqual([COMMANDS[i], 0]);
+      expect(h.stdout).toContain(`Usage: opt ${(COMMANDS[i] as string[]).join(' ')}`);
+      expect(h.stdout).toContain('Examples:');
+    });
+    const top = await opt('--help');
+    for (const c of ['train', 'compare', 'lr-find', 'evaluate', 'predict', 'runs', 'backend'])
+      expect(top.stdout).toContain(`  ${c}`);
+  });
+});
 
 describe('opt backend (a real process)', () => {
   it('reports the backend auto chose and why faster ones were skipped', async () => {
@@ -23,7 +62,7 @@ describe('opt backend (a real process)', () => {
 
   it('rejects an unknown backend name, listing the choices', async () => {
     const { code, stderr } = await opt('backend', '--backend', 'gpu');
-    expect(code).not.toBe(0);
-    expect(stderr).toContain('Allowed choices are cpu, wasm, webgl, tensorflow, auto');
+    expect(code).toBe(2);
+    expect(stderr).toBe('opt backend: --backend must be one of cpu, wasm, webgl, tensorflow, auto, got "gpu".\n');
   });
 });

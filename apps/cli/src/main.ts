@@ -1,17 +1,127 @@
 #!/usr/bin/env node
 /**
- * The `opt` command. Each subcommand lives in its own module under commands/.
+ * The `opt` command. Each subcommand lives in its own module under commands/; this file turns every failure
+ * into one message on stderr (and a JSON error object on stdout with --json) and an exit code: 2 for usage,
+ * 1 for anything else. Stack traces only with --debug or OPT_DEBUG=1.
  */
-import { Command } from 'commander';
+import { BackendUnavailableError } from '@opt/tensor';
+import { Command, CommanderError } from 'commander';
+import { debugRequested, EXIT, errorJson, RunError, UsageError } from './cli/errors.js';
 import { registerBackendCommand } from './commands/backend.js';
+import { registerCompareCommand } from './commands/compare.js';
+import { registerEvaluateCommand } from './commands/evaluate.js';
+import { registerLrFindCommand } from './commands/lr-find.js';
+import { registerPredictCommand } from './commands/predict.js';
+import { registerRunsCommand } from './commands/runs.js';
 import { registerTrainCommand } from './commands/train.js';
+import { suggestKnob } from './config/resolve.js';
+import { WritesClosed } from './run/run-dir.js';
+import { versionLine } from './run/versions.js';
+
+// `opt train --help | head`: a closed pipe ends the output, not the process with a stack.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
+const argv = process.argv.slice(2);
+const debug = debugRequested(argv);
+const json = argv.includes('--json');
 
 const program = new Command()
   .name('opt')
   .description('Train, compare and inspect neural-network optimizers on Fashion-MNIST.')
-  .showHelpAfterError();
+  .version(versionLine(), '-V, --version', 'print the versions of opt, its packages and TensorFlow.js')
+  .exitOverride()
+  .configureOutput({ outputError: () => {} })
+  .addHelpText(
+    'after',
+    `
+Every command takes --help. Failures print one line on stderr and exit 2 (usage) or 1 (anything else);
+--debug (or OPT_DEBUG=1) adds the stack trace, --json prints a JSON error object on stdout.
+
+Examples:
+  $ opt train                                   the chapter's MLP with Adam into runs/<time>-defaults
+  $ opt compare --optimizers sgd,momentum,rmsprop,adam --epochs 10
+  $ opt lr-find --optimizer sgd
+  $ opt runs list
+  $ opt evaluate runs/<run>`,
+  );
 
 registerTrainCommand(program);
+registerCompareCommand(program);
+registerLrFindCommand(program);
+registerEvaluateCommand(program);
+registerPredictCommand(program);
+registerRunsCommand(program);
 registerBackendCommand(program);
 
-await program.parseAsync(process.argv);
+/** The subcommand named on the command line, for the message prefix (`opt train: ...`). */
+function commandName(): string {
+  const names = new Set(program.commands.map((c) => c.name()));
+  const found = argv.find((a) => names.has(a));
+  if (found === 'runs') {
+    const sub = argv[argv.indexOf('runs') + 1];
+    return sub !== undefined && !sub.startsWith('-') ? `opt runs ${sub}` : 'opt runs';
+  }
+  return found !== undefined ? `opt ${found}` : 'opt';
+}
+
+/** Commander's own messages, made one line that names the option and where to look. */
+function commanderMessage(error: CommanderError): string {
+  const text = error.message
+    .replace(/^error: /, '')
+    .replace(/\n+/g, ' ')
+    .trim();
+  const help = `\`${commandName()} --help\` lists the options`;
+  if (error.code === 'commander.unknownOption') {
+    const option = /'([^']+)'/.exec(text)?.[1] ?? '';
+    const near = /Did you mean/.test(text) ? '' : suggestKnob(option);
+    return `${text.replace(/\(Did you mean (.*)\?\)/, '(did you mean $1?)')}${near !== '' && near !== undefined ? ` (did you mean --${near.flag}?)` : ''}; ${help}.`;
+  }
+  if (error.code === 'commander.unknownCommand') return `${text}; \`opt --help\` lists the commands.`;
+  return `${text}; ${help}.`;
+}
+
+function fail(error: unknown): void {
+  // A forced exit (a second Ctrl-C) is under way: it sets the exit code and says so itself.
+  if (error instanceof WritesClosed) return;
+  let message: string;
+  let code: number;
+  let kind: unknown = error;
+  if (error instanceof CommanderError) {
+    message = commanderMessage(error);
+    code = EXIT.usage;
+    kind = new UsageError(message);
+  } else if (error instanceof UsageError || error instanceof RunError) {
+    message = error.message;
+    code = error instanceof UsageError ? EXIT.usage : EXIT.failure;
+  } else if (error instanceof BackendUnavailableError) {
+    message = error.message;
+    code = EXIT.usage;
+    kind = new UsageError(message, '--backend');
+  } else {
+    message = `${error instanceof Error ? error.message : String(error)}${debug ? '' : ' (run again with --debug for the stack trace)'}`;
+    code = EXIT.failure;
+  }
+  const prefix = commandName();
+  process.stderr.write(`${prefix}: ${message.trimEnd()}\n`);
+  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(errorJson(kind, `${prefix}: ${message.trimEnd()}`))}\n`);
+  process.exitCode = code;
+}
+
+try {
+  await program.parseAsync(process.argv.filter((a, i) => i < 2 || a !== '--debug'));
+} catch (error) {
+  if (
+    error instanceof CommanderError &&
+    (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
+  ) {
+    process.exitCode = EXIT.ok;
+  } else {
+    fail(error);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The knob table as commander options: one flag per knob, grouped in help as the table groups them. The
+ * options carry no parser and no default, so that what the user typed reaches the config resolver as typed
+ * (one place checks values and words the messages) and a knob left out is told apart from one set to its default.
+ */
+import { type Command, Option } from 'commander';
+import { KNOBS, type KnobKey } from '../config/knobs.js';
+import { type ConfigInput, inputFromFlags } from '../config/resolve.js';
+
+const HEADINGS: Record<string, string> = {
+  optimizer: 'Optimizer:',
+  schedule: 'Learning-rate schedule:',
+  training: 'Training:',
+  'model and data': 'Model and data:',
+};
+
+export function addKnobOptions(command: Command, except: readonly KnobKey[] = []): Command {
+  for (const knob of KNOBS) {
+    if (except.includes(knob.key)) continue;
+    const choices = knob.choices !== undefined ? ` (${knob.choices.join(', ')})` : '';
+    const heading = HEADINGS[knob.group] as string;
+    if (knob.negatable) {
+      command.addOption(new Option(`--no-${knob.flag}`, knob.help).helpGroup(heading));
+      continue;
+    }
+    command.addOption(
+      new Option(`--${knob.flag}${knob.arg !== undefined ? ` ${knob.arg}` : ''}`, `${knob.help}${choices}`).helpGroup(
+        heading,
+      ),
+    );
+    // A switch that defaults to on (staircase) can be turned off.
+    if (knob.key === 'staircase')
+      command.addOption(
+        new Option(`--no-${knob.flag}`, 'decay every step instead of once per period').helpGroup(heading),
+      );
+  }
+  return command;
+}
+
+/** The knobs the user typed on this command line, checked. */
+export function knobInput(command: Command): ConfigInput {
+  const given: Partial<Record<KnobKey, unknown>> = {};
+  const options = command.opts() as Record<string, unknown>;
+  for (const knob of KNOBS) {
+    if (command.getOptionValueSource(knob.key) !== 'cli') continue;
+    given[knob.key] = options[knob.key];
+  }
+  return inputFromFlags(given);
+}

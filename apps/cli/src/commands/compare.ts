@@ -1,0 +1,227 @@
+/**
+ * `opt compare`: flags to a plan of configs (compare/plan.ts), the plan trained in worker processes
+ * (compare/run-compare.ts), progress on stderr, one table on stdout.
+ */
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../cli/errors.js';
+import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { Output } from '../cli/output.js';
+import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { planFromFile, planFromLists } from '../compare/plan.js';
+import { defaultWorkers } from '../compare/pool.js';
+import { type CompareReport, runCompare } from '../compare/run-compare.js';
+import { readConfigFile } from '../config/files.js';
+import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
+import { fixed, percent, seconds } from '../ui/format.js';
+import { table } from '../ui/table.js';
+
+interface CompareFlags {
+  optimizers?: string;
+  learningRates?: string;
+  seeds?: string;
+  configs?: string;
+  config?: string;
+  workers?: string;
+  out?: string;
+  target?: string;
+  note?: string;
+  json?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ opt compare --optimizers sgd,momentum,rmsprop,adam --epochs 10
+  $ opt compare --optimizers sgd,adam --learning-rates 0.1,0.01,0.001 --per-class 500
+  $ opt compare --optimizers adam --seeds 1,2,3 --batch-norm
+  $ opt compare --configs configs.yaml --workers 2   (a list of knob objects, or { base: {...}, configs: [...] }; "name" labels one)
+
+Every config trains on the same data, split and seed unless it sets its own seed. The compare directory
+(--out, default runs/<time>-compare-...) holds one run directory per config, compare.json and the overlay
+charts; running the same compare into it again skips complete runs and resumes the others. Exit status: 0
+when every config ran (complete or diverged), 1 when one failed, 130 after Ctrl-C.`;
+
+function stamp(now = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
+  return n;
+}
+
+function fraction(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !(n > 0 && n <= 1))
+    throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
+  return n;
+}
+
+export function registerCompareCommand(program: Command): void {
+  const command = program
+    .command('compare')
+    .description(
+      'Train several configs on the same data, split and seed in parallel worker processes; one table and one overlay chart per metric.',
+    )
+    .option(
+      '--optimizers <names>',
+      'optimizers to compare, comma-separated (sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax, nadam)',
+    )
+    .option('--learning-rates <lrs>', 'learning rates, comma-separated: crossed with --optimizers')
+    .option('--seeds <seeds>', 'seeds, comma-separated: repeats of every config')
+    .option('--configs <file>', 'a JSON or YAML file of configs instead of the lists')
+    .option('--config <file>', 'base knobs for every config from a JSON or YAML file; flags override them')
+    .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
+    .option('--target <accuracy>', 'validation accuracy for the "epochs and time to target" columns (default 0.85)')
+    .option(
+      '--out <dir>',
+      'compare directory (default runs/<time>-compare-<configs>); an existing one with the same configs is continued',
+    )
+    .option('--note <text>', 'a note stored with every run')
+    .option('--json', 'print one JSON object (the rows and where everything is) on stdout');
+  addKnobOptions(command);
+  command.addHelpText('after', EXAMPLES);
+  command.action(async (flags: CompareFlags, cmd: Command) => {
+    process.exitCode = await compare(flags, cmd);
+  });
+}
+
+async function compare(flags: CompareFlags, command: Command): Promise<number> {
+  const out = new Output('compare', flags.json === true);
+  const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
+  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const lists = flags.optimizers !== undefined || flags.learningRates !== undefined || flags.seeds !== undefined;
+  if (lists && flags.configs !== undefined) {
+    throw new UsageError(
+      '--configs gives the configs itself: leave out --optimizers, --learning-rates and --seeds.',
+      '--configs',
+    );
+  }
+  const flagInput = knobInput(command);
+  for (const [list, knob, flag, listFlag] of [
+    ['optimizers', 'optimizer', '--optimizer', '--optimizers'],
+    ['learningRates', 'learningRate', '--learning-rate', '--learning-rates'],
+    ['seeds', 'seed', '--seed', '--seeds'],
+  ] as const) {
+    if (flags[list] !== undefined && flagInput.values[knob] !== undefined) {
+      throw new UsageError(`${flag} and ${listFlag} both set it: give one.`, flag);
+    }
+  }
+  const fileInput =
+    flags.config !== undefined ? inputFromObject(readConfigFile(flags.config, '--config'), flags.config) : EMPTY_INPUT;
+  const base = mergeInputs(fileInput, flagInput);
+  const plan = flags.configs !== undefined ? planFromFile(base, flags.configs) : planFromLists(base, flags);
+  const dir =
+    flags.out ??
+    join(
+      'runs',
+      `${stamp()}-compare-${plan
+        .map((p) => p.label)
+        .join(',')
+        .replace(/[^A-Za-z0-9=.,_-]+/g, '_')
+        .slice(0, 60)}`,
+    );
+  for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
+
+  const stop = stopOnSignals((line) => out.note(line));
+  const pids = new Set<number>();
+  stop.watch([dir]);
+  stop.onForcedExit(() => {
+    // Each worker already has the stop request: a second signal makes it quit at once, cleaning up after itself.
+    for (const pid of pids) {
+      try {
+        process.kill(pid, stop.received() ?? 'SIGINT');
+      } catch {
+        // gone already
+      }
+    }
+  });
+  const width = Math.max(...plan.map((e) => e.label.length));
+  const tag = (label: string) => `[${label.padEnd(width)}]`;
+  out.note(
+    `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${Math.min(workers, plan.length)} worker process${Math.min(workers, plan.length) === 1 ? '' : 'es'} into ${dir}`,
+  );
+  let report: CompareReport;
+  try {
+    report = await runCompare({
+      dir,
+      plan,
+      workers,
+      target,
+      note: flags.note ?? null,
+      command: ['opt', ...process.argv.slice(2)],
+      signal: stop.signal,
+      pids,
+      onKept: (label, state, runDir) =>
+        out.note(`${tag(label)} already ${state} in ${relative(process.cwd(), runDir)}`),
+      onEvent: (label, event) => {
+        if (event.type === 'epochEnd') {
+          const e = event.entry;
+          out.note(
+            `${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
+          );
+        } else if (event.type === 'advice') out.note(`${tag(label)} advice: ${event.advice.message}`);
+        else if (event.type === 'note') out.note(`${tag(label)} ${event.message}`);
+        else if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0)) {
+          out.note(`${tag(label)} resuming at epoch ${event.initialEpoch + 1}, step ${event.resumedAtStep + 1}`);
+        }
+      },
+      onEnd: (label, outcome) => {
+        if (!outcome.ok)
+          out.note(
+            `${tag(label)} ${outcome.error.kind === 'not started' ? 'not started' : 'failed'}: ${outcome.error.message}`,
+          );
+        else if (outcome.result.status !== 'interrupted') {
+          out.note(`${tag(label)} ${outcome.result.status}: test accuracy ${fixed(outcome.result.test?.accuracy)}`);
+        }
+      },
+    });
+  } finally {
+    stop.dispose();
+  }
+
+  const { rows, wallSeconds } = report;
+  const targetText = percent(target, 0);
+  out.line(
+    table(
+      [
+        'config',
+        'status',
+        'best val acc',
+        'final val acc',
+        'test acc',
+        `epochs to ${targetText}`,
+        `time to ${targetText}`,
+        'steps/s',
+        'time',
+      ],
+      rows.map((r) => [
+        r.label,
+        r.status,
+        r.bestValAccuracy === null ? '-' : `${fixed(r.bestValAccuracy)} (ep ${r.bestEpoch})`,
+        fixed(r.finalValAccuracy),
+        fixed(r.testAccuracy),
+        r.epochsToTarget ?? '-',
+        seconds(r.secondsToTarget),
+        r.stepsPerSecond === null ? '-' : r.stepsPerSecond.toFixed(1),
+        r.epochs === 0 ? '-' : seconds(r.trainSeconds),
+      ]),
+      out.out.bold,
+    ),
+  );
+  for (const r of rows)
+    if (r.status !== 'complete' && r.error !== null) out.line(`${r.label}: ${r.status}: ${r.error}`);
+  out.line(
+    `wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
+  );
+  out.result(report);
+  const interrupted = stop.received();
+  if (interrupted !== null) {
+    out.note(`interrupted; continue with the same command and --out ${dir}`);
+    return EXIT_FOR[interrupted];
+  }
+  return rows.some((r) => r.status === 'failed' || r.status === 'not run') ? EXIT.failure : EXIT.ok;
+}

@@ -1,0 +1,103 @@
+/**
+ * Runs jobs in parallel worker processes: Tinypool with the child_process runtime and a fresh process per job.
+ *
+ * Why processes, and a fresh one each time: a TensorFlow.js backend is a process-wide singleton (the engine,
+ * its kernel registry, the wasm module and the process-wide exception handlers the wasm backend installs), so
+ * threads would share one backend, and a wasm abort (out of memory) would poison every later run in that
+ * process. One process per config isolates them exactly as separate `opt train` commands would, and its
+ * cost (about a second to start) is small beside a training run. Tinypool gives that (`isolateWorkers`), a
+ * message channel for progress and stop requests, and `cancelPendingTasks` for the queue.
+ */
+import { availableParallelism } from 'node:os';
+import { Tinypool } from 'tinypool';
+import type { RunEvent } from '../run/train-run.js';
+import type { Job, JobOutcome, WorkerMessage } from './worker.js';
+
+export interface PoolOptions {
+  readonly workers: number;
+  /** Progress of each job, by its index in `jobs`. */
+  readonly onEvent?: (index: number, event: RunEvent) => void;
+  /** Called when a job has ended. */
+  readonly onEnd?: (index: number, outcome: JobOutcome) => void;
+  /** Kept up to date with the process ids of the running jobs (to stop them at once on a forced exit). */
+  readonly pids?: Set<number>;
+  /** Aborting stops the running jobs at the end of their current step and starts no more. */
+  readonly signal?: AbortSignal;
+}
+
+export const defaultWorkers = (): number => availableParallelism();
+
+const NOT_STARTED: JobOutcome = {
+  ok: false,
+  error: { kind: 'not started', message: 'the compare was stopped before this config started' },
+};
+
+export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
+  const pool = new Tinypool({
+    runtime: 'child_process',
+    filename: new URL('./worker.js', import.meta.url).href,
+    isolateWorkers: true,
+    minThreads: 0,
+    maxThreads: Math.max(1, Math.min(options.workers, jobs.length)),
+    // Tinypool gives a child process only the env passed here (else only its worker id).
+    env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
+  });
+  const senders = new Map<number, (message: WorkerMessage) => void>();
+  const aborted = (): boolean => options.signal?.aborted === true;
+  const stopReason = () => (options.signal?.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+  const onAbort = () => {
+    pool.cancelPendingTasks();
+    for (const send of senders.values()) send({ opt: 'stop', signal: stopReason() });
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await Promise.all(
+      jobs.map(async (job, index): Promise<JobOutcome> => {
+        const listeners: Array<(message: unknown) => void> = [];
+        let started = false;
+        let pid: number | null = null;
+        const channel = {
+          onMessage: (listener: (message: unknown) => void) => {
+            listeners.push(listener);
+          },
+          postMessage: (message: unknown) => {
+            const m = message as Partial<WorkerMessage> | null;
+            if (m?.opt !== 'event' || m.event === undefined) return;
+            if (!started) {
+              started = true;
+              pid = m.pid ?? null;
+              if (pid !== null) options.pids?.add(pid);
+              senders.set(index, (out) => {
+                for (const l of listeners) l(out);
+              });
+              // A stop asked for while this job was starting.
+              if (aborted()) senders.get(index)?.({ opt: 'stop', signal: stopReason() });
+            }
+            options.onEvent?.(index, m.event);
+          },
+        };
+        if (aborted()) return NOT_STARTED;
+        let outcome: JobOutcome;
+        try {
+          outcome = (await pool.run(job, { channel })) as JobOutcome;
+        } catch (error) {
+          outcome =
+            aborted() && !started
+              ? NOT_STARTED
+              : {
+                  ok: false,
+                  error: { kind: 'failure', message: `the worker process failed: ${(error as Error).message}` },
+                };
+        } finally {
+          senders.delete(index);
+          if (pid !== null) options.pids?.delete(pid);
+        }
+        options.onEnd?.(index, outcome);
+        return outcome;
+      }),
+    );
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await pool.destroy();
+  }
+}

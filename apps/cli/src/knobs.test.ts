@@ -1,0 +1,203 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { optIn, type Result, scratch } from './testing/fixtures/opt.js';
+
+const work = scratch();
+afterAll(() => work.remove());
+// 110 training images in one batch: one step per epoch, so the rate of epoch e is the schedule at step e.
+const full = ['train', '--backend', 'wasm', '--per-class', '12', '--batch-size', 'full', '--epochs', '4', '--json'];
+const train = (...args: string[]) => optIn(work.dir, ...full, ...args);
+const rates = (r: Result) => {
+  expect(r.stderr).not.toMatch(/^opt /m);
+  return JSON.parse(r.stdout).history.learning_rate as number[];
+};
+const closeTo = (actual: number[], expected: number[]) => {
+  expect(actual).toHaveLength(expected.length);
+  for (const [i, e] of expected.entries()) expect(actual[i]).toBeCloseTo(e, 12);
+};
+
+describe('every schedule of the chapter, by name and parameters, against its formula', () => {
+  it('constant, inverse time per step, exponential per epoch, piecewise constant, polynomial, cosine with warmup, reduce on plateau', async () => {
+    const [constant, inverse, exponential, piecewise, polynomial, cosine, plateau] = await Promise.all([
+      train('--optimizer', 'sgd', '--learning-rate', '0.1', '--out', 'constant'),
+      train(
+        '--optimizer',
+        'sgd',
+        '--learning-rate',
+        '0.1',
+        '--schedule',
+        'inverse-time',
+        '--decay-rate',
+        '0.5',
+        '--decay-steps',
+        '1',
+        '--no-staircase',
+        '--out',
+        'inverse',
+      ),
+      train(
+        '--optimizer',
+        'sgd',
+        '--learning-rate',
+        '0.1',
+        '--schedule',
+        'exponential',
+        '--decay-rate',
+        '0.5',
+        '--out',
+        'exponential',
+      ),
+      train(
+        '--optimizer',
+        'sgd',
+        '--schedule',
+        'piecewise-constant',
+        '--boundaries',
+        '0,2',
+        '--values',
+        '0.3,0.2,0.1',
+        '--out',
+        'piecewise',
+      ),
+      train(
+        '--optimizer',
+        'sgd',
+        '--learning-rate',
+        '0.1',
+        '--schedule',
+        'polynomial',
+        '--end-learning-rate',
+        '0.01',
+        '--power',
+        '2',
+        '--out',
+        'polynomial',
+      ),
+      train(
+        '--optimizer',
+        'sgd',
+        '--learning-rate',
+        '0.1',
+        '--schedule',
+        'cosine',
+        '--warmup-steps',
+        '2',
+        '--warmup-from',
+        '0.02',
+        '--alpha',
+        '0.1',
+        '--out',
+        'cosine',
+      ),
+      train(
+        '--optimizer',
+        'sgd',
+        '--learning-rate',
+        '100',
+        '--schedule',
+        'reduce-on-plateau',
+        '--factor',
+        '0.5',
+        '--plateau-patience',
+        '0',
+        '--on-nan',
+        'skip',
+        '--out',
+        'plateau',
+      ),
+    ]);
+    closeTo(rates(constant), [0.1, 0.1, 0.1, 0.1]);
+    // Keras InverseTimeDecay: lr / (1 + rate * step / decaySteps).
+    closeTo(
+      rates(inverse),
+      [0, 1, 2, 3].map((s) => 0.1 / (1 + 0.5 * s)),
+    );
+    // ExponentialDecay, staircase over one epoch (1 step): lr * rate^floor(step / 1).
+    closeTo(
+      rates(exponential),
+      [0, 1, 2, 3].map((s) => 0.1 * 0.5 ** s),
+    );
+    // PiecewiseConstantDecay: values[0] while step <= 0, values[1] while step <= 2, then values[2].
+    closeTo(rates(piecewise), [0.3, 0.2, 0.2, 0.1]);
+    // PolynomialDecay over the run (4 steps): (lr - end) * (1 - s / 4)^2 + end.
+    closeTo(
+      rates(polynomial),
+      [0, 1, 2, 3].map((s) => (0.1 - 0.01) * (1 - s / 4) ** 2 + 0.01),
+    );
+    // CosineDecay with warmup: 0.02 -> 0.1 over 2 steps, then 0.1 * ((1 - 0.1) * 0.5 * (1 + cos(pi t / 2)) + 0.1), t = s - 2.
+    closeTo(rates(cosine), [0.02, 0.06, 0.1, 0.1 * (0.9 * 0.5 * (1 + Math.cos(Math.PI / 2)) + 0.1)]);
+    // ReduceLROnPlateau with patience 0 halves the rate after each epoch whose val_loss does not improve.
+    const history = JSON.parse(plateau.stdout).history;
+    let expected = 100;
+    const plateauRates: number[] = [];
+    let best = Number.POSITIVE_INFINITY;
+    for (const valLoss of history.val_loss as number[]) {
+      plateauRates.push(expected);
+      if (valLoss < best - 1e-4) best = valLoss;
+      else expected *= 0.5;
+    }
+    closeTo(rates(plateau), plateauRates);
+    expect(plateau.stderr).toMatch(/ReduceLROnPlateau reducing learning rate to 50/);
+  }, 240_000);
+});
+
+describe('every optimizer knob reaches the preset', () => {
+  it('rmsprop: rho, momentum, epsilon, centered, clipvalue; adam: betas, amsgrad, weight decay, global clipnorm, EMA', async () => {
+    const [rms, adam] = await Promise.all([
+      train(
+        '--epochs',
+        '1',
+        '--optimizer',
+        'rmsprop',
+        '--rho',
+        '0.8',
+        '--momentum',
+        '0.5',
+        '--epsilon',
+        '1e-6',
+        '--centered',
+        '--clipvalue',
+        '0.5',
+        '--out',
+        'rms',
+      ),
+      train(
+        '--epochs',
+        '2',
+        '--optimizer',
+        'adam',
+        '--beta1',
+        '0.8',
+        '--beta2',
+        '0.99',
+        '--amsgrad',
+        '--weight-decay',
+        '0.01',
+        '--global-clipnorm',
+        '1',
+        '--ema',
+        '--ema-momentum',
+        '0.9',
+        '--out',
+        'adam',
+      ),
+    ]);
+    expect(JSON.parse(rms.stdout).optimizer).toMatchObject({
+      className: 'RMSprop',
+      config: { rho: 0.8, momentum: 0.5, epsilon: 1e-6, centered: true, clipvalue: 0.5 },
+    });
+    const result = JSON.parse(adam.stdout);
+    expect(result.optimizer).toMatchObject({
+      className: 'Adam',
+      config: {
+        beta1: 0.8,
+        beta2: 0.99,
+        amsgrad: true,
+        weightDecay: 0.01,
+        globalClipnorm: 1,
+        useEma: true,
+        emaMomentum: 0.9,
+      },
+    });
+    expect(result.status).toBe('complete');
+  }, 180_000);
+});

@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
+
+// 275 training images in batches of 8: 35 steps per epoch, so a signal lands inside an epoch.
+const args = ['train', '--backend', 'wasm', '--per-class', '30', '--epochs', '3', '--batch-size', '8'];
+const work = scratch();
+const run = (...a: string[]) => optIn(work.dir, ...a);
+const weights = (dir: string) => readFileSync(join(work.dir, dir, 'checkpoints', 'last', 'weights.bin'));
+const state = (dir: string) => JSON.parse(readFileSync(join(work.dir, dir, 'status.json'), 'utf8')).state;
+
+/** Every file and directory under `dir` whose name marks it as half-written. */
+function partialFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir)) {
+    const path = join(dir, entry);
+    if (entry.includes('.tmp-')) out.push(path);
+    if (statSync(path).isDirectory()) out.push(...partialFiles(path));
+  }
+  return out;
+}
+
+let reference: Result;
+beforeAll(async () => {
+  reference = await run(...args, '--out', 'reference');
+}, 180_000);
+afterAll(() => work.remove());
+
+describe('stopping and resuming a run', () => {
+  it('Ctrl-C on a terminal finishes the step, checkpoints, says how to resume (exit 130), and gives the terminal back', async () => {
+    const log = join(work.dir, 'tty.log');
+    const job = spawnOnTerminal(work.dir, log, ...args, '--out', 'stopped');
+    // The progress bar says where training is: well inside the second epoch.
+    await job.waitFor(/epoch 2\/3 \[[=-]+\] (?:[5-9]|[12]\d)\/35 steps/);
+    job.child.stdin?.write('\x03');
+    const stopped = await job.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toMatch(
+      /stopped after step \d+ of epoch 2\); checkpoint saved\. Resume with: opt train --resume stopped\r?\n/,
+    );
+    const typed = readFileSync(log, 'latin1');
+    expect(typed).toContain('\x1b[?7l'); // the bar turned line wrapping off while it drew...
+    expect(typed.lastIndexOf('\x1b[?7h')).toBeGreaterThan(typed.lastIndexOf('\x1b[?7l')); // ...and turned it back on
+    expect(state('stopped')).toBe('interrupted');
+    const list = await run('runs', 'list', '--root', '.', '--json');
+    expect(JSON.parse(list.stdout).find((r: { path: string }) => r.path.endsWith('/stopped')).state).toBe(
+      'interrupted',
+    );
+  }, 240_000);
+
+  it('--resume continues the interrupted run to weights bit-identical to an uninterrupted one', async () => {
+    const resumed = await run('train', '--resume', 'stopped');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^resuming at epoch 2, step \d+ of 35$/m);
+    expect(reference.code).toBe(0);
+    // Weights and optimizer slots, byte for byte, as an uninterrupted run with the same seed.
+    expect(weights('stopped').equals(weights('reference'))).toBe(true);
+    const epochs = (dir: string) => JSON.parse(readFileSync(join(work.dir, dir, 'history.json'), 'utf8')).epochs;
+    expect(epochs('stopped')[2].val_loss).toBe(epochs('reference')[2].val_loss);
+    expect(state('stopped')).toBe('complete');
+    const again = await run('train', '--resume', 'stopped');
+    expect(again.stdout).toContain('the run is already complete');
+  }, 240_000);
+
+  it('SIGTERM stops the same way with exit 143', async () => {
+    const job = spawnOpt(work.dir, ...args, '--out', 'terminated');
+    await job.waitFor(/^epoch 1\/3: /m);
+    job.child.kill('SIGTERM');
+    const { code, stderr } = await job.done;
+    expect(code).toBe(143);
+    expect(stderr).toContain('SIGTERM: stopping after the current step');
+    expect(state('terminated')).toBe('interrupted');
+  }, 180_000);
+
+  it('a second Ctrl-C quits at once, leaving no half-written file and a usable checkpoint', async () => {
+    const job = spawnOpt(work.dir, ...args, '--out', 'quit');
+    await job.waitFor(/^epoch 1\/3: /m);
+    job.child.kill('SIGINT');
+    await job.waitFor(/Ctrl-C: stopping after the current step/);
+    job.child.kill('SIGINT');
+    const { code, stderr } = await job.done;
+    expect(code).toBe(130);
+    expect(stderr).toContain('stopped at once; the last complete checkpoint is kept.');
+    expect(partialFiles(join(work.dir, 'quit'))).toEqual([]);
+    const evaluated = await run('evaluate', 'quit', '--json');
+    expect(evaluated.code).toBe(0);
+    // The last checkpoint that landed: epoch 0 or 1, depending on where the signals fell.
+    const accuracy = JSON.parse(evaluated.stdout).test.accuracy;
+    expect(accuracy).toBeGreaterThanOrEqual(0);
+    expect(accuracy).toBeLessThanOrEqual(1);
+    expect(
+      JSON.parse(readFileSync(join(work.dir, 'quit', 'checkpoints', 'last', 'model.json'), 'utf8')).training.epoch,
+    ).toBeLessThanOrEqual(1);
+  }, 180_000);
+
+  it('a run killed outright is listed as incomplete and resumes from its last checkpoint to the same weights', async () => {
+    const job = spawnOpt(work.dir, ...args, '--out', 'killed');
+    await job.waitFor(/^epoch 2\/3: /m);
+    job.child.kill('SIGKILL');
+    await job.done;
+    const list = await run('runs', 'list', '--root', '.');
+    expect(list.stdout).toMatch(/│ killed +│ [^│]+│ incomplete \(process gone\) │/);
+    const resumed = await run('train', '--resume', 'killed');
+    expect(resumed.code).toBe(0);
+    expect(weights('killed').equals(weights('reference'))).toBe(true);
+  }, 240_000);
+});

@@ -1,0 +1,185 @@
+/**
+ * The data of a run: Fashion-MNIST loaded strictly (a `--data-dir` the user names is used or the run fails),
+ * the balanced subset, the stratified split and the normalization statistics of the training split.
+ */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  balancedSubset,
+  computeStatistics,
+  FASHION_MNIST_FILES,
+  FashionMnistError,
+  type FashionMnistNodeData,
+  FashionMnistNotFoundError,
+  type FashionMnistSplit,
+  type LoadProgress,
+  loadFashionMnist,
+  type NormalizeMode,
+  type Statistics,
+  trainValidationSplit,
+} from '@opt/data-fashion-mnist';
+import { RunError, UsageError } from '../cli/errors.js';
+import type { TrainConfig } from '../config/knobs.js';
+
+export interface LoadedData {
+  readonly data: FashionMnistNodeData;
+  /** file key -> where it was read and its verified sha256 (of the uncompressed content). */
+  readonly files: Record<string, { path: string; sha256: string }>;
+}
+
+const cache = new Map<string, Promise<LoadedData>>();
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Refuses a `--data-dir` that is missing, not a directory, or lacks any of the four files. */
+export function checkDataDir(dir: string): void {
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new UsageError(
+      `--data-dir ${dir}: no such directory. Give the directory that holds the four Fashion-MNIST files, or leave --data-dir out to use the usual places.`,
+      '--data-dir',
+      dir,
+    );
+  }
+  if (!isDir)
+    throw new UsageError(
+      `--data-dir ${dir}: not a directory. Give the directory that holds the four Fashion-MNIST files.`,
+      '--data-dir',
+      dir,
+    );
+  const missing = FASHION_MNIST_FILES.filter((f) => !isFile(join(dir, `${f.name}.gz`)) && !isFile(join(dir, f.name)));
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--data-dir ${dir}: ${missing.length === FASHION_MNIST_FILES.length ? 'none of the four Fashion-MNIST files is there' : 'incomplete'}; missing ${missing.map((f) => `${f.name}.gz`).join(', ')} (or the uncompressed files). Copy the four files there (e.g. from /usr/share/datasets/fashion-mnist/), or leave --data-dir out.`,
+      '--data-dir',
+      dir,
+    );
+  }
+}
+
+/**
+ * Loads and verifies the dataset once per process (compare workers train several configs). With a
+ * `dataDir`, only that directory is read: no other copy, no download.
+ */
+export function loadData(
+  config: Pick<TrainConfig, 'dataDir' | 'download'>,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<LoadedData> {
+  const key = JSON.stringify([config.dataDir, config.download]);
+  let loaded = cache.get(key);
+  if (loaded === undefined) {
+    loaded = load(config, onProgress);
+    cache.set(key, loaded);
+    loaded.catch(() => cache.delete(key));
+  }
+  return loaded;
+}
+
+async function load(
+  config: Pick<TrainConfig, 'dataDir' | 'download'>,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<LoadedData> {
+  if (config.dataDir !== null) checkDataDir(config.dataDir);
+  try {
+    const data = await loadFashionMnist({
+      ...(config.dataDir !== null
+        ? { dataDir: config.dataDir, systemDir: null, download: false }
+        : { download: config.download }),
+      ...(onProgress !== undefined ? { onProgress } : {}),
+    });
+    const files = Object.fromEntries(
+      FASHION_MNIST_FILES.map((f) => [f.key, { path: data.sources[f.key], sha256: f.sha256 }]),
+    );
+    return { data, files };
+  } catch (error) {
+    if (error instanceof FashionMnistNotFoundError) throw new RunError(error.message, undefined, { cause: error });
+    if (error instanceof FashionMnistError) {
+      throw new RunError(
+        `${error.message}${/delete|fresh copy|replace/i.test(error.message) ? '' : ' Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.'}`,
+        error.file,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+export interface Splits {
+  readonly train: FashionMnistSplit;
+  readonly validation: FashionMnistSplit;
+  readonly test: FashionMnistSplit;
+  /** Mean and std of the rescaled training pixels. */
+  readonly statistics: Statistics;
+  /** What the batch iterator and toTensors need for the chosen normalization. */
+  readonly prepare: { normalize: NormalizeMode; statistics?: Statistics };
+  /** The resolved batch size: `full` is the training split's size. */
+  readonly batchSize: number;
+}
+
+/** The subset, the stratified split and the statistics of the training split, with usage checks. */
+export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Splits {
+  let pool: FashionMnistSplit = data.train;
+  if (config.perClass !== null) {
+    try {
+      pool = balancedSubset(data.train, config.perClass, config.seed);
+    } catch (error) {
+      // balancedSubset knows the smallest class and says it; the user needs the option's name with it.
+      if (error instanceof RangeError)
+        throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
+      throw error;
+    }
+  }
+  const held = Math.round(pool.count * config.validationSplit);
+  if (held === 0 || held === pool.count) {
+    throw new UsageError(
+      `--validation-split ${config.validationSplit} of ${pool.count} training images holds out ${held} for validation, leaving ${held === 0 ? 'no validation set' : 'nothing to train on'}: use a fraction between ${(1 / pool.count).toPrecision(2)} and ${(1 - 1 / pool.count).toPrecision(2)}, or more images (--per-class).`,
+      '--validation-split',
+      config.validationSplit,
+    );
+  }
+  const { train, validation } = trainValidationSplit(pool, {
+    validationFraction: config.validationSplit,
+    seed: config.seed,
+    stratified: true,
+  });
+  const batchSize = config.batchSize === 'full' ? train.count : config.batchSize;
+  if (batchSize > train.count) {
+    throw new UsageError(
+      `--batch-size ${batchSize} is larger than the ${train.count} training images: use at most ${train.count}, or --batch-size full.`,
+      '--batch-size',
+      batchSize,
+    );
+  }
+  const remainder = train.count % batchSize;
+  if (config.batchNorm && remainder === 1) {
+    let other = batchSize + 1;
+    while (other < train.count && train.count % other === 1) other++;
+    throw new UsageError(
+      `--batch-size ${batchSize} leaves a last batch of 1 sample each epoch (${train.count} training images), which BatchNormalization cannot train on: use e.g. --batch-size ${Math.min(other, train.count)}.`,
+      '--batch-size',
+      batchSize,
+    );
+  }
+  // Statistics of the training split only: validation and test must stay unseen.
+  const statistics = computeStatistics(train);
+  const prepare =
+    config.normalize === 'standardize' ? { normalize: config.normalize, statistics } : { normalize: config.normalize };
+  return { train, validation, test: data.test, statistics, prepare, batchSize };
+}
+
+/** Mean and std of the inputs the model sees after the chosen normalization. */
+export function inputMoments(normalize: NormalizeMode, statistics: Statistics): { mean: number; std: number } {
+  const mean = statistics.mean[0] as number;
+  const std = statistics.std[0] as number;
+  if (normalize === 'none') return { mean: mean * 255, std: std * 255 };
+  if (normalize === 'rescale') return { mean, std };
+  return { mean: 0, std: 1 };
+}

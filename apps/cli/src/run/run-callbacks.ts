@@ -1,0 +1,191 @@
+/**
+ * What a run does around each step and epoch of `fit`, as Keras callbacks: progress events, the history,
+ * advice, stopping at the end of a step on request, and the `last` and `best` checkpoints.
+ *
+ * The order matters. `progress` first: it records the epoch and writes history.json before anything saves a
+ * checkpoint (so history.json is never behind the checkpoint; on resume it is cut to the checkpoint's epoch).
+ * Then Keras's ReduceLROnPlateau and EarlyStopping. `checkpoints` last, so that the callbacks before it have
+ * finished the epoch it saves.
+ */
+import { EarlyStopping, type Sequential } from '@opt/layers';
+import { type Callback, type Logs, ReduceLROnPlateau } from '@opt/schedules';
+import type { TrainConfig } from '../config/knobs.js';
+import { type Advice, type AdviceId, epochAdvice } from './diagnostics.js';
+import type { TrainingOptimizer } from './model.js';
+import { type RunDir, trackWrite } from './run-dir.js';
+import { type EpochEntry, type HistoryFile, type RunEvent, RunInterrupted, type RunResult } from './run-types.js';
+
+export interface RunState {
+  readonly model: Sequential;
+  readonly optimizer: TrainingOptimizer;
+  readonly config: TrainConfig;
+  readonly dir: RunDir;
+  readonly history: HistoryFile;
+  readonly stepsPerEpoch: number;
+  /** The epoch training starts at, and the steps of it already done before a resume. */
+  readonly initialEpoch: number;
+  readonly skip: number;
+  readonly signal: AbortSignal | undefined;
+  readonly emit: (event: RunEvent) => void;
+}
+
+/** The best validation accuracy so far. */
+export function bestOf(epochs: readonly EpochEntry[]): RunResult['best'] {
+  let best: RunResult['best'] = null;
+  for (const e of epochs) {
+    if (Number.isFinite(e.val_accuracy) && (best === null || e.val_accuracy > best.val_accuracy)) {
+      best = { epoch: e.epoch, val_accuracy: e.val_accuracy, val_loss: e.val_loss };
+    }
+  }
+  return best;
+}
+
+export class RunCallbacks {
+  /** The 0-based epoch in progress. */
+  epoch = 0;
+  best: RunResult['best'];
+  /** Set when the run diverged: no more checkpoints, and the run ends as diverged. */
+  diverged: Advice | null = null;
+  private readonly given: Set<AdviceId>;
+  private stopAfterEpoch = false;
+  private epochStart = 0;
+  private epochLearningRate = 0;
+  /** Steps of the current epoch done before this process started it (a resumed epoch). */
+  private offset = 0;
+
+  constructor(private readonly run: RunState) {
+    this.given = new Set(run.history.advice.map((a) => a.id));
+    this.best = bestOf(run.history.epochs);
+  }
+
+  /** The callbacks for `fit`, in order. */
+  list(): Callback[] {
+    const { config, emit } = this.run;
+    const note = (message: string) => emit({ type: 'note', message });
+    const callbacks: Callback[] = [
+      {
+        onEpochBegin: (epoch) => this.epochBegin(epoch),
+        onBatchEnd: (batch) => this.batchEnd(batch),
+        onEpochEnd: (epoch, logs) => this.epochEnd(epoch, logs),
+      },
+    ];
+    if (config.schedule === 'reduce-on-plateau') {
+      callbacks.push(
+        new ReduceLROnPlateau({
+          monitor: 'val_loss',
+          factor: config.factor as number,
+          patience: config.plateauPatience as number,
+          minDelta: config.minDelta as number,
+          cooldown: config.cooldown as number,
+          minLr: config.minLr as number,
+          verbose: 1,
+          log: note,
+        }),
+      );
+    }
+    if (config.patience !== null) {
+      callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: config.patience, verbose: 1, log: note }));
+    }
+    callbacks.push({ onEpochEnd: (epoch, logs) => this.checkpoints(epoch, logs) });
+    return callbacks;
+  }
+
+  /** Records advice; a divergence stops training at the end of this epoch. */
+  advise(advice: Advice): void {
+    this.given.add(advice.id);
+    this.run.history.advice.push(advice);
+    this.run.emit({ type: 'advice', advice });
+    if (advice.id === 'diverged') {
+      this.diverged = advice;
+      this.run.model.stopTraining = true;
+    }
+  }
+
+  writeHistory(): Promise<void> {
+    return this.run.dir.writeJson('history.json', this.run.history);
+  }
+
+  private async interrupted(epochsDone: number, what: string): Promise<RunInterrupted> {
+    await this.run.dir.setStatus('interrupted', epochsDone, what);
+    return new RunInterrupted(what);
+  }
+
+  private epochBegin(epoch: number): void {
+    this.epoch = epoch;
+    this.epochStart = performance.now();
+    // The rate of the epoch's first step; logs.learning_rate at the epoch's end is the next step's (Keras).
+    this.epochLearningRate = this.run.optimizer.learningRate;
+    this.offset = epoch === this.run.initialEpoch ? this.run.skip : 0;
+    const { config, stepsPerEpoch } = this.run;
+    this.run.emit({
+      type: 'epochBegin',
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      steps: stepsPerEpoch,
+      firstStep: this.offset,
+    });
+  }
+
+  /** Reads nothing back from the device: a step's loss stays there until the epoch ends. */
+  private async batchEnd(batch: number): Promise<void> {
+    const { signal, stepsPerEpoch, model, dir } = this.run;
+    const step = this.offset + batch + 1;
+    this.run.emit({ type: 'step', epoch: this.epoch + 1, step, steps: stepsPerEpoch });
+    // fit's loop only awaits settled promises: without a turn of the event loop a signal would wait for the epoch's end.
+    if (signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
+    if (signal?.aborted !== true || this.stopAfterEpoch) return;
+    if (step === stepsPerEpoch) {
+      this.stopAfterEpoch = true; // the epoch's last step: finish the epoch (validation, checkpoint) and stop there
+      return;
+    }
+    // The checkpoint says `epoch` epochs done and the optimizer's step count: resume skips the steps done since.
+    await trackWrite(() => model.save(dir.lastCheckpoint));
+    this.run.emit({ type: 'checkpoint', which: 'last', epoch: this.epoch, path: dir.lastCheckpoint });
+    throw await this.interrupted(this.epoch, `stopped after step ${step} of epoch ${this.epoch + 1}`);
+  }
+
+  private async epochEnd(epoch: number, logs: Logs = {}): Promise<void> {
+    const { history, config, stepsPerEpoch } = this.run;
+    const entry: EpochEntry = {
+      epoch: epoch + 1,
+      loss: logs.loss ?? Number.NaN,
+      accuracy: logs.accuracy ?? Number.NaN,
+      val_loss: logs.val_loss ?? Number.NaN,
+      val_accuracy: logs.val_accuracy ?? Number.NaN,
+      learning_rate: this.epochLearningRate,
+      seconds: (performance.now() - this.epochStart) / 1000,
+      steps: stepsPerEpoch - this.offset,
+      ...(this.offset > 0 ? { resumedAtStep: this.offset } : {}),
+    };
+    history.epochs.push(entry);
+    this.run.emit({ type: 'epochEnd', epochs: config.epochs, entry, valLoss: history.epochs.map((e) => e.val_loss) });
+    const initialLoss = history.initial.val_loss;
+    for (const advice of epochAdvice(
+      history.epochs,
+      initialLoss,
+      this.epochLearningRate,
+      config.patience,
+      this.given,
+    )) {
+      this.advise(advice);
+    }
+    await this.writeHistory();
+  }
+
+  private async checkpoints(epoch: number, logs: Logs = {}): Promise<void> {
+    const { model, dir, signal } = this.run;
+    if (this.diverged === null) {
+      await trackWrite(() => model.save(dir.lastCheckpoint));
+      this.run.emit({ type: 'checkpoint', which: 'last', epoch: epoch + 1, path: dir.lastCheckpoint });
+      const accuracy = logs.val_accuracy ?? Number.NaN;
+      if (Number.isFinite(accuracy) && (this.best === null || accuracy > this.best.val_accuracy)) {
+        this.best = { epoch: epoch + 1, val_accuracy: accuracy, val_loss: logs.val_loss ?? Number.NaN };
+        await trackWrite(() => model.save(dir.bestCheckpoint));
+        this.run.emit({ type: 'checkpoint', which: 'best', epoch: epoch + 1, path: dir.bestCheckpoint });
+      }
+    }
+    if (this.stopAfterEpoch || signal?.aborted === true) {
+      throw await this.interrupted(epoch + 1, `stopped after epoch ${epoch + 1}`);
+    }
+  }
+}

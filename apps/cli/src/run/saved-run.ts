@@ -1,0 +1,88 @@
+/** A finished (or stopped) run read back: its record, a checkpoint as a model, and its test set prepared as in training. */
+import { statSync } from 'node:fs';
+import type { FashionMnistSplit, Statistics } from '@opt/data-fashion-mnist';
+import { loadModel, type Sequential } from '@opt/layers';
+import { type BackendRequest, tf, useBackend } from '@opt/tensor';
+import { RunError, UsageError } from '../cli/errors.js';
+import { BACKEND_CHOICES } from '../config/knobs.js';
+import { loadData } from './data.js';
+import { RunDir, type RunRecord } from './run-dir.js';
+
+export interface SavedRun {
+  readonly dir: RunDir;
+  readonly record: RunRecord;
+  readonly model: Sequential;
+  readonly test: FashionMnistSplit;
+  readonly classNames: readonly string[];
+  /** The normalization of training, with the training split's statistics. */
+  readonly prepare: { normalize: RunRecord['config']['normalize']; statistics?: Statistics };
+  readonly checkpoint: string;
+  readonly backend: string;
+}
+
+/** Opens `path` as a run directory, or says why it is not one. */
+export function openRun(path: string, option = 'DIR'): { dir: RunDir; record: RunRecord } {
+  const dir = new RunDir(path);
+  if (!dir.exists())
+    throw new UsageError(`${path}: no such directory; \`opt runs list\` shows the runs.`, option, path);
+  const record = dir.isRun() ? dir.record() : null;
+  if (record === null)
+    throw new UsageError(
+      `${path}: not a run directory (no config.json); \`opt runs list\` shows the runs.`,
+      option,
+      path,
+    );
+  return { dir, record };
+}
+
+export async function loadSavedRun(
+  path: string,
+  which: 'last' | 'best',
+  backend: string | undefined,
+): Promise<SavedRun> {
+  const { dir, record } = openRun(path);
+  const checkpoint = which === 'best' ? dir.bestCheckpoint : dir.lastCheckpoint;
+  const exists = [checkpoint, `${checkpoint}.old`].some((p) => {
+    try {
+      return statSync(`${p}/model.json`).isFile();
+    } catch {
+      return false;
+    }
+  });
+  if (!exists) {
+    throw new RunError(
+      `${path}: no ${which} checkpoint (${checkpoint}); ${which === 'best' ? 'the run finished no epoch yet: use --checkpoint last' : 'the run stopped before its first checkpoint'}.`,
+      checkpoint,
+    );
+  }
+  const request = backend ?? record.environment.backend.name;
+  if (!(BACKEND_CHOICES as readonly string[]).includes(request)) {
+    throw new UsageError(
+      `--backend must be one of ${BACKEND_CHOICES.join(', ')}, got "${request}".`,
+      '--backend',
+      request,
+    );
+  }
+  tf.enableProdMode();
+  const report = await useBackend(request as BackendRequest);
+  const { data } = await loadData(record.config);
+  const { mean, std } = record.environment.dataset.statistics;
+  const statistics: Statistics = { axis: 'global', mean: Float64Array.of(mean), std: Float64Array.of(std) };
+  const normalize = record.config.normalize;
+  let model: Sequential;
+  try {
+    model = await loadModel(checkpoint);
+  } catch (error) {
+    throw new RunError(`${checkpoint}: ${(error as Error).message}`, checkpoint, { cause: error });
+  }
+  return {
+    dir,
+    record,
+    model,
+    test: data.test,
+    classNames: data.classNames,
+    prepare: normalize === 'standardize' ? { normalize, statistics } : { normalize },
+    checkpoint,
+    backend: report.backend,
+  };
+}
