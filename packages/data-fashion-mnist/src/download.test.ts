@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -35,10 +35,20 @@ beforeEach(async () => {
   cache = join(scratch, `cache-${n++}`);
   server.requests.length = 0;
   server.answer = () => 'ok';
+  server.beforeCut = async () => {};
 });
 afterEach(() => {
   server.answer = () => 'ok';
 });
+
+/** Resolves once `file` holds at least one byte (the client has stored part of a body). */
+async function stored(file: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if ((await stat(file).catch(() => null))?.size) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${file} stayed empty for 5 s`);
+}
 
 /** Puts the two big image files in the cache (symlinks), so a test downloads only the labels. */
 async function cacheImages(): Promise<void> {
@@ -130,6 +140,7 @@ describe('download into the cache (loopback server with the real files)', () => 
   it('resumes an interrupted transfer with an HTTP Range request', async () => {
     await cacheImages();
     server.answer = (path, nth) => (path === TRAIN_LABELS && nth === 0 ? 'cut' : 'ok');
+    server.beforeCut = () => stored(join(cache, `${TRAIN_LABELS}.partial`));
     const events: LoadProgress[] = [];
     const data = await load({ onProgress: (p) => events.push(p) });
     expect(data.train.labels[0]).toBe(9);

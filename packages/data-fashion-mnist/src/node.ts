@@ -292,6 +292,10 @@ async function downloadFile(spec: FileSpec, ctx: DownloadContext): Promise<Uint8
         loadedBytes += chunk.length;
         ctx.onProgress?.({ file: fileName, phase: 'download', loadedBytes, totalBytes });
       }
+      // A connection closed cleanly before Content-Length is a cut, not a corrupt body: keep it and resume.
+      if (totalBytes !== undefined && loadedBytes < totalBytes) {
+        throw new Error(`connection closed after ${loadedBytes} of ${totalBytes} bytes`);
+      }
     } catch (error) {
       interrupted = error;
     } finally {
