@@ -13,6 +13,8 @@ export default defineConfig({
     target: 'es2022',
     // TensorFlow.js core with its WebGL backend is one ~1 MB chunk by itself.
     chunkSizeWarningLimit: 1500,
+    // The build-time hint "plugins took N% of the build" depends on the machine's load, not on the code.
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
   optimizeDeps: {
     // Found late by the dev server (dynamic imports inside @opt/tensor): listed so that it never reloads the page.

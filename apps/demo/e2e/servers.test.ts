@@ -26,7 +26,8 @@ async function startDev(): Promise<{ url: string; child: ChildProcess }> {
       '--host',
       '127.0.0.1',
     ],
-    { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Plain text: with CI set, vite's colours are on even in a pipe and split the URL with escape codes.
+    { cwd: APP_DIR, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: undefined } },
   );
   let output = '';
   child.stdout?.on('data', (d) => {
