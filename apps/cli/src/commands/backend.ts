@@ -19,6 +19,7 @@ export function registerBackendCommand(program: Command): void {
           return;
         }
         console.log(`backend: ${report.backend} (${report.requested === 'auto' ? 'chosen by auto' : 'requested'})`);
+        if (report.threads) console.log(`threads: ${report.threads.count} (${report.threads.reason})`);
         for (const { backend, reason } of report.skipped) console.log(`skipped ${backend}: ${reason}`);
       } catch (error) {
         if (error instanceof BackendUnavailableError) {

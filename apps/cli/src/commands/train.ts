@@ -238,7 +238,7 @@ async function train(options: TrainOptions): Promise<void> {
   const report = await useBackend(options.backend);
   const makeOptimizer = optimizerFactory(options);
   say(
-    `backend: ${report.backend}${report.skipped.length > 0 ? ` (skipped ${report.skipped.map((s) => s.backend).join(', ')})` : ''}`,
+    `backend: ${report.backend}${report.threads ? ` on ${report.threads.count} thread${report.threads.count === 1 ? '' : 's'}` : ''}${report.skipped.length > 0 ? ` (skipped ${report.skipped.map((s) => s.backend).join(', ')})` : ''}`,
   );
 
   const downloading = new Set<string>();
