@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, describeBackend, useBackend } from './backends.js';
-import { tf } from './index.js';
+import { Random, tf } from './index.js';
 import { startThreadedWasm } from './wasm-threads-node.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'opt-wasm-threads-'));
@@ -28,7 +28,8 @@ async function eventually(check: () => boolean, ms = 20_000): Promise<boolean> {
   return check();
 }
 
-const handlerCount = () => process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
+const handlerCount = () =>
+  process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
 
 beforeAll(() => tf.enableProdMode());
 afterEach(() => {
@@ -58,6 +59,44 @@ describe('wasm threads in Node', () => {
     expect(report.threads).toEqual({ count: 2, requested: 2, reason: expect.stringMatching(/^2 requested/) });
     expect(describeBackend(report)).toMatch(/^wasm \(requested; 2 threads: 2 requested/);
     expect(await productMatchesCpu()).toBeLessThan(1e-4);
+  });
+
+  it('computes bit for bit what the single-threaded build computes: a training step of an MLP', async () => {
+    // tfjs's single-threaded build stays registered as 'wasm-1', with wasm's kernels, beside the threaded 'wasm'.
+    await useBackend('wasm', { threads: 1 });
+    const singleThreaded = tf.findBackendFactory('wasm');
+    const kernels = tf.getKernelsForBackend('wasm');
+    for (const kernel of kernels) tf.registerKernel({ ...kernel, backendName: 'wasm-1' });
+    tf.registerBackend('wasm-1', singleThreaded);
+    tf.removeBackend('wasm');
+    expect((await useBackend('wasm', { threads: 2 })).threads?.count).toBe(2);
+
+    const step = async (backend: string) => {
+      await tf.setBackend(backend);
+      const random = new Random(3);
+      const w1 = tf.variable(tf.tensor2d(random.uniform(784 * 256, -0.05, 0.05), [784, 256]));
+      const w2 = tf.variable(tf.tensor2d(random.uniform(256 * 10, -0.1, 0.1), [256, 10]));
+      const x = tf.tensor2d(random.uniform(128 * 784), [128, 784]);
+      const y = tf.oneHot(
+        tf.tensor1d(
+          Int32Array.from({ length: 128 }, (_, i) => i % 10),
+          'int32',
+        ),
+        10,
+      );
+      const loss = () => tf.losses.softmaxCrossEntropy(y, tf.matMul(tf.relu(tf.matMul(x, w1)), w2)) as tf.Scalar;
+      const { value, grads } = tf.variableGrads(loss, [w1, w2]);
+      const out = [value, grads[w1.name] as tf.Tensor, grads[w2.name] as tf.Tensor].map((t) =>
+        Array.from(t.dataSync()),
+      );
+      tf.dispose([w1, w2, x, y, value, ...Object.values(grads)]);
+      return out;
+    };
+    const single = await step('wasm-1');
+    const threaded = await step('wasm');
+    expect(threaded).toEqual(single);
+    tf.removeBackend('wasm-1');
+    for (const kernel of kernels) tf.unregisterKernel(kernel.kernelName, 'wasm-1');
   });
 
   it('auto takes one thread per core, at most 8', async () => {
@@ -110,7 +149,11 @@ describe('wasm threads in Node', () => {
 
 describe('when threads cannot start', () => {
   const failures = {
-    'a worker that throws': ['throws.cjs', 'throw new Error("no threads today");', /a worker thread failed: no threads today/],
+    'a worker that throws': [
+      'throws.cjs',
+      'throw new Error("no threads today");',
+      /a worker thread failed: no threads today/,
+    ],
     'a worker that exits': ['exits.cjs', 'process.exit(3);', /a worker thread exited \(code 3\) before it started/],
     'a missing worker': ['', '', /a worker thread failed: Cannot find module/],
   } as const;
