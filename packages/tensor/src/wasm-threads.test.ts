@@ -223,6 +223,17 @@ console.log(JSON.stringify(report.threads));
     }
   });
 
+  it('ends with an error, not a hang, when a worker thread goes while the backend is in use', async () => {
+    const child = await run(`
+await useBackend('wasm', { threads: 2 });
+const [worker] = tf.backend().wasm.PThread.runningWorkers;
+await worker.terminate();
+setTimeout(() => tf.sum(tf.matMul(tf.ones([256, 256]), tf.ones([256, 256]))).dataSync(), 1000);
+`);
+    expect(child.code).toBe(1);
+    expect(child.stderr).toContain('A worker thread of the wasm backend exited (code 1) while the backend was in use');
+  });
+
   it("lets the application's own uncaughtException handler decide", async () => {
     const child = await run(`
 await useBackend('wasm', { threads: 2 });
