@@ -12,6 +12,11 @@ export type WasmThreads = 'auto' | number;
 /** The most threads: the pool of workers tfjs-backend-wasm's threaded build starts with. */
 export const MAX_WASM_THREADS = 8;
 
+/** tfjs-backend-wasm's own priority for 'wasm'. */
+const WASM_PRIORITY = 2;
+/** Node.js only; a variable specifier keeps browser bundlers from pulling it in. */
+const nodeThreadsModule = './wasm-threads-node.js';
+
 /** How many threads the wasm backend got, and why. */
 export interface WasmThreadsReport {
   /** Threads XNNPACK computes on, the calling thread included; 1 is the single-threaded build. */
@@ -96,7 +101,6 @@ export async function prepareWasm(platform: Platform, options: WasmOptions): Pro
   }
 
   const node: NodeThreads | undefined =
-    // A variable specifier keeps browser bundlers from pulling in the Node.js-only module.
     platform === 'node' ? await import(/* @vite-ignore */ nodeThreadsModule) : undefined;
   const cores =
     node?.cores() ??
@@ -133,11 +137,6 @@ export async function prepareWasm(platform: Platform, options: WasmOptions): Pro
     return report;
   };
 }
-
-/** tfjs-backend-wasm's own priority for 'wasm'. */
-const WASM_PRIORITY = 2;
-
-const nodeThreadsModule = './wasm-threads-node.js';
 
 /** Why tfjs gave the page fewer threads than it was asked for. */
 function browserShortfall(asked: number): string {
