@@ -3,6 +3,7 @@
 // Dense(useBias: false) -> BatchNormalization -> ReLU. Prints each pair with the cores the process got (CPU time
 // over wall time: 2 means both cores worked throughout) and the load average, then the median ratios.
 // Usage: node scripts/bench-threads.mjs [--threads 2] [--rounds 5] [--steps 40] [--only mm,plain,bn,tfl-plain,tfl-bn]
+//   [--guard throw|unchecked] (Adam's nonFiniteGradients on our side; 'throw' is the default)
 import { loadavg } from 'node:os';
 import { Adam } from '@opt/optimizers';
 import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
@@ -18,6 +19,7 @@ const threads = Number(flag('threads', '2'));
 const rounds = Number(flag('rounds', '5'));
 const STEPS = Number(flag('steps', '40'));
 const only = flag('only', 'mm,plain,bn,tfl-plain,tfl-bn').split(',');
+const guard = flag('guard', 'throw');
 const BATCH = 128;
 tf.enableProdMode();
 
@@ -28,7 +30,7 @@ for (const kernel of tf.getKernelsForBackend('wasm')) tf.registerKernel({ ...ker
 tf.registerBackend('wasm-1', singleThreaded);
 tf.removeBackend('wasm');
 const report = await useBackend('wasm', { threads });
-console.log(`wasm-1: tfjs's single-threaded build; wasm: ${describeBackend(report)}`);
+console.log(`wasm-1: tfjs's single-threaded build; wasm: ${describeBackend(report)}; Adam nonFiniteGradients ${guard}`);
 if (report.threads?.count !== threads) process.exit(1);
 
 function data(n, seed) {
@@ -48,7 +50,10 @@ function oursModel(bn) {
     inputShape: [784],
     seed: 1,
   });
-  model.compile({ optimizer: new Adam({ learningRate: 0.001 }), loss: 'categoricalCrossentropy' });
+  model.compile({
+    optimizer: new Adam({ learningRate: 0.001, nonFiniteGradients: guard }),
+    loss: 'categoricalCrossentropy',
+  });
   return model;
 }
 
