@@ -4,6 +4,7 @@
 // over wall time: 2 means both cores worked throughout) and the load average, then the median ratios.
 // Usage: node scripts/bench-threads.mjs [--threads 2] [--rounds 5] [--steps 40] [--only mm,plain,bn,tfl-plain,tfl-bn]
 //   [--guard throw|unchecked] (Adam's nonFiniteGradients on our side; 'throw' is the default)
+//   [--kernels] (instead: the share of a step of our fit that each kernel takes on the single-threaded build)
 import { loadavg } from 'node:os';
 import { Adam } from '@opt/optimizers';
 import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
@@ -26,7 +27,18 @@ tf.enableProdMode();
 // The single-threaded build stays registered as 'wasm-1', with wasm's kernels, beside the threaded 'wasm'.
 await useBackend('wasm', { threads: 1 });
 const singleThreaded = tf.findBackendFactory('wasm');
-for (const kernel of tf.getKernelsForBackend('wasm')) tf.registerKernel({ ...kernel, backendName: 'wasm-1' });
+// With --kernels each of them is timed.
+const kernelMs = {};
+const timed = (name, kernelFunc) => (inputs) => {
+  const t0 = performance.now();
+  const out = kernelFunc(inputs);
+  kernelMs[name] = (kernelMs[name] ?? 0) + performance.now() - t0;
+  return out;
+};
+for (const kernel of tf.getKernelsForBackend('wasm')) {
+  const kernelFunc = args.includes('--kernels') ? timed(kernel.kernelName, kernel.kernelFunc) : kernel.kernelFunc;
+  tf.registerKernel({ ...kernel, kernelFunc, backendName: 'wasm-1' });
+}
 tf.registerBackend('wasm-1', singleThreaded);
 tf.removeBackend('wasm');
 const report = await useBackend('wasm', { threads });
@@ -119,6 +131,33 @@ async function measure(backend, what) {
   }
   tf.dispose([x, y]);
   return r;
+}
+
+if (args.includes('--kernels')) {
+  await tf.setBackend('wasm-1');
+  for (const bn of [false, true]) {
+    const { x, y } = data(STEPS * BATCH, 7);
+    const model = oursModel(bn);
+    const fit = () => model.fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3 });
+    await fit();
+    for (const name of Object.keys(kernelMs)) delete kernelMs[name];
+    const t0 = performance.now();
+    await fit();
+    const wall = performance.now() - t0;
+    const share = (ms) => `${((100 * ms) / wall).toFixed(0)}%`;
+    const matMul = (kernelMs.BatchMatMul ?? 0) + (kernelMs._FusedMatMul ?? 0);
+    const top = Object.entries(kernelMs).sort((a, b) => b[1] - a[1]);
+    console.log(`our fit, ${bn ? 'BN' : 'plain'}, 1 thread: matrix products ${share(matMul)} of the time; by kernel:`);
+    console.log(
+      `  ${top
+        .slice(0, 8)
+        .map(([name, ms]) => `${name} ${share(ms)}`)
+        .join(', ')}`,
+    );
+    model.dispose();
+    tf.dispose([x, y]);
+  }
+  process.exit(0);
 }
 
 const label = { mm: 'matMul 1024^3 GFLOP/s', plain: 'ours plain steps/s', bn: 'ours BN steps/s' };
