@@ -166,8 +166,11 @@ label['tfl-bn'] = 'tfjs-layers BN steps/s';
 const ratios = {};
 for (let round = 1; round <= rounds; round++) {
   for (const what of only) {
-    const one = await measure('wasm-1', what);
-    const many = await measure('wasm', what);
+    // Turns alternate which goes first, so that a change of load between the two does not favour one.
+    const [one, many] =
+      round % 2 === 1
+        ? [await measure('wasm-1', what), await measure('wasm', what)]
+        : [await measure('wasm', what), await measure('wasm-1', what)].reverse();
     (ratios[what] ??= []).push(many.rate / one.rate);
     console.log(
       `round ${round} ${label[what].padEnd(26)} 1 thread ${one.rate.toFixed(1).padStart(6)} (${one.cores.toFixed(2)} cores)   ` +
