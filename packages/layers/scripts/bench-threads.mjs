@@ -138,11 +138,11 @@ if (args.includes('--kernels')) {
   for (const bn of [false, true]) {
     const { x, y } = data(STEPS * BATCH, 7);
     const model = oursModel(bn);
-    const fit = () => model.fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3 });
-    await fit();
+    const trainEpoch = () => model.fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3 });
+    await trainEpoch();
     for (const name of Object.keys(kernelMs)) delete kernelMs[name];
     const t0 = performance.now();
-    await fit();
+    await trainEpoch();
     const wall = performance.now() - t0;
     const share = (ms) => `${((100 * ms) / wall).toFixed(0)}%`;
     const matMul = (kernelMs.BatchMatMul ?? 0) + (kernelMs._FusedMatMul ?? 0);
@@ -163,7 +163,7 @@ if (args.includes('--kernels')) {
 const label = { mm: 'matMul 1024^3 GFLOP/s', plain: 'ours plain steps/s', bn: 'ours BN steps/s' };
 label['tfl-plain'] = 'tfjs-layers plain steps/s';
 label['tfl-bn'] = 'tfjs-layers BN steps/s';
-const ratios = {};
+const ratios = Object.fromEntries(only.map((what) => [what, []]));
 for (let round = 1; round <= rounds; round++) {
   for (const what of only) {
     // Turns alternate which goes first, so that a change of load between the two does not favour one.
@@ -171,7 +171,7 @@ for (let round = 1; round <= rounds; round++) {
       round % 2 === 1
         ? [await measure('wasm-1', what), await measure('wasm', what)]
         : [await measure('wasm', what), await measure('wasm-1', what)].reverse();
-    (ratios[what] ??= []).push(many.rate / one.rate);
+    ratios[what].push(many.rate / one.rate);
     console.log(
       `round ${round} ${label[what].padEnd(26)} 1 thread ${one.rate.toFixed(1).padStart(6)} (${one.cores.toFixed(2)} cores)   ` +
         `${threads} threads ${many.rate.toFixed(1).padStart(6)} (${many.cores.toFixed(2)} cores)   ` +
