@@ -109,8 +109,10 @@ export function startThreadedWasm(
       fail(`it did not load: ${messageOf(error)}`);
       return;
     }
-    // The factory has created the pool's workers (8) synchronously; none has reported anything yet.
+    // The factory has created its pool of 8 workers synchronously; none has loaded anything yet. XNNPACK takes
+    // threads - 1 of them (the calling thread computes too), once: the others end before they load the module.
     pthread = config.PThread as PThreads;
+    for (const w of pthread.unusedWorkers.splice(threads - 1)) void w.terminate();
     const watch = (w: Worker) => {
       w.on('error', (error) => fail(`a worker thread failed: ${messageOf(error)}`));
       w.on('exit', (code) => fail(`a worker thread exited (code ${code}) before it started`));
@@ -143,8 +145,8 @@ export function startThreadedWasm(
 /**
  * tfjs's `BackendWasm` on the started module, computing on `threads` threads. Makes the pool's threads never keep
  * the process alive (Emscripten refs a worker while its thread runs, and XNNPACK's threads run until the end),
- * frees the pool's spare workers (XNNPACK creates its threads once, here), and turns a worker thread that exits
- * while the backend is in use into an uncaught error: the next parallel kernel would otherwise wait for it forever.
+ * ends any spare worker, and turns a worker thread that exits while the backend is in use into an uncaught error:
+ * the next parallel kernel would otherwise wait for it forever.
  */
 export function threadedBackend(
   tfjsWasm: typeof import('@tensorflow/tfjs-backend-wasm'),

@@ -132,7 +132,7 @@ describe('wasm threads in Node', () => {
     await useBackend('cpu');
     const before = osThreads();
     await useBackend('wasm', { threads: 2 });
-    // The pool's seven spare workers end; XNNPACK's one extra thread stays.
+    // XNNPACK's one extra thread; Emscripten's other seven pool workers end before they load anything.
     expect(await eventually(() => osThreads() === before + 1)).toBe(true);
     tf.removeBackend('wasm');
     expect(await eventually(() => osThreads() === before)).toBe(true);
