@@ -58,16 +58,15 @@ export function startThreadedWasm(
 ): Promise<ThreadedWasmModule> {
   const factory = require(`${BUILD}.js`) as Factory;
   const wasmFile = require.resolve(`${BUILD}.wasm`);
-  // Emscripten adds process-wide uncaughtException and unhandledRejection handlers, which rethrow.
+  // The factory adds process-wide uncaughtException and unhandledRejection handlers, which rethrow.
   const handlers = () => [
     ...process.listeners('uncaughtException').map((listener) => ['uncaughtException', listener] as const),
     ...process.listeners('unhandledRejection').map((listener) => ['unhandledRejection', listener] as const),
   ];
   const handlersBefore = new Set(handlers().map(([, listener]) => listener));
-  const removeHandlersSince = () => {
-    for (const [event, listener] of handlers()) {
-      if (!handlersBefore.has(listener)) process.removeListener(event, listener);
-    }
+  let factoryHandlers: ReturnType<typeof handlers> = [];
+  const removeFactoryHandlers = () => {
+    for (const [event, listener] of factoryHandlers) process.removeListener(event, listener);
   };
 
   return new Promise((resolve, reject) => {
@@ -78,7 +77,7 @@ export function startThreadedWasm(
       state = 'failed';
       clearTimeout(timer);
       for (const w of [...(pthread?.unusedWorkers ?? []), ...(pthread?.runningWorkers ?? [])]) void w.terminate();
-      removeHandlersSince();
+      removeFactoryHandlers();
       reject(new Error(reason));
     };
     const timer = setTimeout(() => fail(`its worker threads did not start within ${timeoutMs / 1000} s`), timeoutMs);
@@ -102,11 +101,16 @@ export function startThreadedWasm(
       onAbort: (what: unknown) => fail(`it aborted: ${String(what)}`),
     };
 
-    let ready: Promise<ThreadedWasmModule>;
+    let ready: Promise<ThreadedWasmModule> | undefined;
+    let loadError: unknown;
     try {
       ready = factory(config);
     } catch (error) {
-      fail(`it did not load: ${messageOf(error)}`);
+      loadError = error;
+    }
+    factoryHandlers = handlers().filter(([, listener]) => !handlersBefore.has(listener));
+    if (ready === undefined) {
+      fail(`it did not load: ${messageOf(loadError)}`);
       return;
     }
     // The factory has created its pool of 8 workers synchronously; none has loaded anything yet. XNNPACK takes
@@ -134,7 +138,7 @@ export function startThreadedWasm(
         clearTimeout(timer);
         // Its handlers only rethrow, as Node does with none, but print a line of minified code and override the
         // application's own handlers.
-        removeHandlersSince();
+        removeFactoryHandlers();
         resolve(module);
       },
       (error: unknown) => fail(`it did not start: ${messageOf(error)}`),
