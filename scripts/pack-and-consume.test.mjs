@@ -248,4 +248,30 @@ describe('pack and consume', () => {
       assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), expected[name]);
     });
   }
+
+  // @opt/tensor's wasm threads need a worker file from its tarball; a missing one would fall back to one thread.
+  it('starts the threaded wasm backend from the @opt/tensor tarball, and the process exits by itself', () => {
+    const project = join(scratch, 'wasm-threads');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--loglevel=error', ...[...closure('@opt/tensor')].map(tarballOf)],
+      project,
+    );
+    writeFileSync(
+      join(project, 'threads.mjs'),
+      `import { tf, useBackend } from '@opt/tensor';
+tf.enableProdMode();
+const { threads } = await useBackend('wasm', { threads: 2 });
+const sum = tf.sum(tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]))).dataSync()[0];
+console.log(JSON.stringify({ count: threads.count, reason: threads.reason, sum }));
+`,
+    );
+    // The timeout turns a process that does not exit by itself into a failure.
+    const out = execFileSync(process.execPath, ['threads.mjs'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    const { count, reason, sum } = JSON.parse(out.trim().split('\n').pop());
+    assert.deepEqual({ count, sum }, { count: 2, sum: 64 ** 3 }, reason);
+    assert.match(reason, /^2 requested/);
+  });
 });

@@ -1,6 +1,7 @@
 // Training throughput of @opt/layers' fit against @tensorflow/tfjs-layers' model.fit, same process, same data:
 // MLP 784-256-128-10, Adam, batch 128, with and without Dense(useBias: false) -> BatchNormalization -> ReLU.
-// Usage: node --expose-gc scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--memory | --no-memory]
+// Usage: node --expose-gc scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--threads auto|N] [--memory | --no-memory]
+// --threads: wasm's threads (useBackend's `threads`; 1 is the single-threaded build).
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,6 +14,7 @@ const flag = (name, fallback) => {
 };
 const backends = flag('backends', 'wasm,cpu').split(',');
 const memoryRun = args.includes('--memory');
+const threads = flag('threads', 'auto') === 'auto' ? 'auto' : Number(flag('threads'));
 const BATCH = 128;
 
 function data(n, seed) {
@@ -60,7 +62,7 @@ async function timeFit(runEpoch, x, y, steps) {
 }
 
 async function compare(backend, steps, makeOptimizer) {
-  await useBackend(backend);
+  const threadCount = (await useBackend(backend, { threads })).threads?.count ?? 1;
   tf.enableProdMode();
   const { x, y } = data(steps * BATCH, 7);
   const theirSteps = Math.max(8, Math.round(steps / 3));
@@ -88,6 +90,7 @@ async function compare(backend, steps, makeOptimizer) {
       ours.dispose();
       rows.push({
         backend,
+        threads: threadCount,
         model: bn ? 'Dense(noBias)->BN->ReLU' : 'Dense(relu)',
         guard,
         ours: oursRate,
@@ -101,7 +104,7 @@ async function compare(backend, steps, makeOptimizer) {
 }
 
 async function memory(makeOptimizer) {
-  await useBackend('wasm');
+  const threadCount = (await useBackend('wasm', { threads })).threads?.count;
   tf.enableProdMode();
   const n = 60000;
   const r = new Random(11);
@@ -129,7 +132,7 @@ async function memory(makeOptimizer) {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   const mib = (b) => (b / 2 ** 20).toFixed(0);
   console.log(
-    `memory: 60000 x 784 float32 (${mib(n * 784 * 4)} MiB data), 2 epochs, wasm: RSS before fit ${mib(baseRss)} MiB, peak RSS during fit ${mib(peakRss)} MiB, peak tf.memory ${mib(peakTfBytes)} MiB, ${seconds.toFixed(1)} s (budget 768 MiB RSS)`,
+    `memory: 60000 x 784 float32 (${mib(n * 784 * 4)} MiB data), 2 epochs, wasm (${threadCount} threads): RSS before fit ${mib(baseRss)} MiB, peak RSS during fit ${mib(peakRss)} MiB, peak tf.memory ${mib(peakTfBytes)} MiB, ${seconds.toFixed(1)} s (budget 768 MiB RSS)`,
   );
 }
 
@@ -146,7 +149,7 @@ if (memoryRun) {
   }
   for (const r of all) {
     console.log(
-      `${r.backend.padEnd(5)} ${r.model.padEnd(24)} Adam nonFiniteGradients ${r.guard.padEnd(9)} ours ${r.ours.toFixed(1).padStart(6)} steps/s   tfjs-layers ${r.tfjsLayers.toFixed(1).padStart(6)} steps/s   ratio ${(r.ours / r.tfjsLayers).toFixed(2)}x   tensor drift ${r.tensorDrift}`,
+      `${r.backend.padEnd(5)} ${String(r.threads).padStart(2)} threads ${r.model.padEnd(24)} Adam nonFiniteGradients ${r.guard.padEnd(9)} ours ${r.ours.toFixed(1).padStart(6)} steps/s   tfjs-layers ${r.tfjsLayers.toFixed(1).padStart(6)} steps/s   ratio ${(r.ours / r.tfjsLayers).toFixed(2)}x   tensor drift ${r.tensorDrift}`,
     );
   }
   if (!onlyCompare) await memory(adam);

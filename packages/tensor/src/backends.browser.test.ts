@@ -51,6 +51,12 @@ describe('backends in a browser', () => {
     const report = await useBackend('wasm', { wasmPaths: __TFJS_WASM_DIST__ });
     expect(report.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
+    // tfjs starts threads only on a cross-origin isolated page; the report says how many it got and why.
+    expect(report.threads?.count).toBeGreaterThanOrEqual(1);
+    if (!crossOriginIsolated) {
+      expect(report.threads?.count).toBe(1);
+      if (navigator.hardwareConcurrency > 1) expect(report.threads?.reason).toMatch(/not cross-origin isolated/);
+    }
     const sum = tf.sum(tf.tensor1d([1, 2, 3]));
     expect(sum.dataSync()[0]).toBe(6);
     sum.dispose();

@@ -40,7 +40,7 @@ describe('useBackend', () => {
       expect(report.skipped).toHaveLength(1);
       expect(report.skipped[0]?.backend).toBe('tensorflow');
       expect(report.skipped[0]?.reason).toMatch(/native addon|not installed/);
-      expect(describeBackend(report)).toMatch(/^wasm \(auto; skipped tensorflow: /);
+      expect(describeBackend(report)).toMatch(/^wasm \(auto; \d threads?: [^;]+; skipped tensorflow: /);
     }
   });
 
@@ -60,12 +60,20 @@ describe('useBackend', () => {
   });
 
   it('activates a backend asked for by name', async () => {
-    for (const name of ['cpu', 'wasm'] as const) {
-      const report = await useBackend(name);
-      expect(report).toEqual({ backend: name, requested: name, platform: 'node', skipped: [] });
-      expect(tf.getBackend()).toBe(name);
-      expect(describeBackend(report)).toBe(`${name} (requested)`);
-    }
+    const cpu = await useBackend('cpu');
+    expect(cpu).toEqual({ backend: 'cpu', requested: 'cpu', platform: 'node', skipped: [] });
+    expect(tf.getBackend()).toBe('cpu');
+    expect(describeBackend(cpu)).toBe('cpu (requested)');
+    const wasm = await useBackend('wasm');
+    expect(wasm).toEqual({
+      backend: 'wasm',
+      requested: 'wasm',
+      platform: 'node',
+      skipped: [],
+      threads: { count: expect.any(Number), requested: 'auto', reason: expect.any(String) },
+    });
+    expect(tf.getBackend()).toBe('wasm');
+    expect(describeBackend(wasm)).toMatch(/^wasm \(requested; \d threads?: .+\)$/);
   });
 
   it('explains why webgl cannot load in Node and what to choose instead', async () => {

@@ -4,6 +4,11 @@
  * imported only when it is chosen.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from './backend-error.js';
+import { checkThreads, prepareWasm, type WasmThreads, type WasmThreadsReport } from './wasm-backend.js';
+
+export { BackendUnavailableError } from './backend-error.js';
+export { MAX_WASM_THREADS, type WasmThreads, type WasmThreadsReport } from './wasm-backend.js';
 
 /** A backend that can run kernels. */
 export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'tensorflow';
@@ -29,6 +34,19 @@ export interface UseBackendOptions {
   wasmPaths?: string;
   /** For `auto`: the backends to try, in order (default {@link AUTO_ORDER} for this platform). */
   candidates?: readonly BackendName[];
+  /**
+   * wasm: the threads XNNPACK splits matrix products over. `'auto'` (the default) is one per core the process may
+   * use, at most {@link MAX_WASM_THREADS}; 1 is tfjs's single-threaded build. In Node.js more than one starts
+   * tfjs-backend-wasm's threaded build on worker threads, and falls back to the single-threaded build, with the
+   * reason in the report, when they cannot start. In the browser tfjs starts threads only on a cross-origin
+   * isolated page. Fixed once the wasm backend has started.
+   */
+  threads?: WasmThreads;
+  /**
+   * wasm in Node.js: the path of the worker script its threads start from (default: `dist/wasm-pthread-worker.cjs`
+   * in this package). For bundles that move this package's files.
+   */
+  wasmThreadWorker?: string;
 }
 
 /** What {@link useBackend} chose, and why each faster backend was skipped. */
@@ -39,21 +57,8 @@ export interface BackendReport {
   readonly platform: Platform;
   /** Backends `auto` tried before the chosen one, each with the reason it could not load. */
   readonly skipped: ReadonlyArray<{ readonly backend: BackendName; readonly reason: string }>;
-}
-
-/** Thrown when a requested backend cannot load: says which, why, and what to do. */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
-  constructor(
-    readonly backend: BackendName | string,
-    /** The underlying reason, e.g. tfjs-node's missing native addon. */
-    readonly reason: string,
-    /** What the user can do about it. */
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`Backend "${backend}" is not available: ${reason}\n${hint}`, options);
-  }
+  /** wasm only: the threads it computes on and why. */
+  readonly threads?: WasmThreadsReport;
 }
 
 export function detectPlatform(): Platform {
@@ -107,17 +112,21 @@ export function explainNativeLoadFailure(error: unknown, specifier: string): Bac
   );
 }
 
-/** Imports a backend's package (registering it) and explains a failure. */
-async function loadBackend(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<void> {
+/**
+ * Imports a backend's package (registering it) and explains a failure. For wasm, resolves to what reports its
+ * threads once it is initialized.
+ */
+async function loadBackend(
+  name: BackendName,
+  platform: Platform,
+  options: UseBackendOptions,
+): Promise<(() => WasmThreadsReport) | undefined> {
   switch (name) {
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
       return;
-    case 'wasm': {
-      const wasm = await import('@tensorflow/tfjs-backend-wasm');
-      if (options.wasmPaths !== undefined) wasm.setWasmPaths(options.wasmPaths);
-      return;
-    }
+    case 'wasm':
+      return prepareWasm(platform, options);
     case 'webgl':
       if (platform === 'node') {
         throw new BackendUnavailableError(
@@ -148,9 +157,15 @@ async function loadBackend(name: BackendName, platform: Platform, options: UseBa
   }
 }
 
-async function activate(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<void> {
+/** Activates `name`; for wasm, resolves to its threads. */
+async function activate(
+  name: BackendName,
+  platform: Platform,
+  options: UseBackendOptions,
+): Promise<WasmThreadsReport | undefined> {
+  let threads: (() => WasmThreadsReport) | undefined;
   try {
-    await loadBackend(name, platform, options);
+    threads = await loadBackend(name, platform, options);
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw error;
     throw new BackendUnavailableError(
@@ -185,6 +200,7 @@ async function activate(name: BackendName, platform: Platform, options: UseBacke
     throw new BackendUnavailableError(name, 'it failed to initialize.', hint);
   }
   await tf.ready();
+  return threads?.();
 }
 
 /**
@@ -207,16 +223,17 @@ export async function useBackend(
       `Choose one of ${[...BACKEND_NAMES, 'auto'].map((b) => `'${b}'`).join(', ')}.`,
     );
   }
+  checkThreads(options.threads);
   if (request !== 'auto') {
-    await activate(request, platform, options);
-    return { backend: request, requested: request, platform, skipped: [] };
+    const threads = await activate(request, platform, options);
+    return { backend: request, requested: request, platform, skipped: [], ...(threads && { threads }) };
   }
   const candidates = options.candidates ?? AUTO_ORDER[platform];
   const skipped: Array<{ backend: BackendName; reason: string }> = [];
   for (const name of candidates) {
     try {
-      await activate(name, platform, options);
-      return { backend: name, requested: 'auto', platform, skipped };
+      const threads = await activate(name, platform, options);
+      return { backend: name, requested: 'auto', platform, skipped, ...(threads && { threads }) };
     } catch (error) {
       skipped.push({
         backend: name,
@@ -231,9 +248,15 @@ export async function useBackend(
   );
 }
 
-/** One line for logs and UIs: "wasm (auto; skipped tensorflow: ...)". */
+/** One line for logs and UIs: "wasm (auto; 2 threads: one per core (2 cores); skipped tensorflow: ...)". */
 export function describeBackend(report: BackendReport): string {
-  if (report.requested !== 'auto') return `${report.backend} (requested)`;
-  if (report.skipped.length === 0) return `${report.backend} (auto)`;
-  return `${report.backend} (auto; skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})`;
+  const parts = [report.requested === 'auto' ? 'auto' : 'requested'];
+  if (report.threads) {
+    const { count, reason } = report.threads;
+    parts.push(`${count} thread${count === 1 ? '' : 's'}: ${reason}`);
+  }
+  if (report.skipped.length > 0) {
+    parts.push(`skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
+  }
+  return `${report.backend} (${parts.join('; ')})`;
 }

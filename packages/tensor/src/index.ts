@@ -19,9 +19,12 @@ export {
   BackendUnavailableError,
   describeBackend,
   detectPlatform,
+  MAX_WASM_THREADS,
   type Platform,
   type UseBackendOptions,
   useBackend,
+  type WasmThreads,
+  type WasmThreadsReport,
 } from './backends.js';
 export {
   computeFans,

@@ -26,6 +26,7 @@ export function registerBackendCommand(program: Command): void {
       const report = await useBackend(request as BackendRequest);
       out.result(report);
       out.line(`backend: ${report.backend} (${report.requested === 'auto' ? 'chosen by auto' : 'requested'})`);
+      if (report.threads) out.line(`threads: ${report.threads.count} (${report.threads.reason})`);
       for (const { backend, reason } of report.skipped) out.line(`skipped ${backend}: ${reason}`);
     });
 }

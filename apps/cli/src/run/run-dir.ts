@@ -34,7 +34,13 @@ export interface RunStatus {
 }
 
 export interface Environment {
-  backend: { requested: string; name: string; skipped: Array<{ backend: string; reason: string }> };
+  backend: {
+    requested: string;
+    name: string;
+    /** wasm in Node: the threads it computes on, and why that many. */
+    threads?: { count: number; requested: unknown; reason: string };
+    skipped: Array<{ backend: string; reason: string }>;
+  };
   versions: Record<string, string>;
   node: string;
   platform: string;

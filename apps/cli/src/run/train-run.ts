@@ -194,7 +194,12 @@ async function prepare(config: TrainConfig, emit: (event: RunEvent) => void): Pr
   const schedule = buildSchedule(config, stepsPerEpoch, totalSteps);
   const optimizer = buildOptimizer(config, schedule);
   const environment: Environment = {
-    backend: { requested: config.backend, name: report.backend, skipped: report.skipped.map((s) => ({ ...s })) },
+    backend: {
+      requested: config.backend,
+      name: report.backend,
+      ...(report.threads ? { threads: { ...report.threads } } : {}),
+      skipped: report.skipped.map((s) => ({ ...s })),
+    },
     versions: versions(),
     node: process.version,
     platform: `${process.platform}-${process.arch}`,

@@ -42,7 +42,11 @@ export function runPrinter(out: Output, optimizerName: string): Printer {
     switch (event.type) {
       case 'backend': {
         const skipped = event.report.skipped.map((s) => s.backend);
-        out.line(`backend: ${event.report.backend}${skipped.length > 0 ? ` (skipped ${skipped.join(', ')})` : ''}`);
+        const threads = event.report.threads?.count;
+        const on = threads === undefined ? '' : ` on ${threads} thread${threads === 1 ? '' : 's'}`;
+        out.line(
+          `backend: ${event.report.backend}${on}${skipped.length > 0 ? ` (skipped ${skipped.join(', ')})` : ''}`,
+        );
         break;
       }
       case 'download':
