@@ -88,7 +88,7 @@ describe('save and load', () => {
     const optB = new Adam({ learningRate: 0.5 });
     b.compile({ optimizer: optB, loss: sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
     const info = await b.loadWeights(dir);
-    expect(info).toEqual({ epoch: 2, optimizerRestored: true });
+    expect(info).toEqual({ epoch: 2, step: 0, optimizerRestored: true });
     expect(await values(b)).toEqual(await values(a));
     expect(optB.iterations).toBe(a.optimizer.iterations);
     expect(optB.learningRate).toBe(0.01);
