@@ -131,7 +131,8 @@ export interface CheckpointInfo {
   } | null;
   /**
    * The states of the callbacks of the fit that wrote it, by their `stateKey` (for checkpoints written before
-   * stateKey existed: by position and class name, e.g. '0:ReduceLROnPlateau'); empty when saved outside fit.
+   * stateKey existed: by position and class name, e.g. '0:ReduceLROnPlateau'). Saved outside a fit: those of the
+   * fit that stopped on its signal, or of the checkpoint the model was loaded from; else empty.
    */
   readonly callbackStates: Readonly<Record<string, unknown>>;
   /** The model's weights: Keras paths (e.g. `dense/kernel`) and shapes, in the model's order. */
