@@ -108,6 +108,68 @@ export interface FitLoop {
   evaluate(source: BatchSource, epoch: number): Promise<Logs>;
 }
 
+/** What the loop over one epoch's batches needs besides the {@link FitLoop}. */
+interface Hooks {
+  readonly callbacks: readonly FitCallback[];
+  /** Some callback has onBatchBegin or onBatchEnd. */
+  readonly batchHooks: boolean;
+  readonly wantsBatchLoss: boolean;
+  readonly yielder: Yielder;
+}
+
+/**
+ * The steps of epoch `epoch` from step `first` (the batches before it are drawn and dropped), each added to
+ * `sums`. Returns where the signal stopped it, or null when the batches ran out or `stopTraining` was set.
+ */
+async function trainBatches(
+  loop: FitLoop,
+  hooks: Hooks,
+  epoch: number,
+  first: number,
+  sums: MetricSums,
+): Promise<FitStop | null> {
+  const { callbacks, batchHooks, wantsBatchLoss, yielder } = hooks;
+  // An epoch continued at its last step has no batch left to draw.
+  if (first >= loop.train.batchesPerEpoch) return null;
+  let batch = 0;
+  for await (const { x, y } of loop.train.batches(epoch)) {
+    if (batch < first) {
+      // Drawn and dropped rather than not drawn: a source with its own per-batch state stays in step.
+      x.dispose();
+      y.dispose();
+      batch++;
+      continue;
+    }
+    try {
+      if (batch === first) loop.checkBatch(x, y);
+      const size = x.shape[0] as number;
+      if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size });
+      const result = loop.step(x, y);
+      sums.add(result, size);
+      loop.progress.step = batch + 1;
+      if (batchHooks) {
+        const { logs, settle } = batchLogs(batch, size, result.loss);
+        if (wantsBatchLoss) (logs as Logs).loss = await logs.readLoss();
+        try {
+          for (const cb of callbacks) await cb.onBatchEnd?.(batch, logs);
+        } finally {
+          await settle();
+        }
+      }
+      result.loss.dispose();
+      for (const c of result.correct) c.dispose();
+    } finally {
+      x.dispose();
+      y.dispose();
+    }
+    batch++;
+    if (loop.model.stopTraining) return null;
+    await yielder.afterBatch();
+    if (loop.signal?.aborted === true) return { epoch, step: batch };
+  }
+  return null;
+}
+
 /**
  * The epochs from `initialEpoch` (from its step `initialStep`) to `epochs`. Ends early when a callback sets
  * `stopTraining` (Keras: the epoch is finished, validated and logged first) or when `signal` aborts (the
@@ -117,8 +179,12 @@ export async function runFit(loop: FitLoop): Promise<History> {
   const { model, train, signal } = loop;
   const history = new History();
   const callbacks: FitCallback[] = [...loop.callbacks, history];
-  const batchHooks = callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
-  const wantsBatchLoss = callbacks.some((c) => c.wantsBatchLoss === true);
+  const hooks: Hooks = {
+    callbacks,
+    batchHooks: callbacks.some((c) => c.onBatchBegin !== undefined || c.onBatchEnd !== undefined),
+    wantsBatchLoss: callbacks.some((c) => c.wantsBatchLoss === true),
+    yielder: new Yielder(loop.yieldEvery),
+  };
   const initialStep = loop.initialStep ?? 0;
   if (initialStep > train.batchesPerEpoch) {
     throw new RangeError(
@@ -127,7 +193,6 @@ export async function runFit(loop: FitLoop): Promise<History> {
   }
   // Before any callback runs: continuing inside an epoch needs that epoch's sums.
   const carried = loop.progress.resumeSums(loop.initialEpoch, loop.initialStep, loop.metrics.length);
-  const yielder = new Yielder(loop.yieldEvery);
   let stopped: FitStop | null = null;
   loop.progress.startFit(callbacks); // checks the callbacks' state keys before any of them runs
   try {
@@ -136,55 +201,16 @@ export async function runFit(loop: FitLoop): Promise<History> {
     for (const cb of callbacks) await cb.onTrainBegin?.({});
     loop.progress.restoreCallbackStates(); // after onTrainBegin, which resets them
     loop.progress.startAt(loop.initialEpoch, initialStep);
-    if (signal?.aborted === true && loop.initialEpoch < loop.epochs)
+    if (signal?.aborted === true && loop.initialEpoch < loop.epochs) {
       stopped = { epoch: loop.initialEpoch, step: initialStep };
+    }
     for (let epoch = loop.initialEpoch; epoch < loop.epochs && !model.stopTraining && stopped === null; epoch++) {
       const first = epoch === loop.initialEpoch ? initialStep : 0;
       for (const cb of callbacks) await cb.onEpochBegin?.(epoch, first > 0 ? { initialStep: first } : {});
       const sums = new MetricSums(loop.metrics, first > 0 ? (carried ?? undefined) : undefined);
       loop.progress.enterEpoch(epoch, first, sums);
       try {
-        let batch = 0;
-        // An epoch continued at its last step has no batch left to draw.
-        const batches = first < train.batchesPerEpoch ? train.batches(epoch) : [];
-        for await (const { x, y } of batches) {
-          if (batch < first) {
-            // Drawn and dropped rather than not drawn: a source with its own per-batch state stays in step.
-            x.dispose();
-            y.dispose();
-            batch++;
-            continue;
-          }
-          try {
-            if (batch === first) loop.checkBatch(x, y);
-            const size = x.shape[0] as number;
-            if (batchHooks) for (const cb of callbacks) await cb.onBatchBegin?.(batch, { batch, size });
-            const result = loop.step(x, y);
-            sums.add(result, size);
-            loop.progress.step = batch + 1;
-            if (batchHooks) {
-              const { logs, settle } = batchLogs(batch, size, result.loss);
-              if (wantsBatchLoss) (logs as Logs).loss = await logs.readLoss();
-              try {
-                for (const cb of callbacks) await cb.onBatchEnd?.(batch, logs);
-              } finally {
-                await settle();
-              }
-            }
-            result.loss.dispose();
-            for (const c of result.correct) c.dispose();
-          } finally {
-            x.dispose();
-            y.dispose();
-          }
-          batch++;
-          if (model.stopTraining) break;
-          await yielder.afterBatch();
-          if (signal?.aborted === true) {
-            stopped = { epoch, step: batch };
-            break;
-          }
-        }
+        stopped = await trainBatches(loop, hooks, epoch, first, sums);
         if (stopped !== null) {
           await loop.progress.stopInEpoch();
           break;
@@ -198,7 +224,8 @@ export async function runFit(loop: FitLoop): Promise<History> {
           const parts = Object.entries(logs).map(([k, v]) => `${k}: ${v.toPrecision(4)}`);
           loop.log(`Epoch ${epoch + 1}/${loop.epochs} - ${train.batchesPerEpoch} steps - ${parts.join(' - ')}`);
         }
-        await yielder.afterEpoch();
+        await hooks.yielder.afterEpoch();
+        // Asked for during the epoch's end: stop before the next epoch.
         if (signal?.aborted === true && !model.stopTraining && epoch + 1 < loop.epochs) {
           stopped = { epoch: epoch + 1, step: 0 };
         }
