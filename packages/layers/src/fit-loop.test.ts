@@ -308,6 +308,20 @@ describe('continuing inside an epoch is refused where it could not be exact', ()
     await expect(fresh.fit(x, y, { batchSize: BATCH, initialEpoch: 1, initialStep: 3, epochs: 3 })).rejects.toThrow(
       /initialStep 3 continues epoch 2 .*pass initialEpoch: 1, initialStep: 2/,
     );
+    // A fit that fails inside an epoch cannot be continued there (its sums went with it): fit runs the epoch again.
+    const failing = build();
+    let seen = 0;
+    const boom: FitCallback = {
+      onBatchEnd: () => {
+        if (++seen === STEPS + 2) throw new Error('boom');
+      },
+    };
+    await expect(failing.fit(x, y, { batchSize: BATCH, epochs: 3, callbacks: [boom] })).rejects.toThrow('boom');
+    expect([failing.epochsCompleted, failing.stepsInEpoch]).toEqual([1, 2]);
+    await expect(failing.fit(x, y, { batchSize: BATCH, initialEpoch: 1, initialStep: 2, epochs: 2 })).rejects.toThrow(
+      /initialStep 2 continues epoch 2 after its first 2 steps, but .*needs that epoch's loss and metric sums/,
+    );
+    expect((await failing.fit(x, y, { batchSize: BATCH, initialEpoch: 1, epochs: 2 })).epoch).toEqual([1]);
     // Nothing ran: the model still stands there, and initialStep: 0 runs the epoch again from its start.
     expect(fresh.optimizer.iterations).toBe(STEPS + 2);
     const again = await fresh.fit(x, y, { batchSize: BATCH, initialEpoch: 1, initialStep: 0, epochs: 2 });

@@ -143,13 +143,13 @@ export class TrainingProgress {
   /**
    * The sums a fit continuing epoch `epoch` after `step` steps starts from, or an error that says where the
    * training stands and what to pass instead. Asked before any callback runs. `step` undefined: the fit did not
-   * say; that is refused only when the model stands inside that very epoch, where starting it again from its
-   * first step is rarely what was meant.
+   * say; that is refused only when the model stands inside that very epoch ready to continue it (a stop or a
+   * checkpoint there), where starting it again from its first step is rarely what was meant.
    */
   resumeSums(epoch: number, step: number | undefined, metrics: number): EpochSums | null {
     const here = `the model's training stands after step ${this.step} of epoch ${this.epoch + 1} (initialEpoch: ${this.epoch}, initialStep: ${this.step}; model.epochsCompleted and model.stepsInEpoch)`;
     if (step === undefined || step === 0) {
-      if (step === undefined && this.step > 0 && epoch === this.epoch) {
+      if (step === undefined && this.step > 0 && this.carriedSums !== null && epoch === this.epoch) {
         throw new Error(
           `fit: ${here}, from the checkpoint it was loaded from or the fit that stopped. Pass initialStep: ${this.step} ` +
             'to continue that epoch (the same steps, weights and epoch logs as without the stop), or initialStep: 0 to run it again from its first step.',
