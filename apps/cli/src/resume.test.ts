@@ -21,6 +21,19 @@ function partialFiles(dir: string): string[] {
   return out;
 }
 
+type Epoch = Record<string, number>;
+const epochs = (dir: string): Epoch[] => JSON.parse(readFileSync(join(work.dir, dir, 'history.json'), 'utf8')).epochs;
+/** history.json without what depends on the process (seconds, and the steps run in it). */
+const logs = (dir: string) =>
+  epochs(dir).map(({ epoch, loss, accuracy, val_loss, val_accuracy, learning_rate }) => ({
+    epoch,
+    loss,
+    accuracy,
+    val_loss,
+    val_accuracy,
+    learning_rate,
+  }));
+
 let reference: Result;
 beforeAll(async () => {
   reference = await run(...args, '--out', 'reference');
@@ -56,8 +69,9 @@ describe('stopping and resuming a run', () => {
     expect(reference.code).toBe(0);
     // Weights and optimizer slots, byte for byte, as an uninterrupted run with the same seed.
     expect(weights('stopped').equals(weights('reference'))).toBe(true);
-    const epochs = (dir: string) => JSON.parse(readFileSync(join(work.dir, dir, 'history.json'), 'utf8')).epochs;
-    expect(epochs('stopped')[2].val_loss).toBe(epochs('reference')[2].val_loss);
+    // Every epoch's logs, the interrupted epoch's training loss and accuracy included (fit carried its sums).
+    expect(logs('stopped')).toEqual(logs('reference'));
+    expect(epochs('stopped')[1]?.resumedAtStep).toBeGreaterThan(0);
     expect(state('stopped')).toBe('complete');
     const again = await run('train', '--resume', 'stopped');
     expect(again.stdout).toContain('the run is already complete');
@@ -93,6 +107,40 @@ describe('stopping and resuming a run', () => {
       JSON.parse(readFileSync(join(work.dir, 'quit', 'checkpoints', 'last', 'model.json'), 'utf8')).training.epoch,
     ).toBeLessThanOrEqual(1);
   }, 180_000);
+
+  it('with early stopping and ReduceLROnPlateau, a run stopped inside an epoch resumes to the same weights and the same decisions', async () => {
+    // Both act within 10 epochs here: the rate halves at epochs 4, 6, 7 and 8, and early stopping ends the run after
+    // epoch 8. Stopped in epoch 7, a resume that lost their counts would decide otherwise.
+    const decide = [
+      ...['train', '--backend', 'wasm', '--per-class', '30', '--epochs', '10', '--batch-size', '8'],
+      ...['--learning-rate', '0.002', '--schedule', 'reduce-on-plateau', '--plateau-patience', '1', '--factor', '0.5'],
+      ...['--patience', '3'],
+    ];
+    const straight = await run(...decide, '--out', 'decided');
+    expect(straight.code).toBe(0);
+    // The callbacks' messages are notes, on stderr (on a terminal, among the progress bar's redraws).
+    const decisions = (out: string) =>
+      out.match(/Epoch \d+: (?:ReduceLROnPlateau reducing learning rate to [\d.e-]+\.|early stopping)/g);
+    expect(decisions(straight.stderr)).toContain('Epoch 4: ReduceLROnPlateau reducing learning rate to 0.001.');
+    expect(straight.stdout).toMatch(/^early stopping after epoch 8: val_loss did not improve for 3 epochs$/m);
+
+    // On a terminal the progress bar says where training is: inside epoch 7.
+    const job = spawnOnTerminal(work.dir, join(work.dir, 'decided.log'), ...decide, '--out', 'decided-stopped');
+    await job.waitFor(/epoch 7\/10 \[[=-]+\] (?:[5-9]|[12]\d)\/35 steps/);
+    job.child.stdin?.write('\x03');
+    const stopped = await job.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stdout).toMatch(/stopped after step \d+ of epoch 7\); checkpoint saved/);
+    const resumed = await run('train', '--resume', 'decided-stopped');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/^resuming at epoch 7, step \d+ of 35$/m);
+    expect(weights('decided-stopped').equals(weights('decided'))).toBe(true);
+    expect(logs('decided-stopped')).toEqual(logs('decided'));
+    expect([...(decisions(stopped.stdout) ?? []), ...(decisions(resumed.stderr) ?? [])]).toEqual(
+      decisions(straight.stderr),
+    );
+    expect(resumed.stdout).toMatch(/^early stopping after epoch 8: val_loss did not improve for 3 epochs$/m);
+  }, 240_000);
 
   it('a run killed outright is listed as incomplete and resumes from its last checkpoint to the same weights', async () => {
     const job = spawnOpt(work.dir, ...args, '--out', 'killed');

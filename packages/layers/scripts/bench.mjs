@@ -2,6 +2,8 @@
 // MLP 784-256-128-10, Adam, batch 128, with and without Dense(useBias: false) -> BatchNormalization -> ReLU.
 // Usage: node --expose-gc scripts/bench.mjs [--backends wasm,cpu] [--steps 60] [--threads auto|N] [--memory | --no-memory]
 // --threads: wasm's threads (useBackend's `threads`; 1 is the single-threaded build).
+//        node scripts/bench.mjs --yield-every [--backends wasm] [--rounds 6]: fit's event-loop turns, each setting
+//        against 'never' in alternating rounds of one epoch, same process.
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -136,9 +138,79 @@ async function memory(makeOptimizer) {
   );
 }
 
+/**
+ * Steps/s of fit with each `yieldEvery` setting, in alternating rounds of one epoch on the same model (so that
+ * load on the machine falls on all of them alike), and each one's median ratio to 'never' (no turns: fit before
+ * the knob existed).
+ */
+async function yieldEvery(backend, steps, rounds, makeOptimizer) {
+  await useBackend(backend, { threads });
+  tf.enableProdMode();
+  const { x, y } = data(steps * BATCH, 7);
+  const settings = ['never', 'auto', 'batch', 'epoch'];
+  const model = oursModel(false);
+  model.compile({ optimizer: makeOptimizer('unchecked'), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const epoch = (setting) => model.fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3, yieldEvery: setting });
+  for (const setting of settings) await epoch(setting); // warm-up: kernels, slots
+  const rates = Object.fromEntries(settings.map((s) => [s, []]));
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order each round, so no setting always follows the same one.
+    for (let i = 0; i < settings.length; i++) {
+      const setting = settings[(i + round) % settings.length];
+      const t0 = performance.now();
+      await epoch(setting);
+      rates[setting].push((steps * 1000) / (performance.now() - t0));
+    }
+  }
+  model.dispose();
+  x.dispose();
+  y.dispose();
+  const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
+  const ratios = (setting) => rates[setting].map((r, i) => r / rates.never[i]);
+  // What one turn costs when nothing else waits (fit's turn in Node is a setImmediate), against a step's time.
+  const turns = [];
+  for (let i = 0; i < 2000; i++) {
+    const t0 = performance.now();
+    await new Promise((resolve) => setImmediate(resolve));
+    turns.push(performance.now() - t0);
+  }
+  const turnMs = median(turns);
+  const stepMs = 1000 / median(rates.never);
+  console.log(
+    `${backend.padEnd(5)} one turn of the event loop: median ${(turnMs * 1000).toFixed(1)} us, ${((100 * turnMs) / stepMs).toFixed(3)}% of a step (${stepMs.toFixed(1)} ms): the cost of 'batch' when nothing else waits`,
+  );
+  for (const setting of settings) {
+    console.log(
+      `${backend.padEnd(5)} yieldEvery ${setting.padEnd(6)} median ${median(rates[setting]).toFixed(1).padStart(6)} steps/s   ratio to 'never' median ${median(ratios(setting)).toFixed(3)} (rounds ${ratios(
+        setting,
+      )
+        .map((r) => r.toFixed(2))
+        .join(' ')})`,
+    );
+  }
+}
+
 const adam = (nonFiniteGradients = 'throw') => new Adam({ learningRate: 0.001, nonFiniteGradients });
 console.log('optimizer: @opt/optimizers Adam(learningRate 0.001) vs tfjs-layers tf.train.adam(0.001)');
-if (memoryRun) {
+if (args.includes('--yield-every')) {
+  const os = await import('node:os');
+  console.log(
+    `load average before: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  for (const backend of flag('backends', 'wasm').split(',')) {
+    const steps = Number(flag('steps', backend === 'cpu' ? '12' : '60'));
+    await yieldEvery(backend, steps, Number(flag('rounds', '6')), adam);
+  }
+  console.log(
+    `load average after: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+} else if (memoryRun) {
   await memory(adam);
 } else {
   const onlyCompare = args.includes('--no-memory');

@@ -134,6 +134,40 @@ describe('EarlyStopping (Keras 3 semantics)', () => {
       callbacks: [new EarlyStopping({ patience: 1, log: () => {} })],
     });
     expect(h.epoch).toEqual([0, 1]);
+    expect(h.stopped).toBeNull(); // stopTraining ends training, Keras's way: not a stop to continue from
+  });
+
+  it('a fit stopped by its signal is paused, not over: restoreBestWeights leaves the weights as that step left them', async () => {
+    const x = tf.ones([8, 3]);
+    const y = tf.ones([8, 2]);
+    const stoppedAt = async (withEarlyStopping: boolean) => {
+      const m = tiny();
+      const controller = new AbortController();
+      let epoch = 0;
+      const callbacks: FitCallback[] = [
+        {
+          onEpochBegin: (e) => {
+            epoch = e;
+          },
+          onBatchEnd: (b) => void (epoch === 3 && b === 0 && controller.abort()),
+        },
+      ];
+      if (withEarlyStopping)
+        callbacks.unshift(new EarlyStopping({ patience: 10, restoreBestWeights: true, log: () => {} }));
+      const h = await m.fit(x, y, {
+        epochs: 20,
+        batchSize: 4,
+        validationData: [x, tf.fill([8, 2], -50)], // the best epoch is the first
+        callbacks,
+        signal: controller.signal,
+      });
+      const kernel = (m.weights[0] as { variable: tf.Variable }).variable;
+      return { stopped: h.stopped, weights: Array.from(await kernel.data()) };
+    };
+    const plain = await stoppedAt(false);
+    const early = await stoppedAt(true);
+    expect(early.stopped).toEqual({ epoch: 3, step: 1 });
+    expect(early).toEqual(plain);
   });
 });
 

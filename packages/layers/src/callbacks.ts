@@ -11,12 +11,27 @@ import { saveModel } from './checkpoint.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { toStore } from './checkpoint-target.js';
 import { type Checkpointable, isCheckpointable } from './checkpointable.js';
+import type { FitStop, TrainEnd } from './training-progress.js';
 import { knownOptions, nonNegativeInteger, show } from './validate.js';
 
-/** Keras's History: the epochs run and, per log key, one value per epoch. */
+/**
+ * Keras's History: the epochs run and, per log key, one value per epoch; and, beyond Keras, where a fit stopped
+ * by its signal stopped.
+ */
 export class History implements Callback {
   readonly epoch: number[] = [];
   readonly history: Record<string, number[]> = {};
+  /**
+   * Null when the fit ran to its last epoch or a callback's `stopTraining` ended it (Keras's way: that epoch is
+   * finished and logged). Else the fit's `signal` stopped it after `step` steps of epoch `epoch` (0-based; 0
+   * steps: between epochs): `fit(..., { initialEpoch: stopped.epoch, initialStep: stopped.step })` continues.
+   */
+  stopped: FitStop | null = null;
+
+  onTrainEnd(_logs?: Logs, end?: TrainEnd): void {
+    this.stopped = end?.stopped ?? null;
+  }
+
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) {
@@ -190,7 +205,12 @@ export class EarlyStopping implements Callback {
     this.bestEpoch = state.bestEpoch;
   }
 
-  onTrainEnd(): void {
+  /** A fit stopped by its signal is paused, not over: the best weights are not put back then. */
+  onTrainEnd(_logs?: Logs, end?: TrainEnd): void {
+    if (end?.stopped != null) {
+      this.disposeBest();
+      return;
+    }
     if (this.stoppedEpoch > 0 && this.verbose > 0) this.log(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights !== null) {
       if (this.verbose > 0) this.log(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);

@@ -88,7 +88,7 @@ describe('save and load', () => {
     const optB = new Adam({ learningRate: 0.5 });
     b.compile({ optimizer: optB, loss: sparseCategoricalCrossentropy({ fromLogits: true }), metrics: ['accuracy'] });
     const info = await b.loadWeights(dir);
-    expect(info).toEqual({ epoch: 2, optimizerRestored: true });
+    expect(info).toEqual({ epoch: 2, step: 0, optimizerRestored: true });
     expect(await values(b)).toEqual(await values(a));
     expect(optB.iterations).toBe(a.optimizer.iterations);
     expect(optB.learningRate).toBe(0.01);
@@ -335,6 +335,54 @@ describe('save and load', () => {
     expect(b.initialEpoch).toBeLessThan(6);
     expect(b.iterations).toBe(a.iterations);
     expect(b.weights).toEqual(a.weights);
+  });
+});
+
+describe("a real process stopped by SIGINT through fit's signal", () => {
+  it('stops after the step in progress, saves there, and resumes to the same weights and epoch logs (wasm)', async () => {
+    const env = { ...process.env, OPT_BACKEND: 'wasm' };
+    const straight = join(scratch, 'sigint-straight.json');
+    const stoppedOut = join(scratch, 'sigint-stopped.json');
+    const resumedOut = join(scratch, 'sigint-resumed.json');
+    const dir = join(scratch, 'sigint');
+    const uninterrupted = run(process.execPath, [child, join(scratch, 'sigint-ref'), '4', straight], { env });
+    const victim = spawn(process.execPath, [child, dir, '4', stoppedOut, '--stop-on-sigint'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number | null>((resolve) => victim.on('exit', (code) => resolve(code)));
+    // Each step holds the event loop for 15 ms, as a real step would: only fit's own turns let the handler run.
+    let sent = false;
+    victim.stdout.on('data', (chunk: Buffer) => {
+      if (!sent && /^step 2 1$/m.test(chunk.toString())) {
+        sent = true;
+        victim.kill('SIGINT');
+      }
+    });
+    expect(await exited).toBe(0);
+    expect(sent).toBe(true);
+    type Out = {
+      weights: number[][];
+      iterations: number;
+      stopped: { epoch: number; step: number } | null;
+      history: Record<string, number[]>;
+    };
+    const stopped = JSON.parse(readFileSync(stoppedOut, 'utf8')) as Out;
+    expect(stopped.stopped).not.toBeNull();
+    const at = stopped.stopped as { epoch: number; step: number };
+    expect(at.epoch * 5 + at.step).toBe(stopped.iterations); // 144 training rows in batches of 32: 5 steps
+    expect(at.epoch * 5 + at.step).toBeGreaterThanOrEqual(2 * 5 + 2); // not before the step that was running
+
+    await run(process.execPath, [child, dir, '4', resumedOut, '--resume'], { env });
+    await uninterrupted;
+    const a = JSON.parse(readFileSync(straight, 'utf8')) as Out;
+    const b = JSON.parse(readFileSync(resumedOut, 'utf8')) as Out & { initialEpoch: number; initialStep: number };
+    expect([b.initialEpoch, b.initialStep]).toEqual([at.epoch, at.step]);
+    expect(b.iterations).toBe(a.iterations);
+    expect(b.weights).toEqual(a.weights);
+    for (const [key, values] of Object.entries(a.history)) {
+      expect([...(stopped.history[key] ?? []), ...(b.history[key] ?? [])]).toEqual(values);
+    }
   });
 });
 

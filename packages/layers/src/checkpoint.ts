@@ -43,7 +43,11 @@ export function fnv1a(data: Uint8Array): number {
 export async function saveModel(model: Checkpointable, target: CheckpointTarget): Promise<void> {
   const store = toStore(target);
   if (!model.built) throw new Error('save: the model is not built, so it has no weights yet.');
-  const modelWeights = await readWeights(model.weights.map((w) => ({ name: `model/${w.name}`, tensor: w.variable })));
+  // Read together, as they are at the call: inside an epoch the progress holds the epoch's sums so far.
+  const [training, modelWeights] = await Promise.all([
+    model[trainingProgress].snapshot(),
+    readWeights(model.weights.map((w) => ({ name: `model/${w.name}`, tensor: w.variable }))),
+  ]);
   let optimizer: CheckpointJson['optimizer'] = null;
   let slots: NamedWeight[] = [];
   if (model.isCompiled) {
@@ -56,7 +60,7 @@ export async function saveModel(model: Checkpointable, target: CheckpointTarget)
     format: CHECKPOINT_FORMAT,
     model: model.getConfig(),
     compile: model.getCompileConfig(),
-    training: model[trainingProgress].snapshot(),
+    training,
     weights: manifest,
     modelWeightCount: modelWeights.length,
     optimizer,
@@ -106,6 +110,11 @@ export interface CheckpointInfo {
   readonly format: string;
   /** Epochs completed when it was written: fit's `initialEpoch` to resume (a loaded model's `epochsCompleted`). */
   readonly epochsCompleted: number;
+  /**
+   * Steps done of the epoch after those when it was written: 0 at an epoch's end, more for a checkpoint written
+   * inside an epoch (after a fit stopped by its signal, or from `onBatchEnd`). fit's `initialStep` to resume.
+   */
+  readonly stepsInEpoch: number;
   /** The architecture, as `Sequential.getConfig()` gave it (`Sequential.fromConfig` rebuilds it). */
   readonly model: SequentialConfig;
   /** The loss, metrics and optimizer passed to compile; null for a model saved uncompiled. */
@@ -122,7 +131,8 @@ export interface CheckpointInfo {
   } | null;
   /**
    * The states of the callbacks of the fit that wrote it, by their `stateKey` (for checkpoints written before
-   * stateKey existed: by position and class name, e.g. '0:ReduceLROnPlateau'); empty when saved outside fit.
+   * stateKey existed: by position and class name, e.g. '0:ReduceLROnPlateau'). Saved outside a fit: those of the
+   * fit that stopped on its signal, or of the checkpoint the model was loaded from; else empty.
    */
   readonly callbackStates: Readonly<Record<string, unknown>>;
   /** The model's weights: Keras paths (e.g. `dense/kernel`) and shapes, in the model's order. */
@@ -148,6 +158,7 @@ export async function readCheckpointInfo(target: CheckpointTarget): Promise<Chec
     location: store.description,
     format: json.format,
     epochsCompleted: json.training.epoch,
+    stepsInEpoch: json.training.step ?? 0,
     model: json.model,
     compile: json.compile,
     optimizer:
@@ -185,13 +196,15 @@ export async function deleteCheckpoint(target: CheckpointTarget): Promise<boolea
 export interface LoadInfo {
   /** Epochs completed when the checkpoint was written: pass it as fit's initialEpoch to resume. */
   readonly epoch: number;
+  /** Steps done of epoch `epoch` (0 at an epoch's end): pass it as fit's initialStep to resume. */
+  readonly step: number;
   readonly optimizerRestored: boolean;
 }
 
 /**
  * Restores a checkpoint into `model`: weights (checked count by count and shape by shape), the optimizer state
- * if the model is compiled, and the training progress (epoch, shuffle seed, random streams; callback states go
- * to the callbacks of the next fit).
+ * if the model is compiled, and the training progress (epoch, step within it and that epoch's sums, shuffle
+ * seed, random streams; callback states go to the callbacks of the next fit).
  */
 export async function loadWeights(model: Checkpointable, target: CheckpointTarget): Promise<LoadInfo> {
   const store = toStore(target);
@@ -241,5 +254,5 @@ export async function restoreCheckpoint(
     optimizerRestored = true;
   }
   model[trainingProgress].restore(json.training);
-  return { epoch: json.training.epoch, optimizerRestored };
+  return { epoch: json.training.epoch, step: json.training.step ?? 0, optimizerRestored };
 }

@@ -3,6 +3,7 @@ import { Random, type tf } from '@opt/tensor';
 import { type BatchSource, isBatchSource } from './data-adapter.js';
 import type { FitCallback } from './fit-loop.js';
 import { inRange, knownOptions, nonNegativeInteger, positiveInteger, show } from './validate.js';
+import { parseYieldEvery, type YieldEvery } from './yielder.js';
 
 /** `fit(source, options)`: the source batches and shuffles, so batchSize, shuffle and validationSplit are not here. */
 export interface SourceFitOptions {
@@ -10,6 +11,25 @@ export interface SourceFitOptions {
   readonly epochs?: number;
   /** Epoch to start from (resuming). Default 0. */
   readonly initialEpoch?: number;
+  /**
+   * Steps of `initialEpoch` already done: the fit continues that epoch at this step (its first batches are drawn
+   * and dropped, in the same order as before). Needs the model to stand there, with that epoch's loss and metric
+   * sums: after `loadWeights` of a checkpoint written inside the epoch, or a fit stopped there by its `signal`
+   * (`history.stopped`, `model.stepsInEpoch`). The epoch's logs then equal an uninterrupted epoch's. Default 0;
+   * left out while the model stands inside epoch `initialEpoch`, fit asks for it.
+   */
+  readonly initialStep?: number;
+  /**
+   * Ends fit after the step in progress once aborted, leaving the epoch unfinished (no validation, no
+   * onEpochEnd): fit resolves with `history.stopped` = `{ epoch, step }`, the model and optimizer as after that
+   * step, and `model.save()` writes a checkpoint that continues there. Keras has no such option (see README).
+   */
+  readonly signal?: AbortSignal;
+  /**
+   * When fit gives the event loop a turn (for timers, I/O, a signal's handler): 'auto' (every 50 ms), 'batch',
+   * 'epoch', 'never', or a number of milliseconds. tfjs-layers' knob. Default 'auto'.
+   */
+  readonly yieldEvery?: YieldEvery;
   /** Held-out data evaluated after each epoch. */
   readonly validationData?: readonly [tf.Tensor, tf.Tensor] | BatchSource;
   /** Seed of the shuffling of tensors; default the model's seed. Epoch e's order depends only on (seed, e). */
@@ -36,13 +56,25 @@ export interface EvaluateOptions {
   readonly batchSize?: number;
 }
 
-const SOURCE_FIT_OPTIONS = ['epochs', 'initialEpoch', 'validationData', 'seed', 'callbacks', 'verbose', 'log'];
+const SOURCE_FIT_OPTIONS = [
+  'epochs',
+  'initialEpoch',
+  'initialStep',
+  'validationData',
+  'seed',
+  'callbacks',
+  'verbose',
+  'log',
+  'signal',
+  'yieldEvery',
+];
 const FIT_OPTIONS = ['batchSize', 'validationSplit', 'shuffle', ...SOURCE_FIT_OPTIONS];
 /** Names from Keras 1/2 and PyTorch that mean one of ours. */
 const FIT_ALIASES = {
   nb_epoch: 'epochs',
   epoch: 'epochs',
   batch: 'batchSize',
+  abortSignal: 'signal',
   lr: 'the learning rate belongs to the optimizer: compile({ optimizer: new Adam({ learningRate }) })',
 };
 
@@ -50,6 +82,9 @@ export interface ParsedFitOptions {
   readonly batchSize: number;
   readonly epochs: number;
   readonly initialEpoch: number;
+  readonly initialStep: number | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly yieldEvery: YieldEvery;
   readonly shuffle: boolean;
   readonly seed: number | undefined;
   readonly validationSplit: number | undefined;
@@ -92,6 +127,10 @@ export function parseFitOptions(options: FitOptions | undefined, source: boolean
   const log = o.log ?? ((line: string) => console.log(line));
   if (typeof log !== 'function')
     throw new TypeError(`fit: \`log\` must be a function (line: string) => void, got ${show(log)}.`);
+  const signal = o.signal;
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
+    throw new TypeError(`fit: \`signal\` must be an AbortSignal (new AbortController().signal), got ${show(signal)}.`);
+  }
   const shuffle = o.shuffle ?? true;
   if (typeof shuffle !== 'boolean')
     throw new TypeError(`fit: \`shuffle\` must be true or false, got ${show(shuffle)}.`);
@@ -99,6 +138,9 @@ export function parseFitOptions(options: FitOptions | undefined, source: boolean
     batchSize: positiveInteger('fit', 'batchSize', o.batchSize ?? 32),
     epochs: positiveInteger('fit', 'epochs', o.epochs ?? 1),
     initialEpoch: nonNegativeInteger('fit', 'initialEpoch', o.initialEpoch ?? 0),
+    initialStep: o.initialStep === undefined ? undefined : nonNegativeInteger('fit', 'initialStep', o.initialStep),
+    signal,
+    yieldEvery: parseYieldEvery(o.yieldEvery ?? 'auto'),
     shuffle,
     seed,
     validationSplit,

@@ -30,7 +30,7 @@ export type { CheckpointTarget } from './checkpoint-target.js';
 export type { Checkpointable, CompileConfig, SequentialConfig } from './checkpointable.js';
 export { type ConfusionMatrixOptions, confusionMatrix, perClassAccuracy } from './confusion-matrix.js';
 export { type Batch, type BatchSource, type TensorBatchesOptions, tensorBatches } from './data-adapter.js';
-export type { BatchLogs, FitCallback } from './fit-loop.js';
+export type { BatchLogs, FitCallback, FitStop, TrainEnd } from './fit-loop.js';
 export type { EvaluateOptions, FitOptions, SourceFitOptions } from './fit-options.js';
 export { IndexedDbStore } from './indexeddb-store.js';
 export {
@@ -73,3 +73,4 @@ export {
   sparseCategoricalCrossentropy,
 } from './losses.js';
 export { type CompileOptions, Sequential, type SequentialOptions } from './sequential.js';
+export { AUTO_YIELD_MS, type YieldEvery } from './yielder.js';

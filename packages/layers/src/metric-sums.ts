@@ -13,13 +13,35 @@ export interface BatchResult {
   readonly correct: readonly tf.Scalar[];
 }
 
-export class MetricSums {
-  private lossSum: tf.Scalar = tf.keep(tf.scalar(0));
-  private correctSums: tf.Scalar[];
-  private samples = 0;
+/**
+ * The sums as numbers, for a checkpoint written inside an epoch: the float32 values the device held, so that
+ * the resumed epoch adds its batches to the same sums and reports what an uninterrupted one would have.
+ * Non-finite sums are kept as the strings 'NaN', 'Infinity' and '-Infinity' (JSON has no such numbers).
+ */
+export interface EpochSums {
+  readonly samples: number;
+  readonly loss: number | string;
+  readonly correct: ReadonlyArray<number | string>;
+}
 
-  constructor(private readonly metrics: readonly MetricName[]) {
-    this.correctSums = metrics.map(() => tf.keep(tf.scalar(0)));
+const encode = (v: number): number | string => (Number.isFinite(v) ? v : String(v));
+const decode = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+
+export class MetricSums {
+  private lossSum: tf.Scalar;
+  private correctSums: tf.Scalar[];
+  private samples: number;
+
+  /** Sums from zero, or continuing from `start` (a checkpoint's {@link EpochSums}). */
+  constructor(
+    private readonly metrics: readonly MetricName[],
+    start?: EpochSums,
+  ) {
+    this.lossSum = tf.keep(tf.scalar(start === undefined ? 0 : decode(start.loss)));
+    this.correctSums = metrics.map((_, i) =>
+      tf.keep(tf.scalar(start === undefined ? 0 : decode(start.correct[i] as number | string))),
+    );
+    this.samples = start?.samples ?? 0;
   }
 
   /** Adds one batch of `size` samples; the caller still owns `batch`'s tensors. */
@@ -30,6 +52,20 @@ export class MetricSums {
     this.lossSum = lossSum;
     this.correctSums = correctSums;
     this.samples += size;
+  }
+
+  /**
+   * The sums so far as numbers, without freeing them. The device reads start before this returns, so a batch
+   * added meanwhile does not change what it reads.
+   */
+  state(): Promise<EpochSums> {
+    const samples = this.samples;
+    const reads = [this.lossSum.data(), ...this.correctSums.map((s) => s.data())];
+    return Promise.all(reads).then(([loss, ...correct]) => ({
+      samples,
+      loss: encode(loss?.[0] as number),
+      correct: correct.map((c) => encode(c[0] as number)),
+    }));
   }
 
   /** The means as Keras's log keys (`loss`, `accuracy`, ... after `prefix`), in one read-back; frees the sums. */

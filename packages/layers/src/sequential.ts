@@ -148,6 +148,14 @@ export class Sequential implements CallbackModel, Checkpointable {
   }
 
   /**
+   * Steps done of the epoch after {@link epochsCompleted}: 0 at an epoch's end; more after a fit stopped by its
+   * signal, or a checkpoint written inside an epoch. Pass it as `initialStep` to continue that epoch.
+   */
+  get stepsInEpoch(): number {
+    return this[trainingProgress].step;
+  }
+
+  /**
    * Keras's compile: the optimizer (an instance, or a name such as 'adam' for the preset with Keras's defaults,
    * through @opt/optimizers' getOptimizer), the loss and the metrics.
    */
@@ -261,7 +269,10 @@ export class Sequential implements CallbackModel, Checkpointable {
       validation,
       callbacks: options.callbacks,
       initialEpoch: options.initialEpoch,
+      initialStep: options.initialStep,
       epochs: options.epochs,
+      signal: options.signal,
+      yieldEvery: options.yieldEvery,
       verbose: options.verbose,
       log: options.log,
       step: (xb, yb) => trainStep(compiled, compiled.optimizer, xb, yb),
@@ -300,7 +311,10 @@ export class Sequential implements CallbackModel, Checkpointable {
     return saveModel(this, target);
   }
 
-  /** Restores {@link save}'s checkpoint into this model; resume with `fit(..., { initialEpoch: info.epoch })`. */
+  /**
+   * Restores {@link save}'s checkpoint into this model; resume with
+   * `fit(..., { initialEpoch: info.epoch, initialStep: info.step })`.
+   */
   loadWeights(target: CheckpointTarget): Promise<LoadInfo> {
     return loadWeights(this, target);
   }

@@ -133,6 +133,25 @@ describe('LearningRateScheduler', () => {
     ]);
   });
 
+  it('leaves the rate of an epoch continued after its first steps (logs.initialStep > 0) as the restored optimizer has it', () => {
+    const halve = (_epoch: number, lr: number) => lr / 2;
+    const straight = makeModel(0.4);
+    const a = new LearningRateScheduler(halve);
+    a.setModel(straight);
+    a.onEpochBegin(0);
+    a.onEpochBegin(1); // epoch 1 begins: 0.1
+    // A run stopped inside epoch 1 resumes with its optimizer restored at 0.1 and a fresh callback.
+    const resumed = makeModel(0.1);
+    const b = new LearningRateScheduler(halve);
+    b.setModel(resumed);
+    b.onEpochBegin(1, { initialStep: 3 });
+    expect(resumed.optimizer.learningRate).toBe(straight.optimizer.learningRate);
+    b.onEpochBegin(2);
+    a.onEpochBegin(2);
+    expect(resumed.optimizer.learningRate).toBe(straight.optimizer.learningRate);
+    expect(straight.optimizer.learningRate).toBe(0.05);
+  });
+
   it.each([
     [
       Number.NaN,

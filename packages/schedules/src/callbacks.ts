@@ -92,6 +92,10 @@ export interface LearningRateSchedulerOptions {
  * `optimizer.learningRate = schedule(epoch, optimizer.learningRate)` (epoch 0-based), and at the end of
  * each epoch writes the rate into `logs.learning_rate`. Any schedule of this package works as
  * `schedule` (it ignores the second argument), with the epoch as its step.
+ *
+ * An epoch continued after its first steps (@opt/layers' fit with `initialStep`, whose `onEpochBegin` logs carry
+ * `initialStep > 0`) already has its rate: the restored optimizer's, set when the epoch began. It is not set
+ * again, so a schedule of the current rate (`lr * 0.9`) is applied once per epoch, as without the stop.
  */
 export class LearningRateScheduler implements Callback {
   readonly schedule: (epoch: number, lr: number) => number;
@@ -115,9 +119,10 @@ export class LearningRateScheduler implements Callback {
     this.model = model;
   }
 
-  onEpochBegin(epoch: number): void {
+  onEpochBegin(epoch: number, logs?: Logs): void {
     const where = 'LearningRateScheduler';
     checkEpoch(where, epoch);
+    if ((logs?.initialStep ?? 0) > 0) return;
     const current = readLearningRate(where, this.model);
     const next: unknown = this.schedule(epoch, current);
     if (typeof next !== 'number' || !Number.isFinite(next) || next < 0) {

@@ -1,19 +1,19 @@
 /**
  * What a run does around each step and epoch of `fit`, as Keras callbacks: progress events, the history,
- * advice, stopping at the end of a step on request, and the `last` and `best` checkpoints.
+ * advice, and the `last` and `best` checkpoints; and, when fit stopped on the run's signal, the checkpoint there.
  *
  * The order matters. `progress` first: it records the epoch and writes history.json before anything saves a
  * checkpoint (so history.json is never behind the checkpoint; on resume it is cut to the checkpoint's epoch).
  * Then Keras's ReduceLROnPlateau and EarlyStopping. `checkpoints` last, so that the callbacks before it have
  * finished the epoch it saves.
  */
-import { EarlyStopping, type Sequential } from '@opt/layers';
-import { type Callback, type Logs, ReduceLROnPlateau } from '@opt/schedules';
+import { EarlyStopping, type FitCallback, type FitStop, type Sequential } from '@opt/layers';
+import { type LearningRateSchedule, type Logs, ReduceLROnPlateau } from '@opt/schedules';
 import type { TrainConfig } from '../config/knobs.js';
 import { type Advice, type AdviceId, epochAdvice } from './diagnostics.js';
 import type { TrainingOptimizer } from './model.js';
 import { type RunDir, trackWrite } from './run-dir.js';
-import { type EpochEntry, type HistoryFile, type RunEvent, RunInterrupted, type RunResult } from './run-types.js';
+import type { EpochEntry, HistoryFile, RunEvent, RunResult } from './run-types.js';
 
 export interface RunState {
   readonly model: Sequential;
@@ -22,10 +22,8 @@ export interface RunState {
   readonly dir: RunDir;
   readonly history: HistoryFile;
   readonly stepsPerEpoch: number;
-  /** The epoch training starts at, and the steps of it already done before a resume. */
-  readonly initialEpoch: number;
-  readonly skip: number;
-  readonly signal: AbortSignal | undefined;
+  /** The optimizer's learning-rate schedule (a function of the step), or null for a rate set between epochs. */
+  readonly schedule: LearningRateSchedule | null;
   readonly emit: (event: RunEvent) => void;
 }
 
@@ -47,7 +45,6 @@ export class RunCallbacks {
   /** Set when the run diverged: no more checkpoints, and the run ends as diverged. */
   diverged: Advice | null = null;
   private readonly given: Set<AdviceId>;
-  private stopAfterEpoch = false;
   private epochStart = 0;
   private epochLearningRate = 0;
   /** Steps of the current epoch done before this process started it (a resumed epoch). */
@@ -59,12 +56,12 @@ export class RunCallbacks {
   }
 
   /** The callbacks for `fit`, in order. */
-  list(): Callback[] {
+  list(): FitCallback[] {
     const { config, emit } = this.run;
     const note = (message: string) => emit({ type: 'note', message });
-    const callbacks: Callback[] = [
+    const callbacks: FitCallback[] = [
       {
-        onEpochBegin: (epoch) => this.epochBegin(epoch),
+        onEpochBegin: (epoch, logs) => this.epochBegin(epoch, logs?.initialStep ?? 0),
         onBatchEnd: (batch) => this.batchEnd(batch),
         onEpochEnd: (epoch, logs) => this.epochEnd(epoch, logs),
       },
@@ -105,43 +102,46 @@ export class RunCallbacks {
     return this.run.dir.writeJson('history.json', this.run.history);
   }
 
-  private async interrupted(epochsDone: number, what: string): Promise<RunInterrupted> {
-    await this.run.dir.setStatus('interrupted', epochsDone, what);
-    return new RunInterrupted(what);
+  /**
+   * fit stopped on the run's signal after `stop.step` steps of epoch `stop.epoch`: the checkpoint there (fit
+   * recorded the step and the epoch's sums so far, and kept the callbacks' states), and the status.
+   */
+  async stopped(stop: FitStop): Promise<string> {
+    const { model, dir } = this.run;
+    if (this.diverged === null) {
+      await trackWrite(() => model.save(dir.lastCheckpoint));
+      this.run.emit({ type: 'checkpoint', which: 'last', epoch: stop.epoch, path: dir.lastCheckpoint });
+    }
+    const what =
+      stop.step > 0
+        ? `stopped after step ${stop.step} of epoch ${stop.epoch + 1}`
+        : `stopped after epoch ${stop.epoch}`;
+    await dir.setStatus('interrupted', stop.epoch, what);
+    return what;
   }
 
-  private epochBegin(epoch: number): void {
+  /** `firstStep`: steps of this epoch done before a resume (fit's `initialStep`). */
+  private epochBegin(epoch: number, firstStep: number): void {
     this.epoch = epoch;
     this.epochStart = performance.now();
-    // The rate of the epoch's first step; logs.learning_rate at the epoch's end is the next step's (Keras).
-    this.epochLearningRate = this.run.optimizer.learningRate;
-    this.offset = epoch === this.run.initialEpoch ? this.run.skip : 0;
-    const { config, stepsPerEpoch } = this.run;
+    const { config, stepsPerEpoch, schedule } = this.run;
+    // The rate of the epoch's first step (also when it was taken before a resume); logs.learning_rate at the
+    // epoch's end is the next step's (Keras). A rate set between epochs holds for the whole epoch.
+    this.epochLearningRate =
+      firstStep > 0 && schedule !== null ? schedule(epoch * stepsPerEpoch) : this.run.optimizer.learningRate;
+    this.offset = firstStep;
     this.run.emit({
       type: 'epochBegin',
       epoch: epoch + 1,
       epochs: config.epochs,
       steps: stepsPerEpoch,
-      firstStep: this.offset,
+      firstStep,
     });
   }
 
   /** Reads nothing back from the device: a step's loss stays there until the epoch ends. */
-  private async batchEnd(batch: number): Promise<void> {
-    const { signal, stepsPerEpoch, model, dir } = this.run;
-    const step = this.offset + batch + 1;
-    this.run.emit({ type: 'step', epoch: this.epoch + 1, step, steps: stepsPerEpoch });
-    // fit's loop only awaits settled promises: without a turn of the event loop a signal would wait for the epoch's end.
-    if (signal !== undefined) await new Promise((resolve) => setImmediate(resolve));
-    if (signal?.aborted !== true || this.stopAfterEpoch) return;
-    if (step === stepsPerEpoch) {
-      this.stopAfterEpoch = true; // the epoch's last step: finish the epoch (validation, checkpoint) and stop there
-      return;
-    }
-    // The checkpoint says `epoch` epochs done and the optimizer's step count: resume skips the steps done since.
-    await trackWrite(() => model.save(dir.lastCheckpoint));
-    this.run.emit({ type: 'checkpoint', which: 'last', epoch: this.epoch, path: dir.lastCheckpoint });
-    throw await this.interrupted(this.epoch, `stopped after step ${step} of epoch ${this.epoch + 1}`);
+  private batchEnd(batch: number): void {
+    this.run.emit({ type: 'step', epoch: this.epoch + 1, step: batch + 1, steps: this.run.stepsPerEpoch });
   }
 
   private async epochEnd(epoch: number, logs: Logs = {}): Promise<void> {
@@ -173,7 +173,7 @@ export class RunCallbacks {
   }
 
   private async checkpoints(epoch: number, logs: Logs = {}): Promise<void> {
-    const { model, dir, signal } = this.run;
+    const { model, dir } = this.run;
     if (this.diverged === null) {
       await trackWrite(() => model.save(dir.lastCheckpoint));
       this.run.emit({ type: 'checkpoint', which: 'last', epoch: epoch + 1, path: dir.lastCheckpoint });
@@ -183,9 +183,6 @@ export class RunCallbacks {
         await trackWrite(() => model.save(dir.bestCheckpoint));
         this.run.emit({ type: 'checkpoint', which: 'best', epoch: epoch + 1, path: dir.bestCheckpoint });
       }
-    }
-    if (this.stopAfterEpoch || signal?.aborted === true) {
-      throw await this.interrupted(epoch + 1, `stopped after epoch ${epoch + 1}`);
     }
   }
 }

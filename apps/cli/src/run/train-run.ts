@@ -7,14 +7,14 @@
  * nothing: it reports through `onEvent`, and it stops at the end of the current step when `signal` aborts,
  * writing a checkpoint from which `resume: true` continues to the same weights as an uninterrupted run.
  *
- * Resume is exact within an epoch: a checkpoint records the epochs completed and the optimizer's step count,
- * so a run stopped after step k of epoch e resumes at epoch e with the first k batches of that epoch skipped
- * (the batch order depends only on the seed and the epoch). The interrupted epoch's training loss and accuracy
- * then average the steps after the resume only; weights, optimizer state and every later epoch are identical.
+ * Stopping and resuming are @opt/layers' fit's own: `fit({ signal })` ends after the step in progress and the
+ * checkpoint saved then records the step within the epoch and the epoch's loss and accuracy sums so far;
+ * `fit({ initialEpoch, initialStep })` continues there. Weights, optimizer state, callback decisions and
+ * every epoch's logs, the interrupted one included, are those of an uninterrupted run.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { type Batch, type BatchIterator, batches, toTensors } from '@opt/data-fashion-mnist';
+import { type BatchIterator, batches, toTensors } from '@opt/data-fashion-mnist';
 import type { Sequential } from '@opt/layers';
 import { NonFiniteGradientError } from '@opt/optimizers';
 import type { LearningRateSchedule } from '@opt/schedules';
@@ -75,29 +75,9 @@ async function backendFor(request: TrainConfig['backend']): Promise<BackendRepor
   return report;
 }
 
-/** `batches` with the first `skip` batches of epoch `from` left out (resuming inside an epoch). */
-function resumedSource(source: BatchIterator, from: number, skip: number): BatchIterator {
-  if (skip === 0) return source;
-  return {
-    ...source,
-    batches(epoch: number) {
-      const all = source.batches(epoch);
-      if (epoch !== from) return all;
-      function* rest(): Generator<Batch> {
-        let i = 0;
-        for (const batch of all) {
-          if (i++ < skip) tf.dispose([batch.x, batch.y]);
-          else yield batch;
-        }
-      }
-      return {
-        [Symbol.iterator]: rest,
-        async *[Symbol.asyncIterator]() {
-          yield* rest();
-        },
-      };
-    },
-  };
+/** Read through a call: TypeScript keeps `signal.aborted` narrowed across the awaits of a training run. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
 function kerasHistory(epochs: readonly EpochEntry[]): Record<string, number[]> {
@@ -259,14 +239,15 @@ async function startOrResume(
   model: Sequential,
   setup: Setup,
   emit: (event: RunEvent) => void,
-): Promise<{ history: HistoryFile; initialEpoch: number; skip: number }> {
+): Promise<{ history: HistoryFile; initialEpoch: number; initialStep: number }> {
   const { config } = options;
   if (options.resume === true && (await hasCheckpoint(dir.lastCheckpoint))) {
     const info = await model.loadWeights(dir.lastCheckpoint);
-    const skip = setup.optimizer.iterations - info.epoch * setup.stepsPerEpoch;
-    if (!(skip >= 0 && skip < setup.stepsPerEpoch)) {
+    // The optimizer counts every step of the run: a checkpoint whose count disagrees was not written by this run.
+    if (setup.optimizer.iterations !== info.epoch * setup.stepsPerEpoch + info.step) {
       throw new RunError(
-        `${dir.lastCheckpoint}: the checkpoint is at step ${setup.optimizer.iterations} of epoch ${info.epoch}, which does not fit ${setup.stepsPerEpoch} steps per epoch; the run directory was changed by hand.`,
+        `${dir.lastCheckpoint}: the checkpoint says ${info.epoch} epochs and ${info.step} steps of ${setup.stepsPerEpoch} done, but its optimizer took ${setup.optimizer.iterations} steps: ` +
+          'it was written by an older opt that did not record the step within an epoch, or changed by hand; start the run again.',
         dir.lastCheckpoint,
       );
     }
@@ -278,7 +259,11 @@ async function startOrResume(
       );
     }
     // history.json is written before the checkpoint at each epoch's end: it may be one epoch ahead.
-    return { history: { ...saved, epochs: saved.epochs.slice(0, info.epoch) }, initialEpoch: info.epoch, skip };
+    return {
+      history: { ...saved, epochs: saved.epochs.slice(0, info.epoch) },
+      initialEpoch: info.epoch,
+      initialStep: info.step,
+    };
   }
   const { splits } = setup;
   const validation = toTensors(splits.validation, splits.prepare);
@@ -301,7 +286,7 @@ async function startOrResume(
   await dir.writeJson('history.json', history);
   // Epoch 0: a run stopped or diverged in its first epoch keeps the initial weights.
   await trackWrite(() => model.save(dir.lastCheckpoint));
-  return { history, initialEpoch: 0, skip: 0 };
+  return { history, initialEpoch: 0, initialStep: 0 };
 }
 
 /** Test loss and accuracy of the final weights (with --ema, the moving average, as Keras finishes). */
@@ -352,7 +337,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   try {
     const start = await startOrResume(options, dir, model, setup, emit);
     history = start.history;
-    const { initialEpoch, skip } = start;
+    const { initialEpoch, initialStep } = start;
     await dir.setStatus('running', initialEpoch);
     emit({
       type: 'start',
@@ -363,31 +348,28 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       stepsPerEpoch,
       epochs: config.epochs,
       initialEpoch,
-      resumedAtStep: skip,
+      resumedAtStep: initialStep,
     });
-    loop = new RunCallbacks({
-      model,
-      optimizer,
-      config,
-      dir,
-      history,
-      stepsPerEpoch,
-      initialEpoch,
-      skip,
-      signal,
-      emit,
-    });
+    loop = new RunCallbacks({ model, optimizer, config, dir, history, stepsPerEpoch, schedule: setup.schedule, emit });
     try {
       if (signal?.aborted === true) {
         await dir.setStatus('interrupted', initialEpoch, 'stopped before training started');
         throw new RunInterrupted('stopped before training started');
       }
-      await model.fit(resumedSource(setup.source, initialEpoch, skip), {
+      const fitted = await model.fit(setup.source, {
         epochs: config.epochs,
         initialEpoch,
+        initialStep,
         validationData: validation,
         callbacks: loop.list(),
+        signal,
       });
+      // Stopped inside an epoch or between two; a stop asked for during the last epoch's end stops there too.
+      const stopped = fitted.stopped ?? (aborted(signal) ? { epoch: model.epochsCompleted, step: 0 } : null);
+      if (stopped !== null) {
+        status = 'interrupted';
+        message = await loop.stopped(stopped);
+      }
     } catch (error) {
       if (error instanceof RunInterrupted) {
         status = 'interrupted';
