@@ -7,10 +7,11 @@
  * Then Keras's ReduceLROnPlateau and EarlyStopping. `checkpoints` last, so that the callbacks before it have
  * finished the epoch it saves.
  */
-import { EarlyStopping, type Sequential } from '@opt/layers';
-import { type Callback, type Logs, ReduceLROnPlateau } from '@opt/schedules';
+import { EarlyStopping, type FitCallback, type Sequential } from '@opt/layers';
+import { type Logs, ReduceLROnPlateau } from '@opt/schedules';
 import type { TrainConfig } from '../config/knobs.js';
 import { type Advice, type AdviceId, epochAdvice } from './diagnostics.js';
+import { firstEpochLoss } from './first-epoch-loss.js';
 import type { TrainingOptimizer } from './model.js';
 import { type RunDir, trackWrite } from './run-dir.js';
 import { type EpochEntry, type HistoryFile, type RunEvent, RunInterrupted, type RunResult } from './run-types.js';
@@ -59,15 +60,17 @@ export class RunCallbacks {
   }
 
   /** The callbacks for `fit`, in order. */
-  list(): Callback[] {
+  list(): FitCallback[] {
     const { config, emit } = this.run;
     const note = (message: string) => emit({ type: 'note', message });
-    const callbacks: Callback[] = [
+    const callbacks: FitCallback[] = [
       {
         onEpochBegin: (epoch) => this.epochBegin(epoch),
         onBatchEnd: (batch) => this.batchEnd(batch),
         onEpochEnd: (epoch, logs) => this.epochEnd(epoch, logs),
       },
+      // The first epoch's loss curve, in the history that the callback above writes at the epoch's end.
+      firstEpochLoss({ target: this.run.history, ...this.run }),
     ];
     if (config.schedule === 'reduce-on-plateau') {
       callbacks.push(
