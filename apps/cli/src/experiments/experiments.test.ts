@@ -51,7 +51,13 @@ describe('pnpm experiments --quick', () => {
       /^ok {3}a learning rate 100 times too high \(SGD at 1\) diverges and is reported as such: status diverged, with the diverged advice; the report says "diverged in epoch 1"$/m,
     );
     expect(first.stdout).toMatch(/^total time /m);
-    expect(first.stderr).toMatch(/^18 runs to train, 0 already complete; 2 worker process\(es\)$/m);
+    // Adam and SGD at their chapter settings are in claims 1 and 4 alike: trained once, linked from the other claim.
+    expect(first.stderr).toMatch(
+      /^16 runs to train \(and 2 that another claim's run of the same config stands for\), 0 already complete; 2 worker process\(es\)$/m,
+    );
+    expect(first.stderr).toMatch(
+      /^\[4-learning-rate sgd 0\.01 \(chapter\)\] the same config as \[1-normalization sgd, standardized\]: linked to its run$/m,
+    );
     expect(first.stderr).toMatch(/\[lr-find sgd, lr-find\] suggested learning rate [\d.e-]+$/m);
 
     const text = report();
@@ -63,7 +69,14 @@ describe('pnpm experiments --quick', () => {
       expect(readFileSync(join(work.dir, `runs/experiments-quick/experiments/${chart}.svg`), 'utf8')).toMatch(/^<svg/);
     const sessions = JSON.parse(readFileSync(join(work.dir, 'runs/experiments-quick/experiments.json'), 'utf8'));
     expect(sessions.sessions).toHaveLength(1);
-    expect(sessions.sessions[0]).toMatchObject({ quick: true, trained: 18, kept: 0, failed: [], stopped: false });
+    expect(sessions.sessions[0]).toMatchObject({
+      quick: true,
+      trained: 16,
+      linked: 2,
+      kept: 0,
+      failed: [],
+      stopped: false,
+    });
   }, 900_000);
 
   it('a second call keeps every complete run and only rewrites the report', async () => {

@@ -5,7 +5,9 @@
  * regeneration that was stopped continues where it stopped.
  */
 import { execFile } from 'node:child_process';
+import { rmSync, symlinkSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { dirname, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { RunError } from '../cli/errors.js';
@@ -13,6 +15,7 @@ import { runJobs } from '../compare/pool.js';
 import { type CompareReport, finishCompare, type PreparedCompare, prepareCompare } from '../compare/run-compare.js';
 import type { Job, JobOutcome } from '../compare/worker.js';
 import type { TrainConfig } from '../config/knobs.js';
+import { configId } from '../config/resolve.js';
 import type { LrFindResult } from '../run/lr-find.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import type { RunEvent } from '../run/train-run.js';
@@ -38,6 +41,8 @@ export interface Session {
   workers: number;
   claims: number[];
   trained: number;
+  /** Runs of a config another claim also plans: linked to that claim's run instead of trained again. */
+  linked: number;
   kept: number;
   lrFinds: number;
   failed: string[];
@@ -152,13 +157,28 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
     prepared.push({ claim, compare, runs: planned });
   }
 
-  // One queue for every claim, the longest runs first.
-  const queue = prepared
-    .flatMap(({ claim, compare }, c) => compare.jobs.map((j, k) => ({ claim, c, k, job: j.job })))
-    .sort((a, b) => cost(b.job.config) - cost(a.job.config));
+  // One queue for every claim, the longest runs first. A config planned in several claims (SGD at 0.01 for 10
+  // epochs is in three) trains once; the other claims' run directories become links to its directory when it ends.
+  type Item = { claim: Claim; c: number; k: number; job: Job };
+  const items: Item[] = prepared.flatMap(({ claim, compare }, c) =>
+    compare.jobs.map((j, k) => ({ claim, c, k, job: j.job })),
+  );
+  const firstOf = new Map<string, Item>();
+  const queue: Item[] = [];
+  const links: Array<{ from: Item; to: Item }> = [];
+  for (const item of items) {
+    const id = configId(item.job.config);
+    const first = item.job.resume ? undefined : firstOf.get(id);
+    if (first !== undefined) links.push({ from: item, to: first });
+    else {
+      if (!item.job.resume) firstOf.set(id, item);
+      queue.push(item);
+    }
+  }
+  queue.sort((a, b) => cost(b.job.config) - cost(a.job.config));
   const total = queue.length;
   say(
-    `${total} run${total === 1 ? '' : 's'} to train, ${kept} already complete; ${Math.min(options.workers, Math.max(total, 1))} worker process(es)`,
+    `${total} run${total === 1 ? '' : 's'} to train${links.length > 0 ? ` (and ${links.length} that another claim's run of the same config stands for)` : ''}, ${kept} already complete; ${Math.min(options.workers, Math.max(total, 1))} worker process(es)`,
   );
   let done = 0;
   const elapsed = () => {
@@ -194,12 +214,31 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
     },
   );
 
+  // The linked runs take their first's directory and outcome.
+  const outcomeOf = new Map<Item, JobOutcome | undefined>(queue.map((q, i) => [q, ran[i]]));
+  for (const { from, to } of links) {
+    const outcome = outcomeOf.get(to);
+    if (outcome?.ok === true && outcome.result.status !== 'interrupted') {
+      rmSync(from.job.runDir, { recursive: true, force: true });
+      symlinkSync(relative(dirname(from.job.runDir), to.job.runDir), from.job.runDir, 'dir');
+      outcomeOf.set(from, outcome);
+      say(
+        `[${from.claim.slug} ${from.job.label}] the same config as [${to.claim.slug} ${to.job.label}]: linked to its run`,
+      );
+    } else {
+      outcomeOf.set(from, {
+        ok: false,
+        error: { kind: 'not started', message: `waits for ${to.claim.slug} ${to.job.label} (the same config)` },
+      });
+    }
+  }
+
   // Back to each claim's own compare: its rows, compare.json and overlay charts.
   const wallSeconds = (performance.now() - started) / 1000;
   const stopped = options.signal?.aborted === true;
   const reports: CompareReport[] = [];
   for (const [c, { compare }] of prepared.entries()) {
-    const outcomes = compare.jobs.map((_, k) => ran[queue.findIndex((q) => q.c === c && q.k === k)]);
+    const outcomes = compare.jobs.map((_, k) => outcomeOf.get(items.find((q) => q.c === c && q.k === k) as Item));
     reports.push(
       await finishCompare(compare, outcomes, { target: TARGET, workers: options.workers, wallSeconds, stopped }),
     );
@@ -212,6 +251,7 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
     workers: options.workers,
     claims: options.claims.map((c) => c.id),
     trained: total,
+    linked: links.length,
     kept,
     lrFinds: finds.length,
     failed,
