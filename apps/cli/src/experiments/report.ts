@@ -23,7 +23,7 @@ import {
   testAccuracy,
   type Verdict,
 } from './findings.js';
-import { BEST, type Claim, QUICK, TARGET } from './plan.js';
+import { BEST, type Claim, QUICK, SEARCH, TARGET } from './plan.js';
 import type { Session } from './run-experiments.js';
 import { type ClaimRuns, finished, loadClaim, type RunView, rowRuns } from './runs.js';
 
@@ -146,6 +146,13 @@ function targetSection(claims: Report['claims'], all: readonly RunView[]): strin
     `Against the reference figures: the same MLP in PyTorch on this machine's CPU reaches about 89.8% in 20 epochs (${points(top.mean - 0.898)} here); Keras MLPs in tutorials reach 87–89%; \`opt train\` with Adam and inverse-time decay 0.5 reached 89.5% in 20 epochs (claim 5 has that row: ${pct(testAccuracy(rowRuns(claims.find((c) => c.claim.id === 5)?.runs as ClaimRuns, 'inverse time, r = 0.5')[0] as RunView))} here). The best single run of all the experiments: ${best !== undefined ? `${pct(testAccuracy(best))} (${best.label}, ${best.dir})` : '-'}.`,
     '',
     `Cost here: one run of the best configuration took ${secs(wall)} of wall time (${secs(perEpoch)} per epoch of 430 steps with validation, 30 epochs, wasm backend, while other jobs loaded the machine).`,
+    '',
+    `How it was chosen: an exploratory \`${SEARCH.command}\` on the full data before this plan ran (seed 42, ${SEARCH.base.epochs} epochs, not rerun by \`pnpm experiments\`; figures from its compare.json):`,
+    '',
+    table(
+      ['candidate', 'knobs', 'test accuracy', 'best validation accuracy'],
+      SEARCH.candidates.map((c) => [c.name, `\`{ ${c.knobs} }\``, pct(c.testAccuracy), pct(c.bestValAccuracy)]),
+    ),
   );
   return lines.join('\n');
 }
