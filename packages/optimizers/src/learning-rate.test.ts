@@ -18,7 +18,7 @@ describe("a schedule's value is checked at each step", () => {
   for (const [bad, what] of [
     [Number.NaN, 'NaN'],
     [-1, '-1'],
-    [0, '0'],
+    [-1e-12, '-1e-12'],
     [Number.POSITIVE_INFINITY, 'Infinity'],
   ] as const) {
     it(`${what} at step 2 stops that step before any weight or slot changes`, () => {
@@ -29,7 +29,7 @@ describe("a schedule's value is checked at each step", () => {
       opt.applyGradients([[g, w]]);
       const before = [Array.from(w.dataSync()), Array.from((opt.slot(w, 'momentum') as tf.Variable).dataSync())];
       expect(() => opt.applyGradients([[g, w]])).toThrow(
-        `Adam: the learning-rate schedule (TestSchedule) returned ${what} at step 2 (0-based); a learning rate must be a finite number > 0. No weight was changed.`,
+        `Adam: the learning-rate schedule (TestSchedule) returned ${what} at step 2 (0-based); a learning rate must be a finite number >= 0. No weight was changed.`,
       );
       expect([Array.from(w.dataSync()), Array.from((opt.slot(w, 'momentum') as tf.Variable).dataSync())]).toEqual(
         before,
@@ -39,6 +39,25 @@ describe("a schedule's value is checked at each step", () => {
       tf.dispose([w, g]);
     });
   }
+
+  it('0 is a rate (Keras: a warmup from 0, the end of a cosine decay): the step moves no weight, the slots and the count go on', () => {
+    const w = tf.variable(tf.tensor1d([1, 2]));
+    const opt = new Adam({ learningRate: schedule({ 0: 0 }) });
+    const g = tf.tensor1d([0.5, -0.5]);
+    opt.applyGradients([[g, w]]);
+    expect(Array.from(w.dataSync())).toEqual([1, 2]);
+    // Keras's Adam updates m = (1 - beta1) g on a step of rate 0 too.
+    expect(Array.from((opt.slot(w, 'momentum') as tf.Variable).dataSync())).toEqual([
+      Math.fround(0.1 * 0.5),
+      Math.fround(-0.1 * 0.5),
+    ]);
+    expect(opt.iterations).toBe(1);
+    expect(opt.learningRate).toBe(0.1);
+    opt.applyGradients([[g, w]]);
+    expect(Array.from(w.dataSync())[0]).toBeLessThan(1);
+    opt.dispose();
+    tf.dispose([w, g]);
+  });
 
   it("a transformation's own schedule is checked too", () => {
     const w = tf.variable(tf.tensor1d([1]));

@@ -23,17 +23,19 @@ function scheduleName(rate: (step: number) => number): string {
 }
 
 /**
- * The value of `rate` at `step`. A schedule's value must be finite and > 0: a NaN would turn the weights into
- * NaN and a negative rate would climb the loss, so the step stops here, before any weight changes.
+ * The value of `rate` at `step`. A schedule's value must be finite and >= 0: a NaN would turn the weights into
+ * NaN and a negative rate would climb the loss, so the step stops here, before any weight changes. 0 is allowed,
+ * as in Keras: a warmup from 0 (Keras's CosineDecay example) starts there, and a cosine decay with alpha 0 reaches
+ * it at its last step (which `fit` reads for the epoch's logs after the run's last step).
  */
 export function learningRateAt(owner: string, rate: LearningRate, step: number): number {
   if (typeof rate === 'number') return rate;
   const value = rate(step);
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new RangeError(
       `${owner}: the learning-rate schedule (${scheduleName(rate)}) returned ${String(value)} at step ${step} ` +
-        "(0-based); a learning rate must be a finite number > 0. No weight was changed. Check the schedule's " +
-        'arguments (a decay that reaches 0 or goes negative, a division by zero, a value read from the device).',
+        "(0-based); a learning rate must be a finite number >= 0. No weight was changed. Check the schedule's " +
+        'arguments (a decay that goes negative, a division by zero, a value read from the device).',
     );
   }
   return value;

@@ -20,6 +20,8 @@ export interface PlannedEntry {
   readonly label: string;
   readonly config: TrainConfig;
   readonly warnings: string[];
+  /** The command line stored with this entry's run (default: the compare's own). */
+  readonly command?: readonly string[];
 }
 
 /** Knobs every entry of a compare must share: the data and the split. */
@@ -96,7 +98,20 @@ export function planFromLists(base: ConfigInput, flags: ListFlags): PlannedEntry
 
 /** Entries from a JSON/YAML file: a list of knob objects, or `{ base: {...}, configs: [...] }`; `name` labels an entry. */
 export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
-  const content = readConfigFile(file, '--configs');
+  return planFromContent(base, readConfigFile(file, '--configs'), { where: `--configs ${file}`, source: file });
+}
+
+/**
+ * Entries from the content of a configs file (or the same shape built in code): a list of knob objects, or
+ * `{ base: {...}, configs: [...] }`. Messages start with `where` (`--configs FILE`) and name an entry's fields
+ * from `source` (`FILE: entry 2: learningRate`).
+ */
+export function planFromContent(
+  base: ConfigInput,
+  content: unknown,
+  names: { where: string; source: string },
+): PlannedEntry[] {
+  const { where, source } = names;
   let fileBase: ConfigInput = { values: {}, names: {} };
   let list: unknown = content;
   if (content !== null && typeof content === 'object' && !Array.isArray(content)) {
@@ -104,34 +119,34 @@ export function planFromFile(base: ConfigInput, file: string): PlannedEntry[] {
     const extra = Object.keys(rest);
     if (extra.length > 0 || configs === undefined) {
       throw new UsageError(
-        `--configs ${file}: expected a list of configs, or an object with "configs" (a list) and optionally "base"${extra.length > 0 ? `; unknown field "${extra[0]}"` : ''}.`,
+        `${where}: expected a list of configs, or an object with "configs" (a list) and optionally "base"${extra.length > 0 ? `; unknown field "${extra[0]}"` : ''}.`,
         '--configs',
-        file,
+        source,
       );
     }
-    if (b !== undefined) fileBase = inputFromObject(b, `${file}: base`);
+    if (b !== undefined) fileBase = inputFromObject(b, `${source}: base`);
     list = configs;
   }
   if (!Array.isArray(list) || list.length === 0) {
     throw new UsageError(
-      `--configs ${file}: expected a non-empty list of configs such as [{ "optimizer": "sgd" }, { "optimizer": "adam" }].`,
+      `${where}: expected a non-empty list of configs such as [{ "optimizer": "sgd" }, { "optimizer": "adam" }].`,
       '--configs',
-      file,
+      source,
     );
   }
   const resolved = list.map((entry, i) => {
-    const where = `${file}: entry ${i + 1}`;
-    const input = inputFromObject(entry, where, ['name']);
+    const at = `${source}: entry ${i + 1}`;
+    const input = inputFromObject(entry, at, ['name']);
     const name = (entry as { name?: unknown }).name;
     if (name !== undefined && (typeof name !== 'string' || name.trim() === '')) {
-      throw new UsageError(`${where}: name must be a non-empty string, got ${JSON.stringify(name)}.`, 'name', name);
+      throw new UsageError(`${at}: name must be a non-empty string, got ${JSON.stringify(name)}.`, 'name', name);
     }
     // Unnamed entries are labelled by what the entry itself sets, as written.
     const own = [...KNOB_BY_KEY.keys()]
       .filter((k) => input.values[k] !== undefined)
       .map((k) => ({ key: k, value: input.values[k] }));
     const label = (name as string | undefined) ?? (own.length > 0 ? describeKnobs(own) : `config ${i + 1}`);
-    return { label, ...resolveEntry(mergeInputs(mergeInputs(base, fileBase), input), where) };
+    return { label, ...resolveEntry(mergeInputs(mergeInputs(base, fileBase), input), at) };
   });
   return checkPlan(resolved.map((r) => ({ label: r.label, config: r.config, warnings: r.warnings })));
 }

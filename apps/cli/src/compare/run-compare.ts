@@ -14,7 +14,7 @@ import { UsageError } from '../cli/errors.js';
 import { sameValue } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
 import { RunDir } from '../run/run-dir.js';
-import { type RunSummary, summarize } from '../run/summary.js';
+import { summarize, toTarget } from '../run/summary.js';
 import type { RunEvent, RunResult } from '../run/train-run.js';
 import type { PlannedEntry } from './plan.js';
 import { runJobs } from './pool.js';
@@ -94,16 +94,6 @@ export function runDirectories(plan: readonly PlannedEntry[]): CompareFile['entr
   }));
 }
 
-/** The first epoch whose validation accuracy reaches `target`, and the training seconds until then. */
-function toTarget(summary: RunSummary | null, target: number): { epochs: number | null; seconds: number | null } {
-  let elapsed = 0;
-  for (const e of summary?.history?.epochs ?? []) {
-    elapsed += e.seconds;
-    if (e.val_accuracy >= target) return { epochs: e.epoch, seconds: elapsed };
-  }
-  return { epochs: null, seconds: null };
-}
-
 function rowOf(
   entry: CompareFile['entries'][number],
   dir: string,
@@ -112,7 +102,7 @@ function rowOf(
 ): CompareRow {
   const run = new RunDir(join(dir, entry.runDir));
   const summary = summarize(run);
-  const reach = toTarget(summary, target);
+  const reach = toTarget(summary?.history?.epochs ?? [], target);
   const status =
     outcome === null
       ? 'not run'
@@ -139,8 +129,26 @@ function rowOf(
   };
 }
 
-export async function runCompare(options: CompareOptions): Promise<CompareReport> {
-  const { dir, target, workers } = options;
+/** A compare directory checked and recorded, with the configs still to train and those kept as they were. */
+export interface PreparedCompare {
+  readonly dir: string;
+  readonly record: CompareFile;
+  readonly entries: CompareFile['entries'];
+  /** Per entry: the kept run's outcome, or null until its job has run. */
+  readonly outcomes: Array<JobOutcome | null>;
+  /** The jobs to run, with the index of their entry. */
+  readonly jobs: ReadonlyArray<{ index: number; job: Job }>;
+}
+
+/**
+ * Checks the compare directory (a new one, or one holding the same configs), writes `compare.json`, keeps the
+ * complete (and diverged) runs and makes a job of every other config: resumed where its run directory holds a
+ * run, started afresh otherwise.
+ */
+export async function prepareCompare(
+  options: Pick<CompareOptions, 'dir' | 'plan' | 'target' | 'note' | 'command' | 'onKept'>,
+): Promise<PreparedCompare> {
+  const { dir, target } = options;
   const entries = runDirectories(options.plan);
   const compareDir = new RunDir(dir);
   const previous = compareDir.readJson<CompareFile>('compare.json');
@@ -178,6 +186,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareReport
       return;
     }
     if (!run.isRun()) rmSync(run.path, { recursive: true, force: true }); // a start that never wrote its config
+    const planned = options.plan[index];
     jobs.push({
       index,
       job: {
@@ -186,40 +195,69 @@ export async function runCompare(options: CompareOptions): Promise<CompareReport
         runDir: run.path,
         resume: run.isRun(),
         note: record.note,
-        command: record.command,
-        warnings: options.plan[index]?.warnings ?? [],
+        command: planned?.command ?? record.command,
+        warnings: planned?.warnings ?? [],
       },
     });
   });
+  return { dir: compareDir.path, record, entries, outcomes, jobs };
+}
 
+/**
+ * The rows of a prepared compare once its jobs have run (`ran[i]` is the outcome of `jobs[i]`), the overlay
+ * charts (unless it was stopped), and `compare.json` with the rows.
+ */
+export async function finishCompare(
+  prepared: PreparedCompare,
+  ran: ReadonlyArray<JobOutcome | undefined>,
+  how: { target: number; workers: number; wallSeconds: number; stopped: boolean },
+): Promise<CompareReport> {
+  const { dir, record, entries, jobs } = prepared;
+  const outcomes = [...prepared.outcomes];
+  jobs.forEach((j, i) => {
+    outcomes[j.index] = ran[i] ?? null;
+  });
+  const rows = entries.map((entry, i) => rowOf(entry, dir, outcomes[i] ?? null, how.target));
+  const charts = how.stopped ? [] : await writeOverlayCharts(dir, rows);
+  await new RunDir(dir).writeJson('compare.json', {
+    ...record,
+    target: how.target,
+    rows,
+    wallSeconds: how.wallSeconds,
+    workers: how.workers,
+  });
+  return {
+    format: COMPARE_FORMAT,
+    dir,
+    target: how.target,
+    workers: how.workers,
+    trained: jobs.length,
+    wallSeconds: how.wallSeconds,
+    rows,
+    charts,
+  };
+}
+
+export async function runCompare(options: CompareOptions): Promise<CompareReport> {
+  const prepared = await prepareCompare(options);
+  const { jobs } = prepared;
   const started = performance.now();
   const ran = await runJobs(
     jobs.map((j) => j.job),
     {
-      workers,
+      workers: options.workers,
       ...(options.pids !== undefined ? { pids: options.pids } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       onEvent: (i, event) => options.onEvent?.(jobs[i]?.job.label ?? '?', event),
       onEnd: (i, outcome) => options.onEnd?.(jobs[i]?.job.label ?? '?', outcome),
     },
   );
-  jobs.forEach((j, i) => {
-    outcomes[j.index] = ran[i] ?? null;
+  return finishCompare(prepared, ran, {
+    target: options.target,
+    workers: options.workers,
+    wallSeconds: (performance.now() - started) / 1000,
+    stopped: options.signal?.aborted === true,
   });
-  const rows = entries.map((entry, i) => rowOf(entry, dir, outcomes[i] ?? null, target));
-  const wallSeconds = (performance.now() - started) / 1000;
-  const charts = options.signal?.aborted === true ? [] : await writeOverlayCharts(dir, rows);
-  await compareDir.writeJson('compare.json', { ...record, target, rows, wallSeconds, workers });
-  return {
-    format: COMPARE_FORMAT,
-    dir: compareDir.path,
-    target,
-    workers,
-    trained: jobs.length,
-    wallSeconds,
-    rows,
-    charts,
-  };
 }
 
 const METRICS = [

@@ -98,6 +98,18 @@ describe('resolveConfig', () => {
     ]);
   });
 
+  it('lists a piecewise-constant schedule by its boundaries, and its values only where they are not the default', () => {
+    expect(knobsDiffering(flags({ schedule: 'piecewise-constant', boundaries: '100,200' }).config)).toEqual([
+      { key: 'schedule', value: 'piecewise-constant', default: 'constant' },
+      { key: 'boundaries', value: [100, 200], default: null },
+    ]);
+    expect(
+      knobsDiffering(flags({ schedule: 'piecewise-constant', boundaries: '100', values: '0.1,0.05' }).config).map(
+        (k) => k.key,
+      ),
+    ).toEqual(['schedule', 'boundaries', 'values']);
+  });
+
   it('reads --decay-rate alone as the chapter decay: inverse time, one epoch per period, staircase', () => {
     expect(flags({ decayRate: '0.5' }).config).toMatchObject({
       schedule: 'inverse-time',

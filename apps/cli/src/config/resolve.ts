@@ -272,8 +272,15 @@ function warningsFor(c: TrainConfig, name: (key: KnobKey) => string): string[] {
  * schedule (so `--optimizer sgd` is one knob, not also a learning rate). Where the data is read from is left out.
  */
 export function knobsDiffering(config: TrainConfig): Array<{ key: KnobKey; value: unknown; default: unknown }> {
+  // A piecewise-constant schedule has no default boundaries: the base takes the config's, so that the default
+  // values (lr, lr/10, ...) are those of its boundaries, and the boundaries themselves always differ (from none).
+  const piecewise = config.schedule === 'piecewise-constant';
   const base = resolveConfig({
-    values: { optimizer: config.optimizer, schedule: config.schedule },
+    values: {
+      optimizer: config.optimizer,
+      schedule: config.schedule,
+      ...(piecewise ? { boundaries: config.boundaries } : {}),
+    },
     names: {},
   }).config;
   const general = GENERAL_DEFAULTS as Record<string, unknown>;
@@ -281,7 +288,12 @@ export function knobsDiffering(config: TrainConfig): Array<{ key: KnobKey; value
   for (const knob of KNOBS) {
     if (knob.environment) continue;
     const value = config[knob.key];
-    const reference = knob.key === 'optimizer' || knob.key === 'schedule' ? general[knob.key] : base[knob.key];
+    const reference =
+      knob.key === 'optimizer' || knob.key === 'schedule'
+        ? general[knob.key]
+        : knob.key === 'boundaries' && piecewise
+          ? null
+          : base[knob.key];
     if (!sameValue(value, reference)) out.push({ key: knob.key, value, default: reference });
   }
   return out;

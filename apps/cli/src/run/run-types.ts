@@ -25,11 +25,33 @@ export interface EpochEntry {
   resumedAtStep?: number;
 }
 
+/** One point of the first epoch's loss curve: a window of steps ending at `step` (1-based). */
+export interface FirstEpochPoint {
+  step: number;
+  /** Sample-weighted mean batch loss over the window. */
+  loss: number;
+  /** Samples in the window. */
+  samples: number;
+  /** Seconds from the epoch's start to the window's end. */
+  seconds: number;
+}
+
+/** The training loss through the first epoch (run/first-epoch-loss.ts). */
+export interface FirstEpochLoss {
+  /** Steps per point. */
+  window: number;
+  points: FirstEpochPoint[];
+  /** Set when the first epoch was resumed: the steps done before the stop (their points may be missing). */
+  resumedAtStep?: number;
+}
+
 export interface HistoryFile {
   /** Validation loss and accuracy of the initial weights. */
   initial: { val_loss: number; val_accuracy: number };
   epochs: EpochEntry[];
   advice: Advice[];
+  /** The first epoch's training loss, step by step (absent in runs made before it was recorded). */
+  firstEpoch?: FirstEpochLoss;
 }
 
 export interface RunResult {

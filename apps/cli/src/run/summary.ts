@@ -2,7 +2,7 @@
 import type { TrainConfig } from '../config/knobs.js';
 import { knobsDiffering } from '../config/resolve.js';
 import { describeState, type RunDir } from './run-dir.js';
-import type { HistoryFile, RunResult } from './train-run.js';
+import type { EpochEntry, HistoryFile, RunResult } from './train-run.js';
 
 export interface RunSummary {
   path: string;
@@ -60,4 +60,17 @@ export function summarize(dir: RunDir): RunSummary | null {
     stepsPerSecond: trainSeconds > 0 ? steps / trainSeconds : null,
     history,
   };
+}
+
+/** The first epoch whose validation accuracy reaches `target`, and the training seconds until its end. */
+export function toTarget(
+  epochs: readonly Pick<EpochEntry, 'epoch' | 'val_accuracy' | 'seconds'>[],
+  target: number,
+): { epochs: number | null; seconds: number | null } {
+  let elapsed = 0;
+  for (const e of epochs) {
+    elapsed += e.seconds;
+    if (e.val_accuracy >= target) return { epochs: e.epoch, seconds: elapsed };
+  }
+  return { epochs: null, seconds: null };
 }

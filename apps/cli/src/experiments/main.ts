@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+/**
+ * `pnpm experiments`: trains the plan's runs that are missing (plan.ts, through the CLI's worker pool), then
+ * writes docs/EXPERIMENTS.md and its charts from the run directories. `--quick` does the same on a small subset
+ * into runs/experiments-quick and checks the directions that hold at that scale (exit 1 if one does not).
+ */
+import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Command, CommanderError } from 'commander';
+import { debugRequested, EXIT, RunError, UsageError } from '../cli/errors.js';
+import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { defaultWorkers } from '../compare/pool.js';
+import { quickChecks } from './checks.js';
+import { CLAIMS, QUICK } from './plan.js';
+import { writeReport } from './report.js';
+import { readSessions, runExperiments } from './run-experiments.js';
+
+interface Flags {
+  quick?: boolean;
+  only?: string;
+  workers?: string;
+  out?: string;
+  report?: string;
+  train: boolean;
+}
+
+function elapsed(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - 60 * m)} s`;
+}
+
+function claimsOf(only: string | undefined, quick: boolean) {
+  const all = quick ? CLAIMS.filter((c) => (QUICK.claims as readonly number[]).includes(c.id)) : CLAIMS;
+  if (only === undefined) return all;
+  const ids = only.split(',').map((s) => Number(s.trim()));
+  const known = all.map((c) => c.id);
+  const bad = only.split(',').find((s, i) => !known.includes(ids[i] as number) || s.trim() === '');
+  if (bad !== undefined) {
+    throw new UsageError(
+      `--only must list claim numbers from ${known.join(', ')}, comma-separated (e.g. --only 3,7), got "${only}".`,
+      '--only',
+      only,
+    );
+  }
+  return all.filter((c) => ids.includes(c.id));
+}
+
+async function main(flags: Flags): Promise<number> {
+  const started = performance.now();
+  const quick = flags.quick === true;
+  const cwd = process.cwd();
+  const out = resolve(flags.out ?? (quick ? 'runs/experiments-quick' : 'runs/experiments'));
+  const file = resolve(flags.report ?? (quick ? `${out}/EXPERIMENTS.md` : 'docs/EXPERIMENTS.md'));
+  const workers = flags.workers === undefined ? defaultWorkers() : Number(flags.workers);
+  if (!Number.isSafeInteger(workers) || workers < 1) {
+    throw new UsageError(`--workers must be a positive integer, got "${flags.workers}".`, '--workers', flags.workers);
+  }
+  const selected = claimsOf(flags.only, quick);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+
+  let code: number = EXIT.ok;
+  if (flags.train) {
+    const stop = stopOnSignals(say);
+    const pids = new Set<number>();
+    stop.watch([out]);
+    stop.onForcedExit(() => {
+      for (const pid of pids) {
+        try {
+          process.kill(pid, stop.received() ?? 'SIGINT');
+        } catch {
+          // gone already
+        }
+      }
+    });
+    try {
+      say(`experiments${quick ? ' (quick)' : ''}: claims ${selected.map((c) => c.id).join(', ')} into ${out}`);
+      const { session } = await runExperiments({
+        claims: selected,
+        out,
+        quick,
+        cwd,
+        workers,
+        signal: stop.signal,
+        pids,
+        say,
+      });
+      say(
+        `trained ${session.trained} run(s), kept ${session.kept}, in ${elapsed(session.wallSeconds)} with ${workers} worker(s)${session.load !== null ? `; load average ${session.load.min}-${session.load.max}` : ''}`,
+      );
+      if (session.failed.length > 0) {
+        for (const f of session.failed) say(`failed: ${f}`);
+        code = EXIT.failure;
+      }
+      const received = stop.received();
+      if (received !== null) {
+        say(`interrupted: run the same command again to continue (complete runs are kept)`);
+        return EXIT_FOR[received];
+      }
+    } finally {
+      stop.dispose();
+    }
+  }
+
+  const report = await writeReport({
+    claims: claimsOf(undefined, quick),
+    out,
+    quick,
+    cwd,
+    file,
+    sessions: readSessions(out),
+  });
+  process.stdout.write(`report: ${file} (${report.charts.length} charts)\n`);
+  for (const { claim, finding } of report.claims) {
+    process.stdout.write(`  ${claim.id}. ${claim.title}: ${finding.verdict.status}\n`);
+  }
+  if (quick) {
+    const checks = quickChecks(report.claims);
+    for (const c of checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+    if (checks.some((c) => !c.ok)) code = EXIT.failure;
+  }
+  process.stdout.write(`total time ${elapsed((performance.now() - started) / 1000)}\n`);
+  return code;
+}
+
+const program = new Command()
+  .name('pnpm experiments')
+  .description(
+    "Measure the chapter's claims on Fashion-MNIST: train the plan's runs that are missing, then write docs/EXPERIMENTS.md and its charts.",
+  )
+  .option(
+    '--quick',
+    'claims 1, 3 and 4 on a class-balanced subset, at most 2 epochs and one seed per row; checks the directions that hold at that scale',
+  )
+  .option('--only <claims>', 'train only these claims, e.g. 3,7 (the report still covers every claim)')
+  .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
+  .option('--out <dir>', 'where the run directories go (default runs/experiments, or runs/experiments-quick)')
+  .option('--report <file>', 'the Markdown report (default docs/EXPERIMENTS.md, or <out>/EXPERIMENTS.md with --quick)')
+  .option('--no-train', 'train nothing: write the report from the run directories as they are')
+  .exitOverride()
+  .configureOutput({ outputError: () => {} })
+  .action(async (flags: Flags) => {
+    process.exitCode = await main(flags);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    if (error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help') {
+      process.stderr.write(`pnpm experiments: ${error.message.replace(/^error: /, '')}; --help lists the options.\n`);
+      process.exitCode = EXIT.usage;
+    }
+  } else {
+    const usage = error instanceof UsageError;
+    const known = usage || error instanceof RunError;
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `pnpm experiments: ${message}${known || debugRequested() ? '' : ' (run again with --debug for the stack trace)'}\n`,
+    );
+    if (debugRequested() && error instanceof Error && error.stack !== undefined)
+      process.stderr.write(`${error.stack}\n`);
+    process.exitCode = usage ? EXIT.usage : EXIT.failure;
+  }
+}

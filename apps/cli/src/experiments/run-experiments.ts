@@ -1,0 +1,276 @@
+/**
+ * Trains the experiments: the lr-find runs some rows need (the `opt lr-find` command, as a child process), then
+ * every claim's compare through one pool of worker processes, so that no worker waits at the end of a claim
+ * while another still trains. Complete runs are kept and interrupted ones resumed (prepareCompare), so a
+ * regeneration that was stopped continues where it stopped.
+ */
+import { execFile } from 'node:child_process';
+import { rmSync, symlinkSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, relative } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { RunError } from '../cli/errors.js';
+import { runJobs } from '../compare/pool.js';
+import { type CompareReport, finishCompare, type PreparedCompare, prepareCompare } from '../compare/run-compare.js';
+import type { Job, JobOutcome } from '../compare/worker.js';
+import type { TrainConfig } from '../config/knobs.js';
+import { configId } from '../config/resolve.js';
+import type { LrFindResult } from '../run/lr-find.js';
+import { RunDir, writeAtomic } from '../run/run-dir.js';
+import type { RunEvent } from '../run/train-run.js';
+import { claimDir, type ExpandOptions, expandClaim, type LrFindJob, lrFindJobs, type PlannedRun } from './expand.js';
+import { type Claim, TARGET } from './plan.js';
+
+const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
+
+export interface RunOptions extends ExpandOptions {
+  readonly claims: readonly Claim[];
+  readonly workers: number;
+  readonly signal?: AbortSignal;
+  readonly pids?: Set<number>;
+  /** One line of progress. */
+  readonly say: (line: string) => void;
+}
+
+/** What one `pnpm experiments` call did, kept in `<out>/experiments.json` (one entry per call that trained). */
+export interface Session {
+  startedAt: string;
+  wallSeconds: number;
+  quick: boolean;
+  workers: number;
+  claims: number[];
+  trained: number;
+  /** Runs of a config another claim also plans: linked to that claim's run instead of trained again. */
+  linked: number;
+  kept: number;
+  lrFinds: number;
+  failed: string[];
+  stopped: boolean;
+  /** The machine's 1-minute load average, sampled every 10 s while training (our own workers included). */
+  load: { min: number; mean: number; max: number; samples: number } | null;
+  cpus: number;
+}
+
+export interface SessionsFile {
+  format: 'opt.experiments.v1';
+  sessions: Session[];
+}
+
+/** The relative cost of a config, to start the longest runs first (measured ratios on wasm, roughly). */
+function cost(config: TrainConfig): number {
+  const perEpoch = config.batchSize === 1 ? 30 : config.batchSize === 'full' ? 0.4 : 1;
+  return config.epochs * perEpoch * (config.batchNorm ? 1.6 : 1);
+}
+
+/** Runs `opt lr-find` (the real command) unless its directory already holds a result. */
+async function lrFind(job: LrFindJob, options: RunOptions): Promise<number> {
+  const dir = new RunDir(job.dir);
+  let result = dir.readJson<LrFindResult>('lr-find.json');
+  if (result === null) {
+    options.say(`[lr-find ${job.row.name}] opt ${job.args.join(' ')}`);
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = execFile(
+        process.execPath,
+        [MAIN, ...job.args, '--json'],
+        { cwd: options.cwd, env: process.env, maxBuffer: 64 * 2 ** 20 },
+        (error, out, err) => {
+          if (error !== null) reject(new RunError(`opt ${job.args.join(' ')} failed: ${err.trim() || error.message}`));
+          else resolve(out);
+        },
+      );
+      if (child.pid !== undefined) options.pids?.add(child.pid);
+      child.on('exit', () => {
+        if (child.pid !== undefined) options.pids?.delete(child.pid);
+      });
+    });
+    result = JSON.parse(stdout) as LrFindResult;
+  } else options.say(`[lr-find ${job.row.name}] already done in ${dir.path}`);
+  if (result.suggestion === null) {
+    throw new RunError(`${dir.path}: lr-find made no suggestion (${result.stopped ?? 'too few finite losses'}).`);
+  }
+  return result.suggestion.learningRate;
+}
+
+function sampleLoad(): { stop(): Session['load'] } {
+  const samples: number[] = [loadavg()[0] as number];
+  const timer = setInterval(() => samples.push(loadavg()[0] as number), 10_000);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      if (samples.length === 0) return null;
+      const round = (x: number) => Math.round(x * 100) / 100;
+      return {
+        min: round(Math.min(...samples)),
+        mean: round(samples.reduce((s, x) => s + x, 0) / samples.length),
+        max: round(Math.max(...samples)),
+        samples: samples.length,
+      };
+    },
+  };
+}
+
+export interface Trained {
+  readonly session: Session;
+  readonly reports: CompareReport[];
+  readonly runs: PlannedRun[];
+}
+
+/** Trains what is missing of `claims` and returns the compares' rows; records the session. */
+export async function runExperiments(options: RunOptions): Promise<Trained> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const load = sampleLoad();
+  const { say } = options;
+
+  // The rates of the lr-find rows, two at a time at most (each is one short process).
+  const finds = options.claims.flatMap((claim) => lrFindJobs(claim, options).map((job) => ({ claim, job })));
+  const rates = new Map<number, Map<string, number>>();
+  for (let i = 0; i < finds.length; i += Math.max(1, options.workers)) {
+    const batch = finds.slice(i, i + Math.max(1, options.workers));
+    const found = await Promise.all(batch.map(({ job }) => lrFind(job, options)));
+    batch.forEach(({ claim, job }, k) => {
+      const map = rates.get(claim.id) ?? new Map<string, number>();
+      map.set(job.row.name, found[k] as number);
+      rates.set(claim.id, map);
+      say(`[lr-find ${job.row.name}] suggested learning rate ${found[k]}`);
+    });
+  }
+
+  const runs: PlannedRun[] = [];
+  const prepared: Array<{ claim: Claim; compare: PreparedCompare; runs: PlannedRun[] }> = [];
+  let kept = 0;
+  for (const claim of options.claims) {
+    const planned = expandClaim(claim, options, rates.get(claim.id));
+    runs.push(...planned);
+    const compare = await prepareCompare({
+      dir: claimDir(options, claim),
+      plan: planned,
+      target: TARGET,
+      note: options.quick ? 'pnpm experiments --quick' : 'pnpm experiments',
+      command: ['pnpm', 'experiments', ...(options.quick ? ['--quick'] : [])],
+      onKept: () => {
+        kept++;
+      },
+    });
+    prepared.push({ claim, compare, runs: planned });
+  }
+
+  // One queue for every claim, the longest runs first. A config planned in several claims (SGD at 0.01 for 10
+  // epochs is in three) trains once; the other claims' run directories become links to its directory when it ends.
+  type Item = { claim: Claim; c: number; k: number; job: Job };
+  const items: Item[] = prepared.flatMap(({ claim, compare }, c) =>
+    compare.jobs.map((j, k) => ({ claim, c, k, job: j.job })),
+  );
+  const firstOf = new Map<string, Item>();
+  const queue: Item[] = [];
+  const links: Array<{ from: Item; to: Item }> = [];
+  for (const item of items) {
+    const id = configId(item.job.config);
+    const first = item.job.resume ? undefined : firstOf.get(id);
+    if (first !== undefined) links.push({ from: item, to: first });
+    else {
+      if (!item.job.resume) firstOf.set(id, item);
+      queue.push(item);
+    }
+  }
+  queue.sort((a, b) => cost(b.job.config) - cost(a.job.config));
+  const total = queue.length;
+  say(
+    `${total} run${total === 1 ? '' : 's'} to train${links.length > 0 ? ` (and ${links.length} that another claim's run of the same config stands for)` : ''}, ${kept} already complete; ${Math.min(options.workers, Math.max(total, 1))} worker process(es)`,
+  );
+  let done = 0;
+  const elapsed = () => {
+    const s = (performance.now() - started) / 1000;
+    return s < 60 ? `${s.toFixed(0)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+  };
+  const tag = (i: number) => `[${queue[i]?.claim.slug} ${queue[i]?.job.label}]`;
+  const failed: string[] = [];
+  const ran = await runJobs(
+    queue.map((q) => q.job as Job),
+    {
+      workers: options.workers,
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      ...(options.pids !== undefined ? { pids: options.pids } : {}),
+      onEvent: (i, event: RunEvent) => {
+        if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0))
+          say(`${tag(i)} resuming at epoch ${event.initialEpoch + 1}, step ${event.resumedAtStep + 1}`);
+        else if (event.type === 'epochEnd') {
+          const e = event.entry;
+          say(
+            `${tag(i)} epoch ${e.epoch}/${event.epochs}: loss ${e.loss.toFixed(4)} val_accuracy ${e.val_accuracy.toFixed(4)} (${e.seconds.toFixed(1)} s)`,
+          );
+        } else if (event.type === 'advice' && event.advice.id === 'diverged') say(`${tag(i)} ${event.advice.message}`);
+      },
+      onEnd: (i, outcome: JobOutcome) => {
+        done++;
+        const what = outcome.ok
+          ? `${outcome.result.status}${outcome.result.test !== null ? `, test accuracy ${outcome.result.test.accuracy.toFixed(4)}` : ''}`
+          : `${outcome.error.kind === 'not started' ? 'not started' : 'failed'}: ${outcome.error.message}`;
+        if (!outcome.ok && outcome.error.kind !== 'not started') failed.push(`${queue[i]?.job.label}: ${what}`);
+        say(`${tag(i)} ${what} (${done}/${total} done, ${elapsed()})`);
+      },
+    },
+  );
+
+  // The linked runs take their first's directory and outcome.
+  const outcomeOf = new Map<Item, JobOutcome | undefined>(queue.map((q, i) => [q, ran[i]]));
+  for (const { from, to } of links) {
+    const outcome = outcomeOf.get(to);
+    if (outcome?.ok === true && outcome.result.status !== 'interrupted') {
+      rmSync(from.job.runDir, { recursive: true, force: true });
+      symlinkSync(relative(dirname(from.job.runDir), to.job.runDir), from.job.runDir, 'dir');
+      outcomeOf.set(from, outcome);
+      say(
+        `[${from.claim.slug} ${from.job.label}] the same config as [${to.claim.slug} ${to.job.label}]: linked to its run`,
+      );
+    } else {
+      outcomeOf.set(from, {
+        ok: false,
+        error: { kind: 'not started', message: `waits for ${to.claim.slug} ${to.job.label} (the same config)` },
+      });
+    }
+  }
+
+  // Back to each claim's own compare: its rows, compare.json and overlay charts.
+  const wallSeconds = (performance.now() - started) / 1000;
+  const stopped = options.signal?.aborted === true;
+  const reports: CompareReport[] = [];
+  for (const [c, { compare }] of prepared.entries()) {
+    const outcomes = compare.jobs.map((_, k) => outcomeOf.get(items.find((q) => q.c === c && q.k === k) as Item));
+    reports.push(
+      await finishCompare(compare, outcomes, { target: TARGET, workers: options.workers, wallSeconds, stopped }),
+    );
+  }
+
+  const session: Session = {
+    startedAt,
+    wallSeconds,
+    quick: options.quick,
+    workers: options.workers,
+    claims: options.claims.map((c) => c.id),
+    trained: total,
+    linked: links.length,
+    kept,
+    lrFinds: finds.length,
+    failed,
+    stopped,
+    load: load.stop(),
+    cpus: (await import('node:os')).availableParallelism(),
+  };
+  if (total > 0) await recordSession(options.out, session);
+  return { session, reports, runs };
+}
+
+/** Appends a session that trained something to `<out>/experiments.json`. */
+async function recordSession(out: string, session: Session): Promise<void> {
+  const dir = new RunDir(out);
+  const file = dir.readJson<SessionsFile>('experiments.json') ?? { format: 'opt.experiments.v1', sessions: [] };
+  file.sessions.push(session);
+  await writeAtomic(dir.file('experiments.json'), `${JSON.stringify(file, null, 2)}\n`);
+}
+
+export function readSessions(out: string): Session[] {
+  return new RunDir(out).readJson<SessionsFile>('experiments.json')?.sessions ?? [];
+}
