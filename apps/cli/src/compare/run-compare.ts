@@ -104,7 +104,8 @@ function toTarget(summary: RunSummary | null, target: number): { epochs: number 
   return { epochs: null, seconds: null };
 }
 
-function rowOf(
+/** One row of the table: what the run directory and the outcome of its config say. */
+export function rowOf(
   entry: CompareFile['entries'][number],
   dir: string,
   outcome: JobOutcome | null,
@@ -230,7 +231,7 @@ const METRICS = [
 ] as const;
 
 /** One chart per metric, one line per config. */
-async function writeOverlayCharts(dir: string, rows: readonly CompareRow[]): Promise<string[]> {
+export async function writeOverlayCharts(dir: string, rows: readonly CompareRow[]): Promise<string[]> {
   const written: string[] = [];
   for (const [metric, title] of METRICS) {
     const values = rows.flatMap((row) =>
