@@ -15,7 +15,7 @@ import { runCompare } from '../compare/run-compare.js';
 import { RunDir } from '../run/run-dir.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
 import { recordOf, SweepQueue, type SweepRecord } from '../sweep/queue.js';
-import { parseQueueUrl, type QueueUrl, redactArgs } from '../sweep/redis-url.js';
+import { hideCredentials, parseQueueUrl, type QueueUrl, redactArgs } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
 import { readSweep, type Sweep } from '../sweep/spec.js';
 import { compareProgress, printCompareTable } from '../ui/compare-report.js';
@@ -65,7 +65,9 @@ export function queueUrlOf(value: string | boolean | undefined, required: boolea
       '--queue',
     );
   }
-  return parseQueueUrl(text);
+  const url = parseQueueUrl(text);
+  hideCredentials();
+  return url;
 }
 
 /** The command line as stored and printed: any Redis URL redacted. */
@@ -258,6 +260,8 @@ async function runQueued(
     backoffSeconds: flags.backoff !== undefined ? nonNegative('--backoff', flags.backoff) : 10,
   };
   const pollMs = 1000 * (flags.poll !== undefined ? nonNegative('--poll', flags.poll) : 1);
+  if (pollMs < 100)
+    throw new UsageError(`--poll must be at least 0.1 seconds, got "${flags.poll}".`, '--poll', flags.poll);
   const say = (line: string) => out.note(line);
   const queue = await SweepQueue.open(url, say);
   const stop = stopOnSignals(say);
@@ -272,7 +276,7 @@ async function runQueued(
     if (retried.length > 0) say(`back in the queue: ${retried.join(', ')}`);
     if (flags.detach === true) {
       out.line(
-        `sweep ${sweep.id}: follow it with \`opt sweep status ${sweep.id} --queue\`, collect it with \`opt sweep results ${sweep.id} --queue\``,
+        `sweep ${sweep.id}: follow it with \`opt sweep status ${sweep.id} --queue URL\`, collect it with \`opt sweep results ${sweep.id} --queue URL\``,
       );
       out.result({
         sweep: { id: sweep.id, name: sweep.name, queue: url.redacted, trials: sweep.trials.length },
@@ -288,7 +292,7 @@ async function runQueued(
     const interrupted = stop.received();
     if (interrupted !== null && !states.every(isFinal)) {
       say(
-        `stopped waiting; the trials go on in the queue: \`opt sweep status ${sweep.id} --queue\` follows them, \`opt sweep results ${sweep.id} --queue\` collects them`,
+        `stopped waiting; the trials go on in the queue: \`opt sweep status ${sweep.id} --queue URL\` follows them, \`opt sweep results ${sweep.id} --queue URL\` collects them`,
       );
       out.result({
         sweep: { id: sweep.id, name: sweep.name, queue: url.redacted, trials: sweep.trials.length },

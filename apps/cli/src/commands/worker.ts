@@ -69,9 +69,6 @@ async function worker(flags: WorkerFlags): Promise<number> {
   const out = new Output('worker', false);
   const url = queueUrlOf(flags.queue ?? (process.env.OPT_QUEUE !== undefined ? true : undefined), true);
   if (url === null) return 2; // unreachable: required
-  // The URL may carry a password: keep it out of `ps` and out of the trials' processes.
-  process.title = ['opt', ...redactArgs(process.argv.slice(2))].join(' ');
-  delete process.env.OPT_QUEUE;
   const concurrency =
     flags.concurrency !== undefined ? positiveInteger('--concurrency', flags.concurrency) : availableParallelism();
   const dataDir = flags.dataDir !== undefined ? resolve(flags.dataDir) : null;

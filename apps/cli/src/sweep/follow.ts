@@ -19,8 +19,11 @@ export interface FollowOptions {
 
 export const isFinal = (s: TrialState): boolean => s.state === 'completed' || s.state === 'failed';
 
+/** Epochs alone changing the progress line print it at most this often. */
+const EPOCH_LINE_MS = 30_000;
+
 /** `3/8 done (1 failed), 2 running, 2 waiting; host:12 2 done, training "sgd" (epoch 2/3); ...`. */
-export function progressLine(states: readonly TrialState[]): string {
+export function progressLine(states: readonly TrialState[], epochs = true): string {
   const count = (name: TrialState['state']) => states.filter((s) => s.state === name).length;
   const done = count('completed') + count('failed');
   const workers = new Map<string, { done: number; running: string[] }>();
@@ -34,7 +37,7 @@ export function progressLine(states: readonly TrialState[]): string {
     if (s.state === 'completed') of(s.worker).done++;
     else if (s.state === 'active')
       of(s.worker).running.push(
-        `"${s.label}"${s.progress !== null ? ` (epoch ${s.progress.epoch}/${s.progress.epochs})` : ''}`,
+        `"${s.label}"${epochs && s.progress !== null ? ` (epoch ${s.progress.epoch}/${s.progress.epochs})` : ''}`,
       );
   }
   const perWorker = [...workers.entries()]
@@ -76,6 +79,8 @@ export async function followSweep(
   const pollMs = options.pollMs ?? 1000;
   let before = new Map<string, TrialState>();
   let lastLine = '';
+  let lastKey = '';
+  let lastAt = 0;
   for (;;) {
     const states = await queue.states(record);
     const missing = states.filter((s) => s.state === 'missing');
@@ -91,9 +96,13 @@ export async function followSweep(
     }
     changes(before, states, say);
     before = new Map(states.map((s) => [s.jobId, s]));
+    // A new line when a trial starts or ends; one that differs only in epochs, at most every 30 s.
     const line = progressLine(states);
-    if (line !== lastLine) say(line);
-    lastLine = line;
+    const key = progressLine(states, false);
+    if (key !== lastKey || (line !== lastLine && Date.now() - lastAt >= EPOCH_LINE_MS)) {
+      say(line);
+      [lastLine, lastKey, lastAt] = [line, key, Date.now()];
+    }
     if (states.every(isFinal) || signal?.aborted === true) return states;
     try {
       await sleep(pollMs, undefined, signal !== undefined ? { signal } : {});

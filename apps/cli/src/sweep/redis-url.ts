@@ -81,3 +81,12 @@ export function scrub(text: string, url: QueueUrl | null): string {
 export function redactArgs(args: readonly string[]): string[] {
   return args.map(redactText);
 }
+
+/**
+ * Rewrites what `ps` shows of this process with any Redis URL redacted, and keeps OPT_QUEUE from the child
+ * processes. (A password typed on the command line is visible to `ps` until this runs: OPT_QUEUE is safer.)
+ */
+export function hideCredentials(): void {
+  process.title = ['opt', ...redactArgs(process.argv.slice(2))].join(' ');
+  delete process.env.OPT_QUEUE;
+}

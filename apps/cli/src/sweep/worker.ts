@@ -12,7 +12,10 @@
  * - A trial that fails: a usage error (a config that cannot train on this data) fails at once, since every attempt
  *   would fail the same way; any other failure (a crashed process, a backend this machine lacks) is tried again
  *   after an exponential backoff, up to the sweep's attempts, perhaps on another worker.
- * - Redis restarting: the connections retry until it is back and the worker goes on; commands wait meanwhile.
+ * - Redis restarting: the connections retry until it is back and the worker goes on; commands wait meanwhile, and
+ *   a result that could not be stored is stored again every second. An outage longer than the lock loses the
+ *   locks: the trials then go back to the queue, and a worker on the machine that trained one returns it from its
+ *   directory without training it again.
  * - Ctrl-C or SIGTERM: the running trials stop at the end of their step with a checkpoint and go back to the queue
  *   (not counted as a failed attempt); the worker takes no more and exits.
  */
@@ -155,6 +158,9 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<{ tra
     lockDuration: options.lockSeconds * 1000,
     stalledInterval: options.stalledSeconds * 1000,
     maxStalledCount: options.maxStalledCount,
+    // A result that could not be stored (Redis restarting) is stored again every second, not after BullMQ's
+    // default 15 s: the job's lock is no longer renewed once its processor returned, and must not expire first.
+    runRetryDelay: Math.min(1000, (options.lockSeconds * 1000) / 4),
     autorun: false,
   });
   worker.on('error', () => {}); // connection errors are said once per outage by watchConnection
