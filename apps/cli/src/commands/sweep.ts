@@ -99,7 +99,8 @@ export function registerSweepCommand(program: Command): void {
     .command('sweep')
     .description(
       'Run a sweep file (a base config, a grid and/or variations, seeds): locally like opt compare, or through a Redis queue for opt worker processes on any machine.',
-    );
+    )
+    .addHelpText('after', EXAMPLES);
   const run = sweep
     .command('run', { isDefault: true })
     .description('run the trials of a sweep file (the default: `opt sweep SPEC` is `opt sweep run SPEC`)')
