@@ -11,7 +11,8 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { defaultWorkers } from '../compare/pool.js';
-import { runCompare } from '../compare/run-compare.js';
+import { type CompareFile, runCompare, runDirectories } from '../compare/run-compare.js';
+import { sameValue } from '../config/resolve.js';
 import { RunDir } from '../run/run-dir.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
 import { recordOf, SweepQueue, type SweepRecord } from '../sweep/queue.js';
@@ -213,7 +214,9 @@ async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunF
   );
   let report: Awaited<ReturnType<typeof runCompare>>;
   try {
-    if (!new RunDir(dir).isRun())
+    // Only where runCompare will accept the directory: a new one, or this sweep's.
+    const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
+    if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
       await new RunDir(dir).writeJson('sweep.json', {
         ...recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
         queue: null,

@@ -5,7 +5,7 @@
  * history.json, history.csv, result.json, status.json, trial.json with the worker, backend and weights hash),
  * and `charts/`. The checkpoints and per-run charts stay in the worker's directory, on the worker's machine.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import {
@@ -80,7 +80,9 @@ export async function writeSweepResults(
     const state = states[i] as TrialState;
     const run = new RunDir(join(dir, entry.runDir));
     const value = state.state === 'completed' ? state.value : null;
-    if (value !== null) {
+    // A run directory this code did not write (the same sweep run locally into --out) is left as it is.
+    const ours = !run.exists() || existsSync(run.file('trial.json'));
+    if (value !== null && ours) {
       rmSync(run.path, { recursive: true, force: true });
       await run.writeJson('config.json', value.record);
       await run.writeJson('history.json', value.history);
