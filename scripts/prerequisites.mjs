@@ -58,6 +58,20 @@ export function prerequisites({ env = process.env, datasetDir = DATASET_DIR } = 
       howTo: '`apt-get install fonts-dejavu-core` (Debian/Ubuntu)',
     },
     {
+      what: 'redis-server',
+      why: "the CLI's sweep tests start a private Redis for `opt sweep --queue` and `opt worker` (BullMQ)",
+      present: onPath('redis-server', env) || existsSync('/usr/bin/redis-server'),
+      apt: 'redis-server',
+      howTo: '`apt-get install redis-server` (Debian/Ubuntu; the tests start their own instance, none need run)',
+    },
+    {
+      what: 'openssl',
+      why: "the CLI's sweep tests make a self-signed certificate for Redis over TLS (rediss://)",
+      present: onPath('openssl', env) || existsSync('/usr/bin/openssl'),
+      apt: 'openssl',
+      howTo: '`apt-get install openssl` (Debian/Ubuntu)',
+    },
+    {
       what: 'the `script` command (util-linux)',
       why: 'the CLI tests press Ctrl-C on a pseudo-terminal, as a user at a keyboard does, through `script`',
       present: onPath('script', env) || existsSync('/usr/bin/script'),

@@ -13,7 +13,9 @@ import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerSweepCommand } from './commands/sweep.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerWorkerCommand } from './commands/worker.js';
 import { suggestKnob } from './config/resolve.js';
 import { WritesClosed } from './run/run-dir.js';
 import { versionLine } from './run/versions.js';
@@ -47,7 +49,8 @@ Examples:
   $ opt compare --optimizers sgd,momentum,rmsprop,adam --epochs 10
   $ opt lr-find --optimizer sgd
   $ opt runs list
-  $ opt evaluate runs/<run>`,
+  $ opt evaluate runs/<run>
+  $ opt sweep lr-grid.yaml --queue redis://HOST:6379/0   and on every machine: opt worker --queue redis://HOST:6379/0`,
   );
 
 registerTrainCommand(program);
@@ -56,15 +59,18 @@ registerLrFindCommand(program);
 registerEvaluateCommand(program);
 registerPredictCommand(program);
 registerRunsCommand(program);
+registerSweepCommand(program);
+registerWorkerCommand(program);
 registerBackendCommand(program);
 
 /** The subcommand named on the command line, for the message prefix (`opt train: ...`). */
 function commandName(): string {
   const names = new Set(program.commands.map((c) => c.name()));
   const found = argv.find((a) => names.has(a));
-  if (found === 'runs') {
-    const sub = argv[argv.indexOf('runs') + 1];
-    return sub !== undefined && !sub.startsWith('-') ? `opt runs ${sub}` : 'opt runs';
+  const subcommands = program.commands.find((c) => c.name() === found)?.commands.map((c) => c.name()) ?? [];
+  if (found !== undefined && subcommands.length > 0) {
+    const sub = argv[argv.indexOf(found) + 1];
+    return sub !== undefined && subcommands.includes(sub) ? `opt ${found} ${sub}` : `opt ${found}`;
   }
   return found !== undefined ? `opt ${found}` : 'opt';
 }

@@ -2,7 +2,7 @@
  * `opt compare`: flags to a plan of configs (compare/plan.ts), the plan trained in worker processes
  * (compare/run-compare.ts), progress on stderr, one table on stdout.
  */
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
@@ -13,8 +13,8 @@ import { defaultWorkers } from '../compare/pool.js';
 import { type CompareReport, runCompare } from '../compare/run-compare.js';
 import { readConfigFile } from '../config/files.js';
 import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
-import { fixed, percent, seconds } from '../ui/format.js';
-import { table } from '../ui/table.js';
+import { compareProgress, printCompareTable } from '../ui/compare-report.js';
+import { seconds } from '../ui/format.js';
 
 interface CompareFlags {
   optimizers?: string;
@@ -41,19 +41,20 @@ Every config trains on the same data, split and seed unless it sets its own seed
 charts; running the same compare into it again skips complete runs and resumes the others. Exit status: 0
 when every config ran (complete or diverged), 1 when one failed, 130 after Ctrl-C.`;
 
-function stamp(now = new Date()): string {
+/** `20261201-101500`: the time prefix of default run and compare directories. */
+export function stamp(now = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
 }
 
-function positiveInteger(flag: string, text: string): number {
+export function positiveInteger(flag: string, text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1)
     throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
   return n;
 }
 
-function fraction(flag: string, text: string): number {
+export function fraction(flag: string, text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !(n > 0 && n <= 1))
     throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
@@ -139,8 +140,6 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
       }
     }
   });
-  const width = Math.max(...plan.map((e) => e.label.length));
-  const tag = (label: string) => `[${label.padEnd(width)}]`;
   out.note(
     `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${Math.min(workers, plan.length)} worker process${Math.min(workers, plan.length) === 1 ? '' : 'es'} into ${dir}`,
   );
@@ -155,65 +154,17 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
       command: ['opt', ...process.argv.slice(2)],
       signal: stop.signal,
       pids,
-      onKept: (label, state, runDir) =>
-        out.note(`${tag(label)} already ${state} in ${relative(process.cwd(), runDir)}`),
-      onEvent: (label, event) => {
-        if (event.type === 'epochEnd') {
-          const e = event.entry;
-          out.note(
-            `${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
-          );
-        } else if (event.type === 'advice') out.note(`${tag(label)} advice: ${event.advice.message}`);
-        else if (event.type === 'note') out.note(`${tag(label)} ${event.message}`);
-        else if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0)) {
-          out.note(`${tag(label)} resuming at epoch ${event.initialEpoch + 1}, step ${event.resumedAtStep + 1}`);
-        }
-      },
-      onEnd: (label, outcome) => {
-        if (!outcome.ok)
-          out.note(
-            `${tag(label)} ${outcome.error.kind === 'not started' ? 'not started' : 'failed'}: ${outcome.error.message}`,
-          );
-        else if (outcome.result.status !== 'interrupted') {
-          out.note(`${tag(label)} ${outcome.result.status}: test accuracy ${fixed(outcome.result.test?.accuracy)}`);
-        }
-      },
+      ...compareProgress(
+        out,
+        plan.map((p) => p.label),
+      ),
     });
   } finally {
     stop.dispose();
   }
 
   const { rows, wallSeconds } = report;
-  const targetText = percent(target, 0);
-  out.line(
-    table(
-      [
-        'config',
-        'status',
-        'best val acc',
-        'final val acc',
-        'test acc',
-        `epochs to ${targetText}`,
-        `time to ${targetText}`,
-        'steps/s',
-        'time',
-      ],
-      rows.map((r) => [
-        r.label,
-        r.status,
-        r.bestValAccuracy === null ? '-' : `${fixed(r.bestValAccuracy)} (ep ${r.bestEpoch})`,
-        fixed(r.finalValAccuracy),
-        fixed(r.testAccuracy),
-        r.epochsToTarget ?? '-',
-        seconds(r.secondsToTarget),
-        r.stepsPerSecond === null ? '-' : r.stepsPerSecond.toFixed(1),
-        r.epochs === 0 ? '-' : seconds(r.trainSeconds),
-      ]),
-      out.out.bold,
-    ),
-  );
-  for (const r of rows)
-    if (r.status !== 'complete' && r.error !== null) out.line(`${r.label}: ${r.status}: ${r.error}`);
+  printCompareTable(out, rows, target);
   out.line(
     `wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
   );

@@ -151,7 +151,8 @@ export function planFromContent(
   return checkPlan(resolved.map((r) => ({ label: r.label, config: r.config, warnings: r.warnings })));
 }
 
-function checkPlan(entries: PlannedEntry[]): PlannedEntry[] {
+/** Refuses an empty plan, entries that differ in their data or split, and labels used twice. */
+export function checkPlan(entries: PlannedEntry[]): PlannedEntry[] {
   const first = entries[0];
   if (first === undefined)
     throw new UsageError('nothing to compare: give --optimizers, --learning-rates, --seeds or --configs FILE.');

@@ -23,6 +23,8 @@ export interface PoolOptions {
   readonly pids?: Set<number>;
   /** Aborting stops the running jobs at the end of their current step and starts no more. */
   readonly signal?: AbortSignal;
+  /** The worker module (default `./worker.js`, one `trainRun` per job); another must answer like it. */
+  readonly filename?: string;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -35,7 +37,7 @@ const NOT_STARTED: JobOutcome = {
 export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
   const pool = new Tinypool({
     runtime: 'child_process',
-    filename: new URL('./worker.js', import.meta.url).href,
+    filename: options.filename ?? new URL('./worker.js', import.meta.url).href,
     isolateWorkers: true,
     minThreads: 0,
     maxThreads: Math.max(1, Math.min(options.workers, jobs.length)),

@@ -94,7 +94,8 @@ export function runDirectories(plan: readonly PlannedEntry[]): CompareFile['entr
   }));
 }
 
-function rowOf(
+/** One row of the table: what the run directory and the outcome of its config say. */
+export function rowOf(
   entry: CompareFile['entries'][number],
   dir: string,
   outcome: JobOutcome | null,
@@ -268,7 +269,7 @@ const METRICS = [
 ] as const;
 
 /** One chart per metric, one line per config. */
-async function writeOverlayCharts(dir: string, rows: readonly CompareRow[]): Promise<string[]> {
+export async function writeOverlayCharts(dir: string, rows: readonly CompareRow[]): Promise<string[]> {
   const written: string[] = [];
   for (const [metric, title] of METRICS) {
     const values = rows.flatMap((row) =>

@@ -1,7 +1,7 @@
 /**
  * A compare worker: a child process (Tinypool, one fresh process per config) that trains one config with
  * trainRun and returns its result. Progress goes to the parent as messages; the parent can ask for a stop,
- * and a Ctrl-C on the terminal (which reaches this process too) stops it the same way.
+ * and a Ctrl-C on the terminal (which reaches this process too) stops it the same way, as does the parent's death.
  */
 import { RunError, UsageError } from '../cli/errors.js';
 import { stopOnSignals } from '../cli/signals.js';
@@ -41,6 +41,9 @@ export default async function train(job: Job): Promise<JobOutcome> {
     if (m?.opt === 'stop' && m.signal !== undefined) stop.request(m.signal);
   };
   process.on('message', onMessage);
+  // The parent is gone (killed outright): stop at the end of the step with a checkpoint, not train on for no one.
+  const onDisconnect = () => stop.request('SIGTERM');
+  process.once('disconnect', onDisconnect);
   try {
     const result = await trainRun({
       config: job.config,
@@ -67,6 +70,7 @@ export default async function train(job: Job): Promise<JobOutcome> {
     return { ok: false, error: { kind, message } };
   } finally {
     process.off('message', onMessage);
+    process.off('disconnect', onDisconnect);
     stop.dispose();
   }
 }
