@@ -27,6 +27,21 @@ const steps = Number(flag('steps', '20'));
 const rounds = Number(flag('rounds', '3'));
 const repeat = Number(flag('repeat', '1'));
 const profile = args.includes('--profile');
+// --verdict read|device: where the non-finite guard's verdict goes (default: by backend; 'read' on WebGL is the
+// synchronous read per step that the device verdict replaced, kept for comparison).
+const verdict = flag('verdict', null);
+// --list-programs: print the WebGL programs compiled by the first step.
+const listPrograms = args.includes('--list-programs');
+// --flags NAME=true,NAME2=1: tfjs environment flags set in the page before anything runs (e.g. WebGL's).
+const flags = Object.fromEntries(
+  (flag('flags', '') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const [k, v] = kv.split('=');
+      return [k, v === 'true' ? true : v === 'false' ? false : Number(v)];
+    }),
+);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = [
   '--no-sandbox',
@@ -74,9 +89,10 @@ const server = await createServer({
     fs: { allow: [join(here, '..', '..', '..')] },
   },
   optimizeDeps: {
+    // Bundled afresh at each start: the workspace packages' dist/ changes between runs.
+    force: true,
     include: [
       '@opt/tensor',
-      '@opt/optimizers',
       '@tensorflow/tfjs-layers',
       '@opt/tensor > @tensorflow/tfjs-core',
       '@opt/tensor > @tensorflow/tfjs-backend-webgl',
@@ -90,8 +106,8 @@ const url = server.resolvedUrls.local[0];
 
 /** One configuration in a fresh profile and page. */
 async function measure(config) {
-  const profile = mkdtempSync(join(tmpdir(), 'opt-bench-browser-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const profileDir = mkdtempSync(join(tmpdir(), 'opt-bench-browser-'));
+  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
   try {
     const page = await context.newPage();
     const errors = [];
@@ -104,15 +120,18 @@ async function measure(config) {
     return result;
   } finally {
     await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
+// --libs tfjs,throw,unchecked: which of the three to run (default all).
 const libs = [
-  { lib: 'tfjs-layers', label: 'tfjs-layers model.fit' },
-  { lib: 'ours', guard: 'throw', label: "ours, guard 'throw'" },
-  { lib: 'ours', guard: 'unchecked', label: "ours, 'unchecked'" },
-];
+  { key: 'tfjs', lib: 'tfjs-layers', label: 'tfjs-layers model.fit' },
+  { key: 'throw', lib: 'ours', guard: 'throw', label: "ours, guard 'throw'" },
+  { key: 'unchecked', lib: 'ours', guard: 'unchecked', label: "ours, 'unchecked'" },
+  // The guard reading its verdict back every step (as on cpu and wasm), for comparison on WebGL.
+  { key: 'throw-read', lib: 'ours', guard: 'throw', verdict: 'read', label: "ours, 'throw', read" },
+].filter((l) => flag('libs', 'tfjs,throw,unchecked').split(',').includes(l.key));
 const results = new Map();
 if (profile) {
   // --profile: the kernels of one epoch, each followed by a wait for the device; the top ones per configuration.
@@ -143,9 +162,21 @@ try {
         const order = r % 2 === 0 ? libs : [...libs].reverse();
         for (const l of order) {
           const key = `${backend}|${model}|${l.label}`;
-          const res = await measure({ backend, threads, model, lib: l.lib, guard: l.guard, steps, rounds });
+          const res = await measure({
+            backend,
+            threads,
+            model,
+            lib: l.lib,
+            guard: l.guard,
+            steps,
+            rounds,
+            flags,
+            listPrograms,
+            verdict: l.verdict ?? verdict,
+          });
+          if (listPrograms) console.log(res.programKeys.join('\n'));
           console.log(
-            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
+            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms (${res.programs} programs)  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
           );
           if (!results.has(key)) results.set(key, []);
           results.get(key).push(res);
@@ -162,7 +193,7 @@ console.log(`\nmedians over ${repeat} run(s); ${steps} steps of batch 128 per ep
 for (const backend of backends) {
   for (const model of models) {
     const get = (label) => results.get(`${backend}|${model}|${label}`) ?? [];
-    const theirs = get(libs[0].label);
+    const theirs = get('tfjs-layers model.fit');
     const theirRate = median(theirs.map((x) => x.stepsPerSecond));
     const theirFirst = median(theirs.map((x) => x.firstStepMs));
     for (const l of libs) {

@@ -4,6 +4,8 @@
 import { Adam } from '@opt/optimizers';
 import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
+// The guard module itself (not in the package's exports), to compare where the verdict goes.
+import { forceVerdictMode } from '../../../optimizers/dist/guard.js';
 import { BatchNormalization, Dense, ReLU, Sequential } from '../../dist/index.js';
 
 const BATCH = 128;
@@ -73,9 +75,23 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
  * `lib`: 'ours' or 'tfjs-layers'; `guard`: Adam's nonFiniteGradients on our side. The first step is one batch's
  * fit on a page that has compiled nothing yet (shader compilation included), read back as fit does.
  */
-window.runBench = async ({ backend, threads, model, lib, guard = 'throw', steps = 20, rounds = 3, wasmPaths }) => {
+window.runBench = async ({
+  backend,
+  threads,
+  model,
+  lib,
+  guard = 'throw',
+  steps = 20,
+  rounds = 3,
+  wasmPaths,
+  flags = {},
+  listPrograms = false,
+  verdict = null,
+}) => {
+  forceVerdictMode(verdict);
   const report = await useBackend(backend, backend === 'wasm' ? { threads, wasmPaths } : {});
   tf.enableProdMode();
+  for (const [name, value] of Object.entries(flags)) tf.env().set(name, value);
   const bn = model === 'bn';
   const { x, y } = data(steps * BATCH, 7);
   const [x1, y1] = [tf.slice(x, 0, BATCH), tf.slice(y, 0, BATCH)];
@@ -84,6 +100,9 @@ window.runBench = async ({ backend, threads, model, lib, guard = 'throw', steps 
   const t0 = performance.now();
   await m.fit(x1, y1);
   const firstStepMs = performance.now() - t0;
+  // WebGL: the shader programs compiled so far (by the first step, and the data upload before it).
+  const programKeys = Object.keys(tf.backend().binaryCache ?? {});
+  const programs = programKeys.length;
   const kernelsPerStep = (await countKernels(() => m.fit(x, y))) / steps;
   const rates = [];
   for (let r = 0; r < rounds; r++) {
@@ -98,10 +117,12 @@ window.runBench = async ({ backend, threads, model, lib, guard = 'throw', steps 
     threads: report.threads?.count ?? null,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     firstStepMs,
+    programs,
     kernelsPerStep,
     stepsPerSecond: median(rates),
     rates,
     numTensors: tf.memory().numTensors,
+    ...(listPrograms ? { programKeys: programKeys.map((k) => k.replace(/\s+/g, ' ').slice(0, 160)) } : {}),
   };
 };
 window.benchReady = true;
