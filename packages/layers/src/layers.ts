@@ -8,6 +8,7 @@
  */
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
 import { type ActivationName, activate, activationGrad, checkActivation, fusable } from './activations.js';
+import { transposesAreSlow } from './backend-traits.js';
 import { boolean, inRange, knownOptions, positiveInteger, show } from './validate.js';
 
 export interface ApplyOptions {
@@ -285,20 +286,15 @@ export class Dense extends Layer {
   }
 
   forward(x: tf.Tensor, _training: boolean): ForwardResult {
-    const kernel = this.kernel as tf.Variable;
+    // One kernel for x W + b and the activation when tfjs can fuse it; softmax and tanh follow the fused x W + b.
     const fusedActivation = fusable(this.activation);
-    let y: tf.Tensor;
-    if (fusedActivation !== null) {
-      y = tf.fused.matMul({
-        a: x as tf.Tensor2D,
-        b: kernel as tf.Tensor2D,
-        bias: this.bias ?? undefined,
-        activation: fusedActivation,
-      });
-    } else {
-      const z = tf.matMul(x as tf.Tensor2D, kernel as tf.Tensor2D);
-      y = activate(this.activation, this.bias === null ? z : tf.add(z, this.bias));
-    }
+    const z = tf.fused.matMul({
+      a: x as tf.Tensor2D,
+      b: this.kernel as tf.Tensor2D,
+      bias: this.bias ?? undefined,
+      activation: fusedActivation ?? 'linear',
+    });
+    const y = fusedActivation === null ? activate(this.activation, z) : z;
     return { y, cache: { x, y } };
   }
 
@@ -312,13 +308,20 @@ export class Dense extends Layer {
     return this.backwardFromZ(dz, cache, needDx);
   }
 
-  /** The backward pass given dL/dz, z = x W + b. */
+  /**
+   * The backward pass given dL/dz, z = x W + b: `dW = x^T dz`, `db = sum_batch dz`, `dx = dz W^T`. On wasm the
+   * transposes are explicit kernels (its transposed matMul is about 10x slower than a plain one); WebGL and cpu
+   * read a transposed operand at no cost, so there the matMul takes the transpose flags.
+   */
   private backwardFromZ(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     const { x } = cache as { x: tf.Tensor2D };
     const dz = dzIn as tf.Tensor2D;
-    const grads: tf.Tensor[] = [tf.matMul(tf.transpose(x), dz)];
+    const kernel = this.kernel as tf.Tensor2D;
+    const explicit = transposesAreSlow();
+    const grads: tf.Tensor[] = [explicit ? tf.matMul(tf.transpose(x), dz) : tf.matMul(x, dz, true, false)];
     if (this.bias !== null) grads.push(tf.sum(dz, 0));
-    const dx = needDx ? tf.matMul(dz, tf.transpose(this.kernel as tf.Tensor2D)) : null;
+    let dx: tf.Tensor | null = null;
+    if (needDx) dx = explicit ? tf.matMul(dz, tf.transpose(kernel)) : tf.matMul(dz, kernel, false, true);
     return { dx, grads };
   }
 
@@ -400,11 +403,16 @@ export class BatchNormalization extends Layer {
     this.movingVariance = this.addWeight('moving_variance', c, 'ones', random, false);
   }
 
-  private affine(xhat: tf.Tensor): tf.Tensor {
-    let y = xhat;
-    if (this.gamma !== null) y = tf.mul(y, this.gamma);
-    if (this.beta !== null) y = tf.add(y, this.beta);
-    return y;
+  /** `gamma * (x - mean) / sqrt(variance + epsilon) + beta` in one kernel (tfjs's FusedBatchNorm). */
+  private normalize(x: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor): tf.Tensor {
+    return tf.batchNorm(
+      x as tf.Tensor2D,
+      mean as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      (this.beta ?? undefined) as tf.Tensor1D | undefined,
+      (this.gamma ?? undefined) as tf.Tensor1D | undefined,
+      this.epsilon,
+    );
   }
 
   forward(x: tf.Tensor, training: boolean): ForwardResult {
@@ -412,8 +420,7 @@ export class BatchNormalization extends Layer {
     const c = shape[shape.length - 1] as number;
     const x2 = shape.length === 2 ? x : tf.reshape(x, [-1, c]);
     if (!training) {
-      const invStd = tf.rsqrt(tf.add(this.movingVariance as tf.Tensor, this.epsilon));
-      const y = this.affine(tf.mul(tf.sub(x2, this.movingMean as tf.Tensor), invStd));
+      const y = this.normalize(x2, this.movingMean as tf.Tensor, this.movingVariance as tf.Tensor);
       return { y: shape.length === 2 ? y : tf.reshape(y, shape), cache: null };
     }
     const n = x2.shape[0] as number;
@@ -428,31 +435,46 @@ export class BatchNormalization extends Layer {
     const mean = tf.mean(x2, 0);
     const centered = tf.sub(x2, mean);
     const variance = tf.mean(tf.square(centered), 0);
-    const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
-    const xhat = tf.mul(centered, invStd);
-    const y = this.affine(xhat);
+    const y = this.normalize(x2, mean, variance);
     const m = this.momentum;
     const mm = this.movingMean as tf.Variable;
     const mv = this.movingVariance as tf.Variable;
     mm.assign(tf.add(tf.mul(mm, m), tf.mul(mean, 1 - m)));
     mv.assign(tf.add(tf.mul(mv, m), tf.mul(variance, 1 - m)));
-    return { y: shape.length === 2 ? y : tf.reshape(y, shape), cache: { xhat, invStd, n, shape } };
+    return { y: shape.length === 2 ? y : tf.reshape(y, shape), cache: { centered, variance, n, shape } };
   }
 
+  /**
+   * With `c = x - mean_B` and `s = 1 / sqrt(var_B + epsilon)` (so `xhat = c s`): `dgamma = s sum(dy c)`, and
+   * `dx = gamma s (dy - dbeta / N - c (s dgamma / N))`, which is one FusedBatchNorm of `dy - c (s dgamma / N)`
+   * with mean `dbeta / N`: four kernels over the batch instead of six.
+   */
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     if (cache === null) throw new Error(`${this.name}: backward needs a forward pass in training mode.`);
-    const { xhat, invStd, n, shape } = cache as { xhat: tf.Tensor; invStd: tf.Tensor; n: number; shape: number[] };
+    const { centered, variance, n, shape } = cache as {
+      centered: tf.Tensor;
+      variance: tf.Tensor;
+      n: number;
+      shape: number[];
+    };
     const c = shape[shape.length - 1] as number;
     const dy2 = shape.length === 2 ? dy : tf.reshape(dy, [-1, c]);
+    const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
     const dbeta = tf.sum(dy2, 0);
-    const dgamma = tf.sum(tf.mul(dy2, xhat), 0);
+    const dgamma = tf.mul(tf.sum(tf.mul(dy2, centered), 0), invStd);
     const grads: tf.Tensor[] = [];
     if (this.gamma !== null) grads.push(dgamma);
     if (this.beta !== null) grads.push(dbeta);
     if (!needDx) return { dx: null, grads };
-    const k = this.gamma === null ? invStd : tf.mul(this.gamma, invStd);
-    const inner = tf.sub(dy2, tf.mul(tf.add(dbeta, tf.mul(xhat, dgamma)), 1 / n));
-    const dx = tf.mul(inner, k);
+    const inner = tf.sub(dy2, tf.mul(centered, tf.mul(dgamma, tf.mul(invStd, 1 / n))));
+    const dx = tf.batchNorm(
+      inner as tf.Tensor2D,
+      tf.mul(dbeta, 1 / n) as tf.Tensor1D,
+      variance as tf.Tensor1D,
+      undefined,
+      (this.gamma ?? undefined) as tf.Tensor1D | undefined,
+      this.epsilon,
+    );
     return { dx: shape.length === 2 ? dx : tf.reshape(dx, shape), grads };
   }
 

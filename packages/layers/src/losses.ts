@@ -38,10 +38,15 @@ export interface Loss {
   softmaxValueAndLogitGrad?(yTrue: tf.Tensor, p: tf.Tensor): { value: tf.Scalar; grad: tf.Tensor };
 }
 
+/** `t` as int32, without a Cast kernel when it is int32 already. */
+function asInt32(t: tf.Tensor): tf.Tensor {
+  return t.dtype === 'int32' ? t : tf.cast(t, 'int32');
+}
+
 /** Sparse labels of shape [N] or [N, 1] as one-hot rows of width `classes`. */
 export function oneHotLabels(yTrue: tf.Tensor, classes: number): tf.Tensor {
   const flat = yTrue.rank === 2 ? tf.reshape(yTrue, [-1]) : yTrue;
-  return tf.oneHot(tf.cast(flat, 'int32') as tf.Tensor1D, classes);
+  return tf.oneHot(asInt32(flat) as tf.Tensor1D, classes);
 }
 
 /**
@@ -57,13 +62,15 @@ function crossentropy(name: LossName, sparse: boolean, fromLogits: boolean): Los
   const n = (yPred: tf.Tensor) => (yPred.size / (yPred.shape[yPred.rank - 1] as number)) as number;
   const logitsValue = (y: tf.Tensor, z: tf.Tensor) => {
     const logP = tf.logSoftmax(z, -1);
-    return { logP, value: tf.neg(tf.mean(tf.sum(tf.mul(y, logP), -1))) as tf.Scalar };
+    return { logP, value: tf.mul(tf.sum(tf.mul(y, logP)), -1 / n(z)) as tf.Scalar };
   };
+  // -mean_batch(sum_k y_k log q_k) as one sum over the batch times -1/N (a scalar), fewer kernels than sum, mean, neg.
   const probsValue = (y: tf.Tensor, p: tf.Tensor) => {
     const total = tf.sum(p, -1, true);
     const normalized = tf.div(p, total);
     const clipped = tf.clipByValue(normalized, EPSILON, 1 - EPSILON);
-    return { total, normalized, value: tf.neg(tf.mean(tf.sum(tf.mul(y, tf.log(clipped)), -1))) as tf.Scalar };
+    const value = tf.mul(tf.sum(tf.mul(y, tf.log(clipped))), -1 / n(p)) as tf.Scalar;
+    return { total, normalized, clipped, value };
   };
   return {
     name,
@@ -82,9 +89,9 @@ function crossentropy(name: LossName, sparse: boolean, fromLogits: boolean): Los
         const { logP, value } = logitsValue(y, yPred);
         return { value, grad: tf.mul(tf.sub(tf.exp(logP), y), scale) };
       }
-      const { total, normalized, value } = probsValue(y, yPred);
-      // dL/dq_k for q = yPred / total: -y_k / q_k inside the clip range, 0 outside.
-      const inside = tf.logicalAnd(tf.greater(normalized, EPSILON), tf.less(normalized, 1 - EPSILON));
+      const { total, normalized, clipped, value } = probsValue(y, yPred);
+      // dL/dq_k for q = yPred / total: -y_k / q_k inside the clip range (where the clip leaves q), 0 outside.
+      const inside = tf.equal(clipped, normalized);
       const dq = tf.where(inside, tf.neg(tf.div(y, normalized)), tf.zerosLike(normalized));
       // Through the normalization q = p / sum(p): dL/dp = (dq - sum(dq * q)) / sum(p).
       const dp = tf.div(tf.sub(dq, tf.sum(tf.mul(dq, normalized), -1, true)), total);
@@ -94,15 +101,15 @@ function crossentropy(name: LossName, sparse: boolean, fromLogits: boolean): Los
       ? {}
       : {
           /**
-           * With p = softmax(z) (so sum(p) = 1 up to rounding) and m_k = [1e-7 < p_k < 1 - 1e-7]:
-           * dL/dz = (p * sum_k(y_k m_k) - y * m) / N, the chain rule through the clip and the softmax
-           * in 9 kernels instead of 20; for one-hot y and an unclipped p it is (p - y) / N.
+           * With p = softmax(z) (so sum(p) = 1 up to rounding, q = p / sum(p)) and m_k = [q_k inside the clip
+           * range, 1e-7 <= q_k <= 1 - 1e-7] (where the clip passes its gradient, as tf.clipByValue's gradient
+           * does): dL/dz = (p * sum_k(y_k m_k) - y * m) / N, the chain rule through the clip and the softmax in
+           * 7 kernels after the value's; for one-hot y and an unclipped p it is (p - y) / N.
            */
           softmaxValueAndLogitGrad(yTrue: tf.Tensor, p: tf.Tensor) {
             const y = target(yTrue, p);
-            const { value } = probsValue(y, p);
-            const inside = tf.cast(tf.logicalAnd(tf.greater(p, EPSILON), tf.less(p, 1 - EPSILON)), 'float32');
-            const ym = tf.mul(y, inside);
+            const { normalized, clipped, value } = probsValue(y, p);
+            const ym = tf.mul(y, tf.cast(tf.equal(clipped, normalized), 'float32'));
             const grad = tf.mul(tf.sub(tf.mul(p, tf.sum(ym, -1, true)), ym), 1 / n(p));
             return { value, grad };
           },
@@ -186,7 +193,7 @@ export function correctCount(name: MetricName, yTrue: tf.Tensor, yPred: tf.Tenso
     return tf.sum(tf.cast(tf.equal(predicted, tf.reshape(yTrue, yPred.shape)), 'float32')) as tf.Scalar;
   }
   const predicted = tf.argMax(yPred, -1);
-  const truth = kind === 'sparse' ? tf.cast(tf.reshape(yTrue, predicted.shape), 'int32') : tf.argMax(yTrue, -1);
+  const truth = kind === 'sparse' ? asInt32(tf.reshape(yTrue, predicted.shape)) : tf.argMax(yTrue, -1);
   return tf.sum(tf.cast(tf.equal(predicted, truth), 'float32')) as tf.Scalar;
 }
 

@@ -5,19 +5,21 @@
  * floats (an unvectorized per-element loop) and Slice reads the whole source
  * tensor back first, so there the rows are copied in JavaScript from a
  * zero-copy view of the tensor's wasm memory into one batch buffer, then
- * uploaded (about 0.5 ms). Elsewhere it is `tf.gather`.
+ * uploaded (about 0.5 ms), on the single-threaded and the threaded build alike.
+ * Elsewhere it is `tf.gather`.
  */
 import { tf } from '@opt/tensor';
+import { wasmBackend } from './backend-traits.js';
 
-interface HeapBackend {
-  typedArrayFromHeap(info: { shape: number[]; dtype: string; dataId: object }): Float32Array | Int32Array | Uint8Array;
-  dataIdMap?: { has(dataId: object): boolean };
-}
-
+/**
+ * A zero-copy view of `x` in the wasm heap (single-threaded or threaded build, where the heap is a
+ * SharedArrayBuffer), or null off wasm. Made afresh at each call, from the module's heap as it is now: the heap
+ * grows, and a view made before a growth would not reach tensors placed after it.
+ */
 function heapView(x: tf.Tensor): Float32Array | Int32Array | null {
-  if (tf.getBackend() !== 'wasm' || (x.dtype !== 'float32' && x.dtype !== 'int32')) return null;
-  const backend = tf.backend() as unknown as Partial<HeapBackend>;
-  if (typeof backend.typedArrayFromHeap !== 'function' || backend.dataIdMap?.has(x.dataId) !== true) return null;
+  if (x.dtype !== 'float32' && x.dtype !== 'int32') return null;
+  const backend = wasmBackend();
+  if (backend === null || backend.dataIdMap?.has(x.dataId) !== true) return null;
   const view = backend.typedArrayFromHeap({ shape: x.shape, dtype: x.dtype, dataId: x.dataId });
   return view instanceof Float32Array || view instanceof Int32Array ? view : null;
 }

@@ -5,6 +5,7 @@
 import { countTensors, tf, useBackend } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { forceVerdictMode } from './guard.js';
 import { Adam, NonFiniteGradientError, type Optimizer, RMSprop, SGD } from './index.js';
 
 const made: tf.Tensor[] = [];
@@ -21,8 +22,11 @@ const variable = (values: number[], name: string) => {
 };
 const read = (v: tf.Tensor) => Array.from(v.dataSync());
 
-/** Makes every read-back path throw while `run` runs, except `dataSync`, whose reads it returns (tensor sizes). */
-function watchReads(run: () => void): number[] {
+/**
+ * Makes every read-back path throw while `run` runs, except `dataSync`, whose reads it returns (tensor sizes), and,
+ * with `asyncReads`, the asynchronous `data()` (which waits for nothing), whose sizes it adds there.
+ */
+function watchReads(run: () => void, asyncReads?: number[]): number[] {
   const proto = tf.Tensor.prototype as unknown as Record<string, unknown>;
   const engine = tf.engine() as unknown as Record<string, unknown>;
   const targets: Array<[Record<string, unknown>, string]> = [
@@ -43,6 +47,15 @@ function watchReads(run: () => void): number[] {
       throw new Error(`read back with ${k} during a step`);
     };
   });
+  if (asyncReads !== undefined) {
+    const data = saved[1] as (this: tf.Tensor) => unknown;
+    const read = saved[6] as (...a: unknown[]) => unknown;
+    proto.data = function (this: tf.Tensor) {
+      asyncReads.push(this.size);
+      return data.call(this);
+    };
+    engine.read = read;
+  }
   const dataSync = saved[0] as (this: tf.Tensor) => unknown;
   proto.dataSync = function (this: tf.Tensor) {
     reads.push(this.size);
@@ -193,7 +206,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
 describe('what a step reads back, and its kernels', () => {
   for (const backend of ['cpu', 'wasm'] as const) {
-    it(`on ${backend}, each checked step reads its verdict and nothing else: one number per variable ('unchecked': nothing)`, async () => {
+    it(`on ${backend}, each checked step reads its verdict and nothing else: one number ('unchecked': nothing)`, async () => {
       await useBackend(backend);
       const { pairs, vars } = mlp();
       for (const policy of ['throw', 'skip', 'unchecked'] as const) {
@@ -203,17 +216,18 @@ describe('what a step reads back, and its kernels', () => {
           opt.applyGradients(pairs);
           opt.applyGradients(pairs);
         });
-        expect(reads).toEqual(policy === 'unchecked' ? [] : [vars.length, vars.length]);
+        expect(reads).toEqual(policy === 'unchecked' ? [] : [1, 1]);
         opt.dispose();
       }
     });
 
-    it(`on ${backend}, the verdict costs a matrix product and a short sum per matrix, a sum per vector, one stack`, async () => {
+    it(`on ${backend}, the verdict costs a matrix product per matrix, one product for the vectors together, a concat and a sum`, async () => {
       await useBackend(backend);
       const { pairs, vars } = mlp();
       const n = vars.length;
       const matrices = vars.filter((v) => v.rank === 2).length;
-      const verdict = 2 * matrices + (n - matrices) + 1;
+      // zeros(1, r) x g per matrix; concat, * 0 and reshape for the vectors; concat of the rows; sum
+      const verdict = matrices + 3 + 1 + 1;
       expect(count(new Adam({ nonFiniteGradients: 'unchecked' }), pairs)).toBe(12 * n);
       expect(count(new Adam(), pairs)).toBe(12 * n + verdict);
       expect(count(new Adam({ nonFiniteGradients: 'skip' }), pairs)).toBe(12 * n + verdict);
@@ -262,3 +276,129 @@ function count(opt: Optimizer, pairs: ReadonlyArray<readonly [tf.Tensor, tf.Vari
   opt.dispose();
   return n;
 }
+
+/**
+ * The verdict kept on the device, as on WebGL and WebGPU, run here on cpu and wasm (forced): no read during a step,
+ * a bad step writes nothing through the gate, the error comes up once the record is read back.
+ */
+describe('verdict on the device (the WebGL and WebGPU path, forced on cpu and wasm)', () => {
+  beforeAll(() => forceVerdictMode('device'));
+  afterAll(() => forceVerdictMode(null));
+
+  for (const backend of ['cpu', 'wasm'] as const) {
+    it(`on ${backend}: a step reads nothing back; Adam with the gate open equals the read path`, async () => {
+      await useBackend(backend);
+      const { pairs, vars } = mlp();
+      const start = vars.map((v) => tf.clone(v));
+      made.push(...start);
+      const results: number[][][] = [];
+      for (const mode of ['device', 'read'] as const) {
+        forceVerdictMode(mode);
+        vars.forEach((v, i) => {
+          v.assign(start[i] as tf.Tensor);
+        });
+        const opt = new Adam({ learningRate: 0.01 });
+        const background: number[] = [];
+        const reads = watchReads(() => {
+          opt.applyGradients(pairs);
+          opt.applyGradients(pairs);
+        }, background);
+        expect(reads).toEqual(mode === 'device' ? [] : [1, 1]);
+        // device: the first step starts one read of the record (bad step, count, row) and nothing waits for it
+        expect(background).toEqual(mode === 'device' ? [1, 1, 788] : []);
+        await opt.checkGradients();
+        results.push(vars.map(read));
+        opt.dispose();
+      }
+      forceVerdictMode('device');
+      expect(results[0]).toEqual(results[1]);
+    });
+
+    it(`on ${backend}, 'throw': the bad step and those after it write nothing; the error names it once read back`, async () => {
+      await useBackend(backend);
+      const a = variable([1, 2], 'dv-a');
+      const b = variable([3, 4], 'dv-b');
+      const opt = new Adam({ learningRate: 0.1, useEma: true });
+      const step = (bad: boolean) =>
+        opt.applyGradients([
+          [tf.tensor1d([1, 1]), a],
+          [tf.tensor1d([bad ? Number.NaN : 1, 1]), b],
+        ]);
+      step(false);
+      await opt.checkGradients();
+      const state = () => [read(a), read(b), read(opt.emaOf(b) as tf.Variable), read(opt.slot(b, 'velocity') as tf.Variable)];
+      const before = state();
+      step(true); // step 1: bad
+      step(false); // returns: the verdict has not been read back yet; the gate stays shut
+      step(false);
+      expect(state()).toEqual(before);
+      await expect(opt.checkGradients()).rejects.toThrow(new NonFiniteGradientError(1, b.name).message);
+      expect(opt.iterations).toBe(2); // as if the calls after the bad step had thrown
+      expect(() => step(false)).toThrow(NonFiniteGradientError);
+      expect(state()).toEqual(before);
+      opt.dispose();
+    });
+
+    it(`on ${backend}, 'throw': a loop that yields gets the error at its next call`, async () => {
+      await useBackend(backend);
+      const a = variable([1, 2], 'dv-c');
+      const opt = new SGD({ learningRate: 0.5 });
+      opt.applyGradients([[tf.tensor1d([Number.POSITIVE_INFINITY, 0]), a]]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(() => opt.applyGradients([[tf.tensor1d([1, 1]), a]])).toThrow(`variable "${a.name}" at step 0`);
+      expect(read(a)).toEqual([1, 2]);
+      opt.dispose();
+    });
+
+    it(`on ${backend}, 'skip': bad steps write nothing, good ones go on; the report counts and names them`, async () => {
+      await useBackend(backend);
+      const a = variable([1, 2], 'dv-d');
+      const b = variable([5], 'dv-e');
+      const opt = new SGD({ learningRate: 0.5, momentum: 0.5, nonFiniteGradients: 'skip', useEma: true });
+      const step = (ga: number[], gb: number[]) =>
+        opt.applyGradients([
+          [tf.tensor1d(ga), a],
+          [tf.tensor1d(gb), b],
+        ]);
+      step([1, Number.NaN], [0]);
+      expect([read(a), read(opt.slot(a, 'momentum') as tf.Variable), read(opt.emaOf(a) as tf.Variable)]).toEqual([
+        [1, 2],
+        [0, 0],
+        [1, 2],
+      ]);
+      step([1, 1], [0]);
+      expect(read(a)).toEqual([0.5, 1.5]);
+      step([1, 1], [Number.NEGATIVE_INFINITY]);
+      expect(read(a)).toEqual([0.5, 1.5]);
+      await opt.checkGradients();
+      expect(await opt.nonFiniteReport()).toEqual({ skippedSteps: 2, lastBadStep: 2, variableName: b.name });
+      expect(opt.iterations).toBe(3);
+      const saved = await opt.getState();
+      opt.setState(saved);
+      expect(await opt.nonFiniteReport()).toMatchObject({ skippedSteps: 2 });
+      opt.dispose();
+    });
+
+    it(`on ${backend}: no tensor leaks over good and bad steps, reads in flight and dispose`, async () => {
+      await useBackend(backend);
+      const base = countTensors();
+      for (const policy of ['throw', 'skip'] as const) {
+        const a = tf.tidy(() => tf.variable(tf.tensor1d([1, 2])));
+        const opt = new Adam({ nonFiniteGradients: policy, useEma: true });
+        const good = tf.tensor1d([1, 1]);
+        const bad = tf.tensor1d([Number.NaN, 1]);
+        opt.applyGradients([[good, a]]);
+        await opt.checkGradients();
+        const afterFirst = countTensors();
+        opt.applyGradients([[good, a]]);
+        opt.applyGradients([[bad, a]]);
+        opt.applyGradients([[good, a]]);
+        await opt.checkGradients().catch(() => undefined);
+        expect(countTensors()).toBe(afterFirst);
+        opt.dispose();
+        tf.dispose([a, good, bad]);
+      }
+      expect(countTensors()).toBe(base);
+    });
+  }
+});

@@ -1,17 +1,20 @@
 /**
- * The non-finite-gradient guard. Each step reads its verdict before writing anything: the sum of every gradient,
- * finite exactly when every element is (unless the sum overflows float32), one number per variable. A bad step
- * writes nothing, so no weight, slot or average ever takes a value computed from a bad gradient, and under
- * `'throw'` the next call throws.
+ * The non-finite-gradient guard. A step's verdict is one number: the sum of `0 * g` over every element of every
+ * gradient, taken as a matrix product with a row of zeros per gradient (`zeros(1, r) x g(r, c)`, every backend
+ * runs a matrix product fast) and one sum over the concatenated rows. It is 0 exactly when every element is
+ * finite and NaN otherwise (`0 * Infinity` and `0 * NaN` are NaN), whatever the magnitudes: nothing can overflow.
+ * A bad step writes nothing, so no weight, slot or average ever takes a value computed from a bad gradient.
  *
- * This read is the one a step makes, and it is necessary: the next call can only throw if the verdict has come
- * back, and keeping the check on the device (writing `where(ok, new, old)`) costs more than the read on every
- * backend measured (README, "Non-finite gradients"): on cpu and wasm a read is a copy, while wasm runs a
- * `Select` about ten times slower than an addition; on WebGL (SwiftShader) the read added about 7 ms to a 40 ms
- * Adam step and the device check's `isFinite` and `Select` kernels about 40 ms.
- *
- * The sums are matrix products with a row of ones, `ones(1, r) x g(r, c)`, then a sum of c numbers: every backend
- * runs a matrix product fast, where a sum over a large tensor is a slow reduction on wasm and WebGL.
+ * Where the verdict goes depends on the backend:
+ * - cpu, wasm, the native backend ('read'): the step reads the number back before it writes. The kernels have
+ *   run when they return, so the read is a copy; a bad step writes nothing and, under `'throw'`, the next call
+ *   throws, even in a loop that never yields.
+ * - WebGL, WebGPU ('device'): a read waits for the GPU to finish the step and stalls the pipeline, so the verdict
+ *   stays on the device. It gates the step's writes there (a fused Adam kernel keeps the old values when the gate
+ *   is shut, other transformations go through `where(ok, new, old)`), and, under `'throw'`, shuts every later step
+ *   too. The guard reads the record of bad steps back asynchronously, at most one read in flight: the error comes
+ *   up at the first call after that read has come back (a loop that never yields sees it when it next awaits),
+ *   and `iterations` is set back to the bad step's, as if the calls between had thrown.
  */
 import { tf } from '@opt/tensor';
 import type { NonFiniteGradients } from './options.js';
@@ -38,6 +41,68 @@ export interface NonFiniteReport {
   variableName: string | null;
 }
 
+/** Where the verdict goes: read back each step, or kept on the device to gate the writes. */
+export type VerdictMode = 'read' | 'device';
+
+let forcedMode: VerdictMode | null = null;
+
+/** For tests: use `mode` on every backend (null: by backend). */
+export function forceVerdictMode(mode: VerdictMode | null): void {
+  forcedMode = mode;
+}
+
+/** 'device' on backends whose reads wait for a GPU (WebGL, WebGPU), 'read' elsewhere. */
+export function verdictMode(): VerdictMode {
+  if (forcedMode !== null) return forcedMode;
+  const backend = tf.backend() as unknown as Record<string, unknown>;
+  return typeof backend.runWebGLProgram === 'function' || typeof backend.runWebGPUProgram === 'function'
+    ? 'device'
+    : 'read';
+}
+
+/**
+ * A step's verdict as the optimizer uses it. `pass` false: a bad step found by a read, write nothing. `gate`: the
+ * device's verdict, a bool scalar (true: open) that the writes must go through.
+ */
+export interface Verdict {
+  readonly pass: boolean;
+  readonly gate: tf.Tensor | null;
+}
+
+const OPEN: Verdict = { pass: true, gate: null };
+/** Larger than any step index a float32 holds exactly (2^24): "no bad step" in the device's record. */
+const NONE = 2 ** 30;
+
+/** The device's record of bad steps (kept tensors, replaced each step). */
+interface DeviceRecord {
+  /** 'throw': the first bad step (NONE if none), 'skip': the last one (-1 if none). */
+  badStep: tf.Tensor;
+  /** 'skip': bad steps counted since the record started. */
+  skipped: tf.Tensor;
+  /** Per column of the finiteness row, whether it was non-finite at the recorded bad step, to name its variable. */
+  badRow: tf.Tensor | null;
+  /** Column ranges of the variables in `badRow`, and the step from which the row has had them. */
+  columns: Column[];
+  columnsSince: number;
+  signature: string;
+}
+
+/** The variable whose columns of the finiteness row end before `end` (exclusive), after the previous one's. */
+interface Column {
+  readonly name: string;
+  readonly end: number;
+}
+
+/** The name of the variable that column `index` belongs to. */
+function nameAt(columns: readonly Column[], index: number): string {
+  return columns.find((c) => index < c.end)?.name ?? `#${index}`;
+}
+
+/** `where(condition, a, b)` for tensors of one shape, without the broadcasts `tf.where` adds (a kernel each). */
+function select(condition: tf.Tensor, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel('Select', { condition, t: a, e: b }) as tf.Tensor;
+}
+
 function firstNonFinite(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) return i;
   return -1;
@@ -47,55 +112,229 @@ export class NonFiniteGuard {
   private error: NonFiniteGradientError | null = null;
   private skippedSteps = 0;
   private lastBad: { step: number; variableName: string } | null = null;
-  /** Rows of ones by length, for the sums (kept across steps, freed by dispose). */
-  private readonly ones = new Map<number, tf.Tensor>();
+  /** Skipped steps counted before the device's record started (setState's count). */
+  private skippedBase = 0;
+  /** Rows of zeros by length, and a zero scalar, for the verdict (kept across steps, freed by dispose). */
+  private readonly zeros = new Map<number, tf.Tensor>();
+  private record: DeviceRecord | null = null;
+  /** The read of the device's record in flight, and a count that makes a read started before `reset` stale. */
+  private reading: Promise<void> | null = null;
+  private generation = 0;
 
   constructor(readonly policy: NonFiniteGradients) {}
 
-  /** Throws the error of an earlier bad step (`'throw'`): the first call after it, and every one until setState. */
+  /** The error of an earlier bad step (`'throw'`), if one is known. */
+  get pendingError(): NonFiniteGradientError | null {
+    return this.error;
+  }
+
+  /** Throws the error of an earlier bad step (`'throw'`): the first call after it is known, and every one until setState. */
   assertClean(): void {
     if (this.error !== null) throw this.error;
   }
 
   /**
-   * The step's verdict (call inside the step's `tf.tidy`, before writing): true when every gradient is finite.
-   * A bad step is recorded: the error for the next call (`'throw'`), or one more skipped step (`'skip'`).
-   * `names` are the variables' names, to name the bad one.
+   * The step's verdict (call inside the step's `tf.tidy`, before computing the update). 'read' mode reads it
+   * back and records a bad step: the error for the next call (`'throw'`), or one more skipped step (`'skip'`).
+   * 'device' mode returns the gate and updates the device's record. `names` name the variables.
    */
-  passes(grads: readonly tf.Tensor[], step: number, names: readonly string[]): boolean {
-    if (this.policy === 'unchecked') return true;
-    const bad = firstNonFinite(tf.stack(grads.map((g) => this.total(g))).dataSync());
-    if (bad < 0) return true;
-    const variableName = names[bad] ?? `#${bad}`;
+  verdict(grads: readonly tf.Tensor[], step: number, names: readonly string[]): Verdict {
+    if (this.policy === 'unchecked') return OPEN;
+    const { row, columns } = this.finitenessRow(grads, names);
+    const sum = tf.sum(row) as tf.Scalar;
+    if (verdictMode() === 'device') return { pass: true, gate: this.gateOnDevice(row, columns, sum, names, step) };
+    if (Number.isFinite(sum.dataSync()[0] as number)) return OPEN;
+    // A bad step (rare): which variable, one read more.
+    this.recordBad(step, nameAt(columns, firstNonFinite(row.dataSync())));
+    return { pass: false, gate: null };
+  }
+
+  private recordBad(step: number, variableName: string): void {
     if (this.policy === 'throw') this.error ??= new NonFiniteGradientError(step, variableName);
     else {
       this.skippedSteps += 1;
       this.lastBad = { step, variableName };
     }
-    return false;
   }
 
-  /** `sum(g)` as `ones(1, r) x g(r, c)` summed; `g` of rank > 2 is seen as `(size / c, c)`. */
-  private total(g: tf.Tensor): tf.Tensor {
-    if (g.rank < 2 || g.size === 0) return tf.sum(g);
-    const columns = g.shape[g.rank - 1] as number;
-    const rows = g.size / columns;
-    const matrix = g.rank === 2 ? (g as tf.Tensor2D) : tf.reshape(g, [rows, columns]);
-    let ones = this.ones.get(rows);
-    if (ones === undefined) {
-      ones = tf.keep(tf.ones([1, rows]));
-      this.ones.set(rows, ones);
+  /**
+   * `0 * g` summed over the rows of each gradient, as one row `[1, columns]` of zeros and NaNs: a matrix product
+   * `zeros(1, r) x g(r, c)` per gradient of rank 2 or more (seen as `(size / c, c)`), and the vectors and scalars
+   * concatenated and multiplied by 0 together. `columns` says which variable each column range belongs to.
+   */
+  private finitenessRow(
+    grads: readonly tf.Tensor[],
+    names: readonly string[],
+  ): { row: tf.Tensor; columns: Column[] } {
+    const pieces: tf.Tensor[] = [];
+    const columns: Column[] = [];
+    let end = 0;
+    const vectors: tf.Tensor[] = [];
+    const vectorColumns: Array<{ name: string; size: number }> = [];
+    grads.forEach((g, i) => {
+      const name = names[i] ?? `#${i}`;
+      if (g.size === 0) return;
+      if (g.rank < 2) {
+        vectors.push(g.rank === 1 ? g : tf.reshape(g, [1]));
+        vectorColumns.push({ name, size: g.size });
+        return;
+      }
+      const c = g.shape[g.rank - 1] as number;
+      const rows = g.size / c;
+      const matrix = g.rank === 2 ? (g as tf.Tensor2D) : (tf.reshape(g, [rows, c]) as tf.Tensor2D);
+      pieces.push(tf.matMul(this.zerosOf(rows) as tf.Tensor2D, matrix));
+      end += c;
+      columns.push({ name, end });
+    });
+    if (vectors.length > 0) {
+      const joined = vectors.length === 1 ? (vectors[0] as tf.Tensor) : tf.concat(vectors);
+      pieces.push(tf.reshape(tf.mul(joined, this.zerosOf(0)), [1, joined.size]));
+      for (const v of vectorColumns) {
+        end += v.size;
+        columns.push({ name: v.name, end });
+      }
     }
-    return tf.sum(tf.matMul(ones as tf.Tensor2D, matrix as tf.Tensor2D));
+    if (pieces.length === 0) return { row: tf.zeros([1, 1]), columns };
+    return { row: pieces.length === 1 ? (pieces[0] as tf.Tensor) : tf.concat(pieces, 1), columns };
   }
 
-  /** Throws a {@link NonFiniteGradientError} if a step had a non-finite gradient (`'throw'`). */
-  async check(): Promise<void> {
-    this.assertClean();
+  /** A kept row of `length` zeros (0: a zero scalar). */
+  private zerosOf(length: number): tf.Tensor {
+    let z = this.zeros.get(length);
+    if (z === undefined) {
+      z = tf.keep(length === 0 ? tf.scalar(0) : tf.zeros([1, length]));
+      this.zeros.set(length, z);
+    }
+    return z;
+  }
+
+  /**
+   * Updates the device's record with this step and returns its gate (a bool scalar): 'throw' keeps the first bad
+   * step, and its gate stays shut from then on; 'skip' keeps the last bad step and a count, and shuts bad steps only.
+   */
+  private gateOnDevice(
+    row: tf.Tensor,
+    columns: Column[],
+    sum: tf.Scalar,
+    names: readonly string[],
+    step: number,
+  ): tf.Tensor {
+    let record = this.record;
+    if (record === null) {
+      record = {
+        badStep: tf.keep(tf.scalar(this.policy === 'throw' ? NONE : -1)),
+        skipped: tf.keep(tf.scalar(0)),
+        badRow: null,
+        columns: [],
+        columnsSince: step,
+        signature: '',
+      };
+      this.record = record;
+    }
+    const okStep = tf.equal(sum, 0);
+    const stepT = tf.scalar(step);
+    let badStep: tf.Tensor;
+    let recordNow: tf.Tensor;
+    let gate: tf.Tensor;
+    let skipped = record.skipped;
+    if (this.policy === 'throw') {
+      badStep = select(okStep, record.badStep, tf.minimum(record.badStep, stepT));
+      gate = tf.equal(badStep, NONE);
+      recordNow = tf.equal(badStep, stepT);
+    } else {
+      badStep = select(okStep, record.badStep, stepT);
+      gate = okStep;
+      recordNow = tf.logicalNot(okStep);
+      skipped = select(okStep, record.skipped, tf.add(record.skipped, 1));
+    }
+    const signature = names.join('\n');
+    if (record.badRow !== null && signature !== record.signature) {
+      // Another set of variables: the row starts over with theirs (a bad step recorded before is named no more).
+      this.release(record.badRow);
+      record.badRow = null;
+    }
+    if (record.badRow === null) {
+      record.columns = columns;
+      record.columnsSince = step;
+      record.signature = signature;
+    }
+    // The record keeps, per column, whether it was non-finite at the recorded step (`row != row` is true for NaN).
+    const nonFinite = tf.notEqual(row, row);
+    const badRow =
+      record.badRow === null
+        ? tf.logicalAnd(nonFinite, recordNow)
+        : this.policy === 'throw'
+          ? tf.logicalOr(record.badRow, tf.logicalAnd(nonFinite, recordNow)) // set once: the first bad step's
+          : tf.where(recordNow, nonFinite, record.badRow);
+    for (const [old, next] of [
+      [record.badStep, badStep],
+      [record.skipped, skipped],
+      [record.badRow, badRow],
+    ] as const) {
+      if (old === next) continue;
+      tf.keep(next);
+      if (old !== null) this.release(old);
+    }
+    Object.assign(record, { badStep, skipped, badRow });
+    // A read that fails in the background (the backend went away) is retried by the next check or report.
+    if (this.reading === null) this.reading = this.readRecord().catch(() => undefined);
+    return gate;
+  }
+
+  /** Tensors of the record that a read in flight still needs: freed when it ends, not when the record moves on. */
+  private readonly held = new Set<tf.Tensor>();
+
+  /** Frees a tensor the record no longer holds, unless a read still needs it. */
+  private release(t: tf.Tensor): void {
+    if (!this.held.has(t)) t.dispose();
+  }
+
+  /** Reads the device's record back and takes in what it says. */
+  private readRecord(): Promise<void> {
+    const record = this.record;
+    if (record === null) return Promise.resolve();
+    const generation = this.generation;
+    const tensors = [record.badStep, record.skipped, ...(record.badRow === null ? [] : [record.badRow])];
+    for (const t of tensors) this.held.add(t);
+    const { columns, columnsSince } = record;
+    return Promise.all(tensors.map((t) => t.data()))
+      .then(([badStep, skipped, badRow]) => {
+        if (generation !== this.generation) return;
+        const step = (badStep as Float32Array)[0] as number;
+        if (step === NONE || step < 0) return;
+        const variableName =
+          badRow === undefined || step < columnsSince
+            ? '(not known: the variables changed after that step)'
+            : nameAt(columns, (badRow as Uint8Array | Int32Array | Float32Array).indexOf(1));
+        if (this.policy === 'throw') this.error ??= new NonFiniteGradientError(step, variableName);
+        else {
+          this.skippedSteps = this.skippedBase + ((skipped as Float32Array)[0] as number);
+          this.lastBad = { step, variableName };
+        }
+      })
+      .finally(() => {
+        const current = this.record;
+        for (const t of tensors) {
+          this.held.delete(t);
+          const inRecord = current !== null && (t === current.badStep || t === current.skipped || t === current.badRow);
+          if (!inRecord && !this.held.has(t)) t.dispose();
+        }
+        if (generation === this.generation) this.reading = null;
+      });
+  }
+
+  /** Waits for the device's record as it is now (a read in flight first, then a fresh one); nothing to wait for in 'read' mode. */
+  async settle(): Promise<void> {
+    if (this.record === null) return;
+    await this.reading;
+    const fresh = this.readRecord();
+    this.reading = fresh.catch(() => undefined);
+    await fresh;
   }
 
   /** Steps skipped so far (`'skip'`), and the last bad step and its variable (either policy). */
   async report(): Promise<NonFiniteReport> {
+    await this.settle();
     const last = this.error ?? this.lastBad;
     return {
       skippedSteps: this.skippedSteps,
@@ -108,11 +347,24 @@ export class NonFiniteGuard {
   reset(skippedSteps: number): void {
     this.error = null;
     this.skippedSteps = skippedSteps;
+    this.skippedBase = skippedSteps;
     this.lastBad = null;
+    this.disposeRecord();
+  }
+
+  private disposeRecord(): void {
+    this.generation += 1;
+    this.reading = null;
+    const record = this.record;
+    this.record = null;
+    if (record !== null) {
+      for (const t of [record.badStep, record.skipped, record.badRow]) if (t !== null) this.release(t);
+    }
   }
 
   dispose(): void {
-    for (const t of this.ones.values()) t.dispose();
-    this.ones.clear();
+    for (const t of this.zeros.values()) t.dispose();
+    this.zeros.clear();
+    this.disposeRecord();
   }
 }

@@ -186,11 +186,29 @@ export class GradientTransformationOptimizer implements Optimizer {
     const names = variables.map((v) => v.name);
     tf.tidy(() => {
       const grads = pairs.map((p) => p[0]);
+      const verdict = this.guard.verdict(grads, step, names);
+      if (!verdict.pass) return; // a bad step, read back: it writes nothing
       const indices = variables.map((v) => this.slots.index(v) as number);
-      const r = this.transform.update(grads, this.slots.state(indices), variables, ctx);
-      const weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
-      const averages = this.averages?.next(indices, weights, step) ?? null;
-      if (this.guard.passes(grads, step, names)) this.write(indices, weights, r.state, averages, step);
+      const old = this.slots.state(indices);
+      const r = this.transform.update(grads, old, variables, verdict.gate === null ? ctx : { ...ctx, gate: verdict.gate });
+      let weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
+      let state = r.state;
+      let averages = this.averages?.next(indices, weights, step) ?? null;
+      if (verdict.gate !== null) {
+        // The verdict stays on the device: a shut gate keeps every old value.
+        const open = verdict.gate;
+        const keep = (next: tf.Tensor, previous: tf.Tensor) => tf.where(open, next, previous);
+        if (r.gated !== true) {
+          weights = weights.map((w, i) => keep(w, variables[i] as tf.Variable));
+          state = state.map((record, i) =>
+            Object.fromEntries(
+              Object.entries(record).map(([name, t]) => [name, keep(t, (old[i] as Record<string, tf.Tensor>)[name] as tf.Tensor)]),
+            ),
+          );
+        }
+        averages = averages?.map((a, i) => keep(a, this.averages?.at(indices[i] as number) as tf.Variable)) ?? null;
+      }
+      this.write(indices, weights, state, averages, step);
     });
     this.stepCount += 1;
   }
@@ -288,7 +306,8 @@ export class GradientTransformationOptimizer implements Optimizer {
    */
   async getState(): Promise<OptimizerState> {
     this.assertAlive();
-    await this.guard.check();
+    await this.guard.settle();
+    this.assertUsable();
     const iterations = this.stepCount;
     const learningRate = this.learningRate;
     const entries = this.stateEntries();
@@ -353,7 +372,9 @@ export class GradientTransformationOptimizer implements Optimizer {
 
   /** Throws a {@link NonFiniteGradientError} if a step had a non-finite gradient under the `'throw'` policy. */
   async checkGradients(): Promise<void> {
-    await this.guard.check();
+    this.assertAlive();
+    await this.guard.settle();
+    this.assertUsable();
   }
 
   /** Steps skipped for non-finite gradients so far (`'skip'`), and the last bad step and variable. */
@@ -407,6 +428,9 @@ export class GradientTransformationOptimizer implements Optimizer {
   /** Alive, and no earlier step had a non-finite gradient (`'throw'`). */
   private assertUsable(): void {
     this.assertAlive();
+    // A bad step found on the device after later calls returned: those wrote nothing; count as if they had thrown.
+    const error = this.guard.pendingError;
+    if (error !== null) this.stepCount = Math.min(this.stepCount, error.step + 1);
     this.guard.assertClean();
   }
 }

@@ -20,6 +20,13 @@ export interface StepContext {
    * that a step does not upload them again. Absent outside an optimizer; use {@link constantOf}.
    */
   readonly constant?: (value: number) => tf.Scalar;
+  /**
+   * On a GPU backend with the non-finite guard on: the step's verdict on the device, a bool scalar, true when
+   * every gradient is finite (and, under `'throw'`, every earlier one was). A transformation that keeps its old
+   * state and returns zero updates when it is false says so with `gated: true` (its fused kernels take it);
+   * otherwise the optimizer gates its results.
+   */
+  readonly gate?: tf.Tensor;
 }
 
 /** `ctx.constant(value)`, or a fresh scalar (freed by the caller's `tf.tidy`) when the context has no cache. */
@@ -40,6 +47,8 @@ export interface TransformResult {
    * optimizer adds the updates to them. Absent: unchanged.
    */
   readonly params?: tf.Tensor[];
+  /** The state and updates already went through `ctx.gate` (old state and zero updates when it is shut). */
+  readonly gated?: boolean;
 }
 
 /**
@@ -206,8 +215,11 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       let updates: readonly tf.Tensor[] = grads;
       let current: readonly tf.Tensor[] = params;
       let changedParams = false;
+      // Gated when the part that makes the final updates, every part with state and every part that changes the
+      // parameters went through the gate (a stateless part before a gated one may pass on anything).
+      let gated = ctx.gate !== undefined;
       const next: Array<Record<string, tf.Tensor>> = params.map(() => ({}));
-      for (const { t, part } of steps) {
+      for (const [k, { t, part }] of steps.entries()) {
         const route = routes[part] as string[];
         const partState = state.map((record) => {
           const own: Record<string, tf.Tensor> = {};
@@ -217,6 +229,9 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
           return own;
         });
         const r = t.update(updates, partState, current, ctx);
+        if (r.gated !== true && (t.slotNames.length > 0 || r.params !== undefined || k === steps.length - 1)) {
+          gated = false;
+        }
         updates = r.updates;
         if (r.params !== undefined) {
           current = r.params;
@@ -228,9 +243,12 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
           });
         });
       }
-      return changedParams
-        ? { updates: [...updates], state: next, params: [...current] }
-        : { updates: [...updates], state: next };
+      return {
+        updates: [...updates],
+        state: next,
+        ...(changedParams ? { params: [...current] } : {}),
+        ...(gated ? { gated } : {}),
+      };
     },
   };
 }

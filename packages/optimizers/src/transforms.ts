@@ -14,6 +14,7 @@ import {
   type StepContext,
   stateless,
 } from './transform.js';
+import { fusedAdamAvailable, fusedAdamStep } from './fused-adam.js';
 import { boolean, checkOptions, nonNegative, positive, unitClosed, unitOpen } from './validate.js';
 
 /** The learning rate at `ctx.step`: the transformation's own (a schedule's value checked), or the optimizer's. */
@@ -223,7 +224,21 @@ export function scaleByAdam(
       const t = ctx.step + 1;
       const c = Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
       // Keras's alpha = lr * c, negated so that the optimizer adds the update (negation is exact)
-      const stepSize = tf.scalar(folded === null ? c : -rateAt('scaleByAdam', folded.learningRate, ctx) * c);
+      const alpha = folded === null ? c : -rateAt('scaleByAdam', folded.learningRate, ctx) * c;
+      if (!amsgrad && fusedAdamAvailable()) {
+        // WebGL: three programs per variable, through the guard's gate when there is one.
+        const gate = ctx.gate ?? constantOf(ctx, 1);
+        const constants = { oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, stepSize: alpha, epsilon };
+        const updates: tf.Tensor[] = [];
+        const next = grads.map((g, i) => {
+          const s = state[i] as Record<string, tf.Tensor>;
+          const r = fusedAdamStep(g, s.momentum as tf.Tensor, s.velocity as tf.Tensor, gate, constants);
+          updates.push(r.update);
+          return { momentum: r.momentum, velocity: r.velocity };
+        });
+        return { updates, state: next, ...(ctx.gate === undefined ? {} : { gated: true }) };
+      }
+      const stepSize = tf.scalar(alpha);
       const oneMinusB1 = constantOf(ctx, 1 - beta1);
       const oneMinusB2 = constantOf(ctx, 1 - beta2);
       const eps = constantOf(ctx, epsilon);

@@ -1,0 +1,170 @@
+// The browser side of scripts/bench-browser.mjs: one configuration per fresh page. window.runBench(config) trains the
+// MLP 784-256-128-10 (Adam, batch 128, random data) with @opt/layers' fit or tfjs-layers' model.fit and returns the
+// first step's time, kernels per step and steps per second.
+import { Adam } from '@opt/optimizers';
+import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
+import * as tfl from '@tensorflow/tfjs-layers';
+// The guard module itself (not in the package's exports), to compare where the verdict goes.
+import { forceVerdictMode } from '../../../optimizers/dist/guard.js';
+import { BatchNormalization, Dense, ReLU, Sequential } from '../../dist/index.js';
+
+const BATCH = 128;
+
+function data(n, seed) {
+  const r = new Random(seed);
+  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
+  const labels = Int32Array.from({ length: n }, () => r.nextInt(10));
+  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32'));
+  return { x, y };
+}
+
+function oursModel(bn, guard) {
+  const hidden = (units) =>
+    bn
+      ? [new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU()]
+      : [new Dense({ units, activation: 'relu' })];
+  const model = new Sequential([...hidden(256), ...hidden(128), new Dense({ units: 10, activation: 'softmax' })], {
+    inputShape: [784],
+    seed: 1,
+  });
+  model.compile({
+    optimizer: new Adam({ learningRate: 0.001, nonFiniteGradients: guard }),
+    loss: 'categoricalCrossentropy',
+    metrics: ['accuracy'],
+  });
+  return { fit: (x, y) => model.fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3 }), dispose: () => model.dispose() };
+}
+
+function theirModel(bn) {
+  const m = tfl.sequential();
+  const hidden = (units, first) => {
+    const input = first ? { inputShape: [784] } : {};
+    if (bn) {
+      m.add(tfl.layers.dense({ units, useBias: false, ...input }));
+      m.add(tfl.layers.batchNormalization());
+      m.add(tfl.layers.activation({ activation: 'relu' }));
+    } else m.add(tfl.layers.dense({ units, activation: 'relu', ...input }));
+  };
+  hidden(256, true);
+  hidden(128, false);
+  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
+  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return { fit: (x, y) => m.fit(x, y, { batchSize: BATCH, epochs: 1, verbose: 0 }), dispose: () => m.dispose() };
+}
+
+/** Kernels run while `f` runs (tfjs's engine dispatches every op through runKernel). */
+async function countKernels(f) {
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function (...a) {
+    n++;
+    return original.apply(this, a);
+  };
+  try {
+    await f();
+  } finally {
+    engine.runKernel = original;
+  }
+  return n;
+}
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+/**
+ * `lib`: 'ours' or 'tfjs-layers'; `guard`: Adam's nonFiniteGradients on our side. The first step is one batch's
+ * fit on a page that has compiled nothing yet (shader compilation included), read back as fit does.
+ */
+window.runBench = async ({
+  backend,
+  threads,
+  model,
+  lib,
+  guard = 'throw',
+  steps = 20,
+  rounds = 3,
+  wasmPaths,
+  flags = {},
+  listPrograms = false,
+  verdict = null,
+}) => {
+  forceVerdictMode(verdict);
+  const report = await useBackend(backend, backend === 'wasm' ? { threads, wasmPaths } : {});
+  tf.enableProdMode();
+  for (const [name, value] of Object.entries(flags)) tf.env().set(name, value);
+  const bn = model === 'bn';
+  const { x, y } = data(steps * BATCH, 7);
+  const [x1, y1] = [tf.slice(x, 0, BATCH), tf.slice(y, 0, BATCH)];
+  await Promise.all([x.data(), y.data(), x1.data(), y1.data()]); // uploaded before any clock starts
+  const m = lib === 'tfjs-layers' ? theirModel(bn) : oursModel(bn, guard);
+  const t0 = performance.now();
+  await m.fit(x1, y1);
+  const firstStepMs = performance.now() - t0;
+  // WebGL: the shader programs compiled so far (by the first step, and the data upload before it).
+  const programKeys = Object.keys(tf.backend().binaryCache ?? {});
+  const programs = programKeys.length;
+  const kernelsPerStep = (await countKernels(() => m.fit(x, y))) / steps;
+  const rates = [];
+  for (let r = 0; r < rounds; r++) {
+    const start = performance.now();
+    await m.fit(x, y);
+    rates.push((steps * 1000) / (performance.now() - start));
+  }
+  m.dispose();
+  tf.dispose([x, y, x1, y1]);
+  return {
+    backend: describeBackend(report),
+    threads: report.threads?.count ?? null,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    firstStepMs,
+    programs,
+    kernelsPerStep,
+    stepsPerSecond: median(rates),
+    rates,
+    numTensors: tf.memory().numTensors,
+    ...(listPrograms ? { programKeys: programKeys.map((k) => k.replace(/\s+/g, ' ').slice(0, 160)) } : {}),
+  };
+};
+window.benchReady = true;
+
+/**
+ * Where a step's time goes: every kernel of one epoch is followed by a wait for the device (WebGL: gl.finish), and
+ * the wall time is added to its name (with the first input's shape). Slower than a real step; shares only.
+ */
+window.profileKernels = async ({ backend, threads, model, lib, guard = 'throw', steps = 10, wasmPaths }) => {
+  await useBackend(backend, backend === 'wasm' ? { threads, wasmPaths } : {});
+  tf.enableProdMode();
+  const { x, y } = data(steps * BATCH, 7);
+  const m = lib === 'tfjs-layers' ? theirModel(model === 'bn') : oursModel(model === 'bn', guard);
+  await m.fit(x, y);
+  // WebGL's finish() does not wait in Chromium; a read of the kernel's first output does (wasm: a no-op).
+  const finish = (out) => {
+    const info = Array.isArray(out) ? out[0] : out;
+    if (backend === 'webgl' && info?.dataId !== undefined) tf.backend().readSync(info.dataId);
+  };
+  const engine = tf.engine();
+  const original = engine.runKernel;
+  const ms = {};
+  engine.runKernel = function (name, inputs, attrs) {
+    const t0 = performance.now();
+    const out = original.call(this, name, inputs, attrs);
+    finish(out);
+    const first = Object.values(inputs ?? {})[0];
+    const key = `${name}${first?.shape ? `[${first.shape}]` : ''}`;
+    ms[key] = (ms[key] ?? 0) + performance.now() - t0;
+    return out;
+  };
+  const t0 = performance.now();
+  try {
+    await m.fit(x, y);
+  } finally {
+    engine.runKernel = original;
+  }
+  const wall = performance.now() - t0;
+  m.dispose();
+  tf.dispose([x, y]);
+  const perStep = Object.entries(ms)
+    .map(([k, v]) => [k, v / steps])
+    .sort((a, b) => b[1] - a[1]);
+  return { msPerStep: wall / steps, kernelMsPerStep: perStep.reduce((a, [, v]) => a + v, 0), perStep };
+};

@@ -1,0 +1,130 @@
+/**
+ * Keras's Adam step in three WebGL programs per variable instead of ten kernels:
+ * `m' = m + (g - m) * (1 - beta1)`, `v' = v + (g^2 - v) * (1 - beta2)`, `update = (m' * stepSize) / (sqrt(v') + eps)`,
+ * the same operations in the same order, computed in float32 in the shader. On WebGL (SwiftShader in particular)
+ * each elementwise kernel over a weight matrix is a pass over its texels, so the ten passes were as slow as the
+ * layer's matrix products. Each program also takes the non-finite guard's gate: when it is 0 the slots keep their
+ * old values and the update is 0, so a bad step writes nothing without a `where` per tensor.
+ *
+ * The programs are tfjs kernels registered for the active WebGL backend on first use; other backends run the
+ * plain ops (on cpu and wasm each op is one pass over memory already, and a kernel in JavaScript was slower).
+ */
+import { tf } from '@opt/tensor';
+
+/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
+interface WebGLBackend {
+  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]): tf.TensorInfo;
+}
+
+const MOMENTUM = 'OptAdamMomentum';
+const VELOCITY = 'OptAdamVelocity';
+const UPDATE = 'OptAdamUpdate';
+
+/** An elementwise program over packed textures: `body` sets `result` from vec4s named after the inputs. */
+function program(shape: number[], inputs: string[], uniforms: string[], body: string): object {
+  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = get${name}AtOutCoords();`).join('\n');
+  return {
+    variableNames: [...inputs, 'Gate'],
+    outputShape: shape,
+    packedInputs: true,
+    packedOutput: true,
+    // Shapes as uniforms: one compiled program per rank serves every variable (fewer shaders to compile).
+    enableShapeUniforms: shape.length <= 4,
+    customUniforms: uniforms.map((name) => ({ name, type: 'float' })),
+    userCode: `
+      void main() {
+        ${samples}
+        bool open = getGateAtOutCoords().x > 0.5;
+        vec4 result;
+        ${body}
+        setOutput(result);
+      }
+    `,
+  };
+}
+
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
+
+function register(backendName: string): void {
+  const kernels: Array<[string, (a: KernelArgs) => tf.TensorInfo]> = [
+    [
+      MOMENTUM,
+      ({ inputs: { g, m, gate }, backend, attrs }) =>
+        (backend as WebGLBackend).runWebGLProgram(
+          program((g as tf.TensorInfo).shape, ['G', 'M'], ['oneMinusBeta'], 'result = open ? m + (g - m) * oneMinusBeta : m;'),
+          [g, m, gate] as tf.TensorInfo[],
+          'float32',
+          [[attrs?.oneMinusBeta as number]],
+        ),
+    ],
+    [
+      VELOCITY,
+      ({ inputs: { g, v, gate }, backend, attrs }) =>
+        (backend as WebGLBackend).runWebGLProgram(
+          program(
+            (g as tf.TensorInfo).shape,
+            ['G', 'V'],
+            ['oneMinusBeta'],
+            'result = open ? v + (g * g - v) * oneMinusBeta : v;',
+          ),
+          [g, v, gate] as tf.TensorInfo[],
+          'float32',
+          [[attrs?.oneMinusBeta as number]],
+        ),
+    ],
+    [
+      UPDATE,
+      ({ inputs: { m, v, gate }, backend, attrs }) =>
+        (backend as WebGLBackend).runWebGLProgram(
+          program(
+            (m as tf.TensorInfo).shape,
+            ['M', 'V'],
+            ['stepSize', 'epsilon'],
+            'result = open ? (m * stepSize) / (sqrt(v) + epsilon) : vec4(0.0);',
+          ),
+          [m, v, gate] as tf.TensorInfo[],
+          'float32',
+          [[attrs?.stepSize as number], [attrs?.epsilon as number]],
+        ),
+    ],
+  ];
+  for (const [kernelName, kernelFunc] of kernels) {
+    if (tf.getKernel(kernelName, backendName) === undefined) {
+      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    }
+  }
+}
+
+/** Whether the active backend runs the fused programs (WebGL); registers them on first use. */
+export function fusedAdamAvailable(): boolean {
+  if (typeof (tf.backend() as unknown as Partial<WebGLBackend>).runWebGLProgram !== 'function') return false;
+  register(tf.getBackend());
+  return true;
+}
+
+export interface AdamStepConstants {
+  readonly oneMinusBeta1: number;
+  readonly oneMinusBeta2: number;
+  /** Keras's `alpha` (negated when the learning rate is folded in), or the bias correction alone. */
+  readonly stepSize: number;
+  readonly epsilon: number;
+}
+
+/** One variable's Adam step through the fused programs; a shut `gate` (a scalar, false or 0) keeps the old values. */
+export function fusedAdamStep(
+  g: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  gate: tf.Tensor,
+  c: AdamStepConstants,
+): { momentum: tf.Tensor; velocity: tf.Tensor; update: tf.Tensor } {
+  const engine = tf.engine();
+  const momentum = engine.runKernel(MOMENTUM, { g, m, gate }, { oneMinusBeta: c.oneMinusBeta1 }) as tf.Tensor;
+  const velocity = engine.runKernel(VELOCITY, { g, v, gate }, { oneMinusBeta: c.oneMinusBeta2 }) as tf.Tensor;
+  const update = engine.runKernel(
+    UPDATE,
+    { m: momentum, v: velocity, gate },
+    { stepSize: c.stepSize, epsilon: c.epsilon },
+  ) as tf.Tensor;
+  return { momentum, velocity, update };
+}

@@ -1,0 +1,114 @@
+/**
+ * On WebGL (SwiftShader in headless Chromium): Adam's fused programs against the same step on cpu, and the
+ * non-finite guard with its verdict on the device: no read during a step, a bad step writes nothing.
+ */
+import { tf, useBackend } from '@opt/tensor';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verdictMode } from './guard.js';
+import { Adam, NonFiniteGradientError, SGD } from './index.js';
+
+const shapes = [[784, 256], [256], [256, 128], [128], [128, 10], [10], [3, 5, 7]];
+
+/** Three Adam steps from the same weights and gradients; the weights and slots after them. */
+async function adamSteps(backend: 'cpu' | 'webgl', nonFiniteGradients: 'throw' | 'unchecked'): Promise<Float32Array[]> {
+  await useBackend(backend);
+  const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.05, 'float32', 11 + i)));
+  const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 31 + i));
+  const opt = new Adam({ learningRate: 0.01, nonFiniteGradients });
+  for (let k = 0; k < 3; k++) opt.applyGradients(grads.map((g, i) => [g, vars[i] as tf.Variable] as const));
+  await opt.checkGradients();
+  const out = [
+    ...vars.map((v) => v.dataSync() as Float32Array),
+    ...vars.map((v) => opt.slot(v, 'velocity')?.dataSync() as Float32Array),
+  ];
+  opt.dispose();
+  tf.dispose([...vars, ...grads]);
+  return out;
+}
+
+describe('Adam on WebGL', () => {
+  afterAll(() => useBackend('cpu'));
+
+  it('keeps its verdict on the device, and its fused programs compute the step of the cpu backend', async () => {
+    const cpu = await adamSteps('cpu', 'unchecked');
+    for (const policy of ['throw', 'unchecked'] as const) {
+      const webgl = await adamSteps('webgl', policy);
+      expect(verdictMode()).toBe('device');
+      webgl.forEach((values, i) => {
+        const expected = cpu[i] as Float32Array;
+        let worst = 0;
+        for (let j = 0; j < values.length; j++) {
+          const scale = Math.max(1e-3, Math.abs(expected[j] as number));
+          worst = Math.max(worst, Math.abs((values[j] as number) - (expected[j] as number)) / scale);
+        }
+        expect(worst).toBeLessThan(1e-5);
+      });
+    }
+  });
+
+  it('runs three programs per variable, and the guard adds a few kernels, not one per variable', async () => {
+    await useBackend('webgl');
+    const vars = shapes.slice(0, 6).map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.05, 'float32', 11 + i)));
+    const pairs = shapes
+      .slice(0, 6)
+      .map((s, i) => [tf.randomNormal(s, 0, 1, 'float32', 31 + i), vars[i] as tf.Variable] as const);
+    const counts: Record<string, number> = {};
+    for (const policy of ['throw', 'unchecked'] as const) {
+      const opt = new Adam({ nonFiniteGradients: policy });
+      opt.applyGradients(pairs);
+      const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+      const original = engine.runKernel;
+      let n = 0;
+      engine.runKernel = function (this: unknown, ...args: unknown[]) {
+        n++;
+        return original.apply(this, args);
+      };
+      try {
+        opt.applyGradients(pairs);
+      } finally {
+        engine.runKernel = original;
+      }
+      counts[policy] = n;
+      await opt.checkGradients();
+      opt.dispose();
+    }
+    // Adam: the three programs and the weight's addition per variable
+    expect(counts.unchecked).toBe(4 * 6);
+    expect((counts.throw as number) - (counts.unchecked as number)).toBeLessThanOrEqual(16);
+    tf.dispose([...vars, ...pairs.map((p) => p[0])]);
+  });
+
+  it("'throw': a bad step and the calls after it write nothing; the error names the step and the variable", async () => {
+    await useBackend('webgl');
+    const a = tf.variable(tf.tensor2d([[1, 2]]));
+    const b = tf.variable(tf.tensor1d([3, 4]));
+    const opt = new Adam({ learningRate: 0.1 });
+    const step = (bad: boolean) =>
+      opt.applyGradients([
+        [tf.tensor2d([[1, 1]]), a],
+        [tf.tensor1d([1, bad ? Number.POSITIVE_INFINITY : 1]), b],
+      ]);
+    step(false);
+    await opt.checkGradients();
+    const before = [Array.from(await a.data()), Array.from(await b.data())];
+    step(true);
+    step(false);
+    await expect(opt.checkGradients()).rejects.toThrow(new NonFiniteGradientError(1, b.name).message);
+    expect(opt.iterations).toBe(2);
+    expect([Array.from(await a.data()), Array.from(await b.data())]).toEqual(before);
+    opt.dispose();
+    tf.dispose([a, b]);
+  });
+
+  it("'skip' with SGD (no fused programs: the where gate)", async () => {
+    await useBackend('webgl');
+    const a = tf.variable(tf.tensor1d([1, 2]));
+    const opt = new SGD({ learningRate: 0.5, momentum: 0.5, nonFiniteGradients: 'skip' });
+    opt.applyGradients([[tf.tensor1d([Number.NaN, 0]), a]]);
+    opt.applyGradients([[tf.tensor1d([1, 1]), a]]);
+    expect(Array.from(await a.data())).toEqual([0.5, 1.5]);
+    expect(await opt.nonFiniteReport()).toEqual({ skippedSteps: 1, lastBadStep: 0, variableName: a.name });
+    opt.dispose();
+    a.dispose();
+  });
+});
