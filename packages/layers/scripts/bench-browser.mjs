@@ -107,7 +107,11 @@ const url = server.resolvedUrls.local[0];
 /** One configuration in a fresh profile and page. */
 async function measure(config) {
   const profileDir = mkdtempSync(join(tmpdir(), 'opt-bench-browser-'));
-  const context = await chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  const context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
   try {
     const page = await context.newPage();
     const errors = [];
@@ -189,7 +193,9 @@ try {
 }
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
-console.log(`\nmedians over ${repeat} run(s); ${steps} steps of batch 128 per epoch, median of ${rounds} epochs per page`);
+console.log(
+  `\nmedians over ${repeat} run(s); ${steps} steps of batch 128 per epoch, median of ${rounds} epochs per page`,
+);
 for (const backend of backends) {
   for (const model of models) {
     const get = (label) => results.get(`${backend}|${model}|${label}`) ?? [];

@@ -51,7 +51,12 @@ function register(backendName: string): void {
       MOMENTUM,
       ({ inputs: { g, m, gate }, backend, attrs }) =>
         (backend as WebGLBackend).runWebGLProgram(
-          program((g as tf.TensorInfo).shape, ['G', 'M'], ['oneMinusBeta'], 'result = open ? m + (g - m) * oneMinusBeta : m;'),
+          program(
+            (g as tf.TensorInfo).shape,
+            ['G', 'M'],
+            ['oneMinusBeta'],
+            'result = open ? m + (g - m) * oneMinusBeta : m;',
+          ),
           [g, m, gate] as tf.TensorInfo[],
           'float32',
           [[attrs?.oneMinusBeta as number]],

@@ -326,7 +326,12 @@ describe('verdict on the device (the WebGL and WebGPU path, forced on cpu and wa
         ]);
       step(false);
       await opt.checkGradients();
-      const state = () => [read(a), read(b), read(opt.emaOf(b) as tf.Variable), read(opt.slot(b, 'velocity') as tf.Variable)];
+      const state = () => [
+        read(a),
+        read(b),
+        read(opt.emaOf(b) as tf.Variable),
+        read(opt.slot(b, 'velocity') as tf.Variable),
+      ];
       const before = state();
       step(true); // step 1: bad
       step(false); // returns: the verdict has not been read back yet; the gate stays shut

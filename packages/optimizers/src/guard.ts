@@ -162,10 +162,7 @@ export class NonFiniteGuard {
    * `zeros(1, r) x g(r, c)` per gradient of rank 2 or more (seen as `(size / c, c)`), and the vectors and scalars
    * concatenated and multiplied by 0 together. `columns` says which variable each column range belongs to.
    */
-  private finitenessRow(
-    grads: readonly tf.Tensor[],
-    names: readonly string[],
-  ): { row: tf.Tensor; columns: Column[] } {
+  private finitenessRow(grads: readonly tf.Tensor[], names: readonly string[]): { row: tf.Tensor; columns: Column[] } {
     const pieces: tf.Tensor[] = [];
     const columns: Column[] = [];
     let end = 0;

@@ -190,7 +190,12 @@ export class GradientTransformationOptimizer implements Optimizer {
       if (!verdict.pass) return; // a bad step, read back: it writes nothing
       const indices = variables.map((v) => this.slots.index(v) as number);
       const old = this.slots.state(indices);
-      const r = this.transform.update(grads, old, variables, verdict.gate === null ? ctx : { ...ctx, gate: verdict.gate });
+      const r = this.transform.update(
+        grads,
+        old,
+        variables,
+        verdict.gate === null ? ctx : { ...ctx, gate: verdict.gate },
+      );
       let weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
       let state = r.state;
       let averages = this.averages?.next(indices, weights, step) ?? null;
@@ -202,7 +207,10 @@ export class GradientTransformationOptimizer implements Optimizer {
           weights = weights.map((w, i) => keep(w, variables[i] as tf.Variable));
           state = state.map((record, i) =>
             Object.fromEntries(
-              Object.entries(record).map(([name, t]) => [name, keep(t, (old[i] as Record<string, tf.Tensor>)[name] as tf.Tensor)]),
+              Object.entries(record).map(([name, t]) => [
+                name,
+                keep(t, (old[i] as Record<string, tf.Tensor>)[name] as tf.Tensor),
+              ]),
             ),
           );
         }

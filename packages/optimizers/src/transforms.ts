@@ -5,6 +5,7 @@
  * {@link scaleByLearningRate} (or {@link momentum}, Keras's velocity form, which keeps it inside the velocity).
  */
 import { tf } from '@opt/tensor';
+import { fusedAdamAvailable, fusedAdamStep } from './fused-adam.js';
 import { describeLearningRate, type LearningRate, learningRateAt } from './learning-rate.js';
 import {
   constantOf,
@@ -14,7 +15,6 @@ import {
   type StepContext,
   stateless,
 } from './transform.js';
-import { fusedAdamAvailable, fusedAdamStep } from './fused-adam.js';
 import { boolean, checkOptions, nonNegative, positive, unitClosed, unitOpen } from './validate.js';
 
 /** The learning rate at `ctx.step`: the transformation's own (a schedule's value checked), or the optimizer's. */
