@@ -109,8 +109,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
         [tf.tensor1d([1, 1]), a],
         [tf.tensor1d([Number.NaN, 1]), b],
       ]); // step 1: bad
-      const after = () => [read(a), read(b), read(opt.emaOf(a) as tf.Variable), read(opt.emaOf(b) as tf.Variable)];
-      expect(after()).toEqual(before);
+      const valuesNow = () => [read(a), read(b), read(opt.emaOf(a) as tf.Variable), read(opt.emaOf(b) as tf.Variable)];
+      expect(valuesNow()).toEqual(before);
       const [g3, g4] = good();
       expect(() =>
         opt.applyGradients([
@@ -118,7 +118,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
           [g4, b],
         ]),
       ).toThrow(new NonFiniteGradientError(1, b.name).message);
-      expect(after()).toEqual(before);
+      expect(valuesNow()).toEqual(before);
       const w = tf.variable(tf.scalar(1));
       made.push(w);
       expect(() => opt.minimize(() => tf.square(w) as tf.Scalar, [w])).toThrow(NonFiniteGradientError);

@@ -6,7 +6,7 @@
 import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adagrad, Adam, Adamax, AdamW, Nadam, type OptimizerOptions, RMSprop, SGD } from './index.js';
+import { Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD } from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -366,5 +366,3 @@ describe('presets match TensorFlow.js tf.train where the arithmetic coincides', 
     expectClose([x], [kerasForm]);
   });
 });
-
-export type { OptimizerOptions };
