@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { optIn, scratch, spawnOpt } from './testing/fixtures/opt.js';
@@ -59,6 +60,9 @@ describe('opt compare (worker processes on the real dataset)', () => {
       expect(row?.testAccuracy).toBeGreaterThan(0.1);
       // Every row is a run directory that the other commands open.
       expect(JSON.parse(readFileSync(join(row?.runDir as string, 'status.json'), 'utf8')).state).toBe('complete');
+      // Two workers at once share the cores: wasm threads per worker = cores / 2, at least one.
+      const config = JSON.parse(readFileSync(join(row?.runDir as string, 'config.json'), 'utf8'));
+      expect(config.environment.backend.threads.requested).toBe(Math.max(1, Math.floor(availableParallelism() / 2)));
     }
     // The same data, split and seed for every config: the same training and validation counts and initial weights.
     const initial = [rows[0], rows[1], rows[3]].map(

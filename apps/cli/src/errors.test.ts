@@ -59,6 +59,16 @@ describe('bad input, tried as a new user would', () => {
     );
     oneCleanMessage(await run('train', '--epochs', '2.5'), 2, '--epochs must be a positive integer, got "2.5".');
     oneCleanMessage(
+      await run('train', '--threads', '0'),
+      2,
+      '--threads must be auto or an integer from 1 to 8, got "0".',
+    );
+    oneCleanMessage(
+      await run('compare', '--optimizers', 'sgd,adam', '--threads', '2', '--backend', 'cpu'),
+      2,
+      "--threads sets the wasm backend's threads, and --backend cpu takes none: leave out --threads, or train on --backend wasm.",
+    );
+    oneCleanMessage(
       await run('train', '--schedule', 'cosine', '--decay-rate', '3'),
       2,
       '--decay-rate applies to the inverse-time and exponential schedules, not cosine',

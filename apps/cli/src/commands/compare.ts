@@ -8,6 +8,7 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
 import { planFromFile, planFromLists } from '../compare/plan.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { type CompareReport, runCompare } from '../compare/run-compare.js';
@@ -23,6 +24,7 @@ interface CompareFlags {
   configs?: string;
   config?: string;
   workers?: string;
+  threads?: string;
   out?: string;
   target?: string;
   note?: string;
@@ -76,6 +78,7 @@ export function registerCompareCommand(program: Command): void {
     .option('--configs <file>', 'a JSON or YAML file of configs instead of the lists')
     .option('--config <file>', 'base knobs for every config from a JSON or YAML file; flags override them')
     .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
+    .option('--threads <n>', THREADS_HELP)
     .option('--target <accuracy>', 'validation accuracy for the "epochs and time to target" columns (default 0.85)')
     .option(
       '--out <dir>',
@@ -126,6 +129,11 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
         .slice(0, 60)}`,
     );
   for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
+  const threads = parseThreads(flags.threads);
+  checkThreadsBackend(
+    threads,
+    plan.map((p) => p.config.backend),
+  );
 
   const stop = stopOnSignals((line) => out.note(line));
   const pids = new Set<number>();
@@ -149,6 +157,7 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
       dir,
       plan,
       workers,
+      ...(threads !== undefined ? { threads } : {}),
       target,
       note: flags.note ?? null,
       command: ['opt', ...process.argv.slice(2)],

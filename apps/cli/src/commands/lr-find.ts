@@ -5,6 +5,7 @@ import { UsageError } from '../cli/errors.js';
 import { addKnobOptions } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { stopOnSignals } from '../cli/signals.js';
+import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
 import { KNOBS } from '../config/knobs.js';
 import { formatKnobValue, knobsDiffering } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
@@ -20,6 +21,7 @@ interface LrFindFlags {
   out?: string;
   config?: string;
   json?: boolean;
+  threads?: string;
 }
 
 /** The schedule and the rate are what the test sweeps: they are not options here. */
@@ -44,6 +46,7 @@ export function registerLrFindCommand(program: Command): void {
     .option('--start-lr <lr>', 'the first rate (default 1e-7)')
     .option('--end-lr <lr>', 'the last rate (default 10)')
     .option('--steps <n>', 'steps from the first rate to the last, one batch each (default 300)')
+    .option('--threads <n>', THREADS_HELP)
     .option('--out <dir>', 'where to write lr-find.json, .csv and the chart (default runs/<time>-lr-find-<knobs>)')
     .option('--config <file>', 'knobs from a JSON or YAML file; flags override them')
     .option('--json', 'print one JSON object on stdout');
@@ -71,6 +74,8 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
       throw new UsageError(`--steps must be an integer >= 10, got "${stepsText}".`, '--steps', stepsText);
     const { config, warnings } = configFromCommand(cmd, flags.config);
     for (const w of warnings) out.warn(w);
+    const threads = parseThreads(flags.threads);
+    checkThreadsBackend(threads, [config.backend]);
     const pad = (n: number) => String(n).padStart(2, '0');
     const now = new Date();
     const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
@@ -97,6 +102,7 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
         startLr,
         endLr,
         steps,
+        ...(threads !== undefined ? { threads } : {}),
         signal: stop.signal,
         onStep: (s) => bar.update(s),
       });

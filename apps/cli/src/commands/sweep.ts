@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { type CompareFile, runCompare, runDirectories } from '../compare/run-compare.js';
 import { sameValue } from '../config/resolve.js';
@@ -84,6 +85,7 @@ function nonNegative(flag: string, text: string): number {
 interface RunFlags {
   queue?: string | boolean;
   workers?: string;
+  threads?: string;
   out?: string;
   target?: string;
   note?: string;
@@ -108,6 +110,7 @@ export function registerSweepCommand(program: Command): void {
     .argument('<spec>', 'the sweep file, JSON or YAML')
     .option('--queue [url]', QUEUE_HELP)
     .option('--workers <n>', `local worker processes without --queue (default: one per core, ${defaultWorkers()} here)`)
+    .option('--threads <n>', `${THREADS_HELP}; local sweeps (a queued trial's threads are its worker's)`)
     .option(
       '--out <dir>',
       "the sweep's directory (default runs/sweep-<name>-<id>); the same sweep into it again continues it",
@@ -195,6 +198,11 @@ async function runSweep(spec: string, flags: RunFlags): Promise<number> {
 
 async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunFlags, out: Output): Promise<number> {
   const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
+  const threads = parseThreads(flags.threads);
+  checkThreadsBackend(
+    threads,
+    sweep.trials.map((t) => t.config.backend),
+  );
   const stop = stopOnSignals((line) => out.note(line));
   const pids = new Set<number>();
   stop.watch([dir]);
@@ -225,6 +233,7 @@ async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunF
       dir,
       plan: sweep.trials,
       workers,
+      ...(threads !== undefined ? { threads } : {}),
       target,
       note: flags.note ?? null,
       command: commandLine(),

@@ -5,6 +5,7 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
 import { readConfigFile } from '../config/files.js';
 import { KNOBS, type TrainConfig } from '../config/knobs.js';
 import {
@@ -28,6 +29,7 @@ export interface TrainFlags {
   config?: string;
   note?: string;
   json?: boolean;
+  threads?: string;
 }
 
 const EXAMPLES = `
@@ -79,6 +81,7 @@ export function registerTrainCommand(program: Command): void {
       'knobs from a JSON or YAML file (camelCase names, e.g. learningRate); flags override them',
     )
     .option('--note <text>', 'a note stored with the run (opt runs list/show print it)')
+    .option('--threads <n>', THREADS_HELP)
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   addKnobOptions(command);
   command.addHelpText('after', EXAMPLES);
@@ -133,6 +136,8 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   }
   for (const warning of warnings) out.warn(warning);
   if (config.dataDir !== null) checkDataDir(config.dataDir);
+  const threads = parseThreads(flags.threads);
+  checkThreadsBackend(threads, [config.backend]);
 
   const printer = runPrinter(out, config.optimizer);
   const stop = stopOnSignals((line) => {
@@ -150,6 +155,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
       note: flags.note ?? null,
       command: ['opt', ...process.argv.slice(2)],
       warnings,
+      ...(threads !== undefined ? { threads } : {}),
       signal: stop.signal,
       onEvent: printer,
     });

@@ -5,6 +5,7 @@ import { FashionMnistNotFoundError, locateFashionMnist } from '@opt/data-fashion
 import type { Command } from 'commander';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
+import { parseThreads, THREADS_HELP, threadsPerProcess } from '../cli/threads.js';
 import { checkDataDir } from '../run/data.js';
 import { redactArgs } from '../sweep/redis-url.js';
 import { runSweepWorker } from '../sweep/worker.js';
@@ -14,6 +15,7 @@ import { queueUrlOf } from './sweep.js';
 interface WorkerFlags {
   queue?: string | boolean;
   concurrency?: string;
+  threads?: string;
   dir?: string;
   dataDir?: string;
   name?: string;
@@ -45,6 +47,7 @@ export function registerWorkerCommand(program: Command): void {
       'the Redis of the queue: redis://[user:password@]host[:port][/db], rediss:// for TLS; without a value (or without the option), $OPT_QUEUE',
     )
     .option('--concurrency <n>', `trials trained at once (default: one per core, ${availableParallelism()} here)`)
+    .option('--threads <n>', THREADS_HELP)
     .option('--dir <dir>', "where the trials' run directories go (default runs/worker)")
     .option('--data-dir <dir>', "this machine's Fashion-MNIST directory, used instead of the trials' own")
     .option('--name <name>', "the worker's name in the queue and the results (default <host>:<pid>)")
@@ -99,6 +102,7 @@ async function worker(flags: WorkerFlags): Promise<number> {
     const { trained, failed } = await runSweepWorker({
       url,
       concurrency,
+      threads: threadsPerProcess(concurrency, parseThreads(flags.threads)),
       dir: resolve(flags.dir ?? join('runs', 'worker')),
       dataDir,
       name: flags.name ?? `${hostname()}:${process.pid}`,

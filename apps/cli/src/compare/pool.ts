@@ -9,7 +9,9 @@
  * message channel for progress and stop requests, and `cancelPendingTasks` for the queue.
  */
 import { availableParallelism } from 'node:os';
+import type { WasmThreads } from '@opt/tensor';
 import { Tinypool } from 'tinypool';
+import { threadsPerProcess } from '../cli/threads.js';
 import type { RunEvent } from '../run/train-run.js';
 import type { Job, JobOutcome, WorkerMessage } from './worker.js';
 
@@ -25,6 +27,8 @@ export interface PoolOptions {
   readonly signal?: AbortSignal;
   /** The worker module (default `./worker.js`, one `trainRun` per job); another must answer like it. */
   readonly filename?: string;
+  /** The wasm backend's threads in each job (default: the cores shared among the jobs running at once). */
+  readonly threads?: WasmThreads;
 }
 
 export const defaultWorkers = (): number => availableParallelism();
@@ -35,12 +39,14 @@ const NOT_STARTED: JobOutcome = {
 };
 
 export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
+  const processes = Math.max(1, Math.min(options.workers, jobs.length));
+  const threads = threadsPerProcess(processes, options.threads);
   const pool = new Tinypool({
     runtime: 'child_process',
     filename: options.filename ?? new URL('./worker.js', import.meta.url).href,
     isolateWorkers: true,
     minThreads: 0,
-    maxThreads: Math.max(1, Math.min(options.workers, jobs.length)),
+    maxThreads: processes,
     // Tinypool gives a child process only the env passed here (else only its worker id).
     env: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
   });
@@ -81,7 +87,7 @@ export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promi
         if (aborted()) return NOT_STARTED;
         let outcome: JobOutcome;
         try {
-          outcome = (await pool.run(job, { channel })) as JobOutcome;
+          outcome = (await pool.run({ threads, ...job }, { channel })) as JobOutcome;
         } catch (error) {
           outcome =
             aborted() && !started

@@ -7,9 +7,11 @@
  * (`01-<label>`, ...) and `charts/`. Running the same plan into the same directory again keeps the complete (and
  * diverged) runs, resumes the interrupted ones and starts the rest.
  */
+
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { WasmThreads } from '@opt/tensor';
 import { UsageError } from '../cli/errors.js';
 import { sameValue } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
@@ -55,6 +57,8 @@ export interface CompareOptions {
   readonly dir: string;
   readonly plan: readonly PlannedEntry[];
   readonly workers: number;
+  /** The wasm backend's threads per worker process (default: the cores shared among the workers). */
+  readonly threads?: WasmThreads;
   /** Validation accuracy for the "epochs and time to target" columns. */
   readonly target: number;
   readonly note: string | null;
@@ -247,6 +251,7 @@ export async function runCompare(options: CompareOptions): Promise<CompareReport
     jobs.map((j) => j.job),
     {
       workers: options.workers,
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.pids !== undefined ? { pids: options.pids } : {}),
       ...(options.signal !== undefined ? { signal: options.signal } : {}),
       onEvent: (i, event) => options.onEvent?.(jobs[i]?.job.label ?? '?', event),

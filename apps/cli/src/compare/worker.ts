@@ -3,6 +3,8 @@
  * trainRun and returns its result. Progress goes to the parent as messages; the parent can ask for a stop,
  * and a Ctrl-C on the terminal (which reaches this process too) stops it the same way, as does the parent's death.
  */
+
+import type { WasmThreads } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
 import { stopOnSignals } from '../cli/signals.js';
 import type { TrainConfig } from '../config/knobs.js';
@@ -20,6 +22,8 @@ export interface Job {
   readonly note: string | null;
   readonly command: readonly string[];
   readonly warnings: readonly string[];
+  /** The wasm backend's threads in this process (runJobs sets it: the cores shared among the workers). */
+  readonly threads?: WasmThreads;
 }
 
 export type JobOutcome =
@@ -52,6 +56,7 @@ export default async function train(job: Job): Promise<JobOutcome> {
       note: job.note,
       command: job.command,
       warnings: job.warnings,
+      ...(job.threads !== undefined ? { threads: job.threads } : {}),
       signal: stop.signal,
       onEvent: (event) => {
         if (FORWARDED.has(event.type))

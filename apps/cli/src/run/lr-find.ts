@@ -8,7 +8,7 @@ import { type Batch, type BatchIterator, batches } from '@opt/data-fashion-mnist
 import type { FitCallback } from '@opt/layers';
 import { NonFiniteGradientError } from '@opt/optimizers';
 import { exponentialDecay } from '@opt/schedules';
-import { tf, useBackend } from '@opt/tensor';
+import { tf, useBackend, type WasmThreads } from '@opt/tensor';
 import type { TrainConfig } from '../config/knobs.js';
 import { loadData, makeSplits } from './data.js';
 import { buildModel, buildOptimizer, checkMemory } from './model.js';
@@ -17,6 +17,8 @@ export interface LrFindOptions {
   readonly startLr: number;
   readonly endLr: number;
   readonly steps: number;
+  /** The wasm backend's threads (default 'auto'). */
+  readonly threads?: WasmThreads;
   readonly signal?: AbortSignal;
   readonly onStep?: (step: number, steps: number) => void;
 }
@@ -101,7 +103,7 @@ export function suggest(points: readonly LrPoint[]): Pick<LrFindResult, 'minimum
 
 export async function findLearningRate(config: TrainConfig, options: LrFindOptions): Promise<LrFindResult> {
   tf.enableProdMode();
-  const report = await useBackend(config.backend);
+  const report = await useBackend(config.backend, { threads: options.threads ?? 'auto' });
   const { data } = await loadData(config);
   const splits = makeSplits(data, config);
   checkMemory(config, splits.batchSize, report.backend);

@@ -18,7 +18,7 @@ import { type BatchIterator, batches, toTensors } from '@opt/data-fashion-mnist'
 import type { Sequential } from '@opt/layers';
 import { NonFiniteGradientError } from '@opt/optimizers';
 import type { LearningRateSchedule } from '@opt/schedules';
-import { type BackendReport, tf, useBackend } from '@opt/tensor';
+import { type BackendReport, tf, useBackend, type WasmThreads } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
 import type { TrainConfig } from '../config/knobs.js';
 import { sameValue } from '../config/resolve.js';
@@ -61,17 +61,19 @@ export interface TrainRunOptions {
   /** Aborting stops the run at the end of the current step, with a checkpoint. */
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: RunEvent) => void;
+  /** The wasm backend's threads (default 'auto'); not part of the config: it does not change what is trained. */
+  readonly threads?: WasmThreads;
   /** Write the SVG/PNG charts (default true). */
   readonly charts?: boolean;
 }
 
-let activeBackend: { request: string; report: BackendReport } | null = null;
+let activeBackend: { request: string; threads: WasmThreads; report: BackendReport } | null = null;
 
 /** Loads the backend once per process; a later run asking for the same one reuses it. */
-async function backendFor(request: TrainConfig['backend']): Promise<BackendReport> {
-  if (activeBackend?.request === request) return activeBackend.report;
-  const report = await useBackend(request);
-  activeBackend = { request, report };
+async function backendFor(request: TrainConfig['backend'], threads: WasmThreads): Promise<BackendReport> {
+  if (activeBackend?.request === request && activeBackend.threads === threads) return activeBackend.report;
+  const report = await useBackend(request, { threads });
+  activeBackend = { request, threads, report };
   return report;
 }
 
@@ -149,9 +151,9 @@ interface Setup {
 }
 
 /** Backend, data, split, batches, schedule and optimizer: everything checked before a file is written. */
-async function prepare(config: TrainConfig, emit: (event: RunEvent) => void): Promise<Setup> {
+async function prepare(config: TrainConfig, threads: WasmThreads, emit: (event: RunEvent) => void): Promise<Setup> {
   tf.enableProdMode();
-  const report = await backendFor(config.backend);
+  const report = await backendFor(config.backend, threads);
   emit({ type: 'backend', report });
   const loaded = await loadData(config, (p) => {
     if (p.phase === 'download' || p.loadedBytes > 0) {
@@ -317,7 +319,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   const wallStart = performance.now();
   const { config, signal } = options;
   const emit = options.onEvent ?? (() => {});
-  const setup = await prepare(config, emit);
+  const setup = await prepare(config, options.threads ?? 'auto', emit);
   const { optimizer, stepsPerEpoch } = setup;
   const optimizerConfig = optimizer.getConfig();
   const dir = new RunDir(options.runDir);

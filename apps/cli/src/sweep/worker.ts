@@ -22,6 +22,7 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { WasmThreads } from '@opt/tensor';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { runJobs } from '../compare/pool.js';
@@ -37,6 +38,8 @@ export interface SweepWorkerOptions {
   readonly url: QueueUrl;
   /** Trials trained at once, each in its own process. */
   readonly concurrency: number;
+  /** The wasm backend's threads in each trial's process. */
+  readonly threads: WasmThreads;
   /** Where the trials' run directories go: `<dir>/<job id>`. */
   readonly dir: string;
   /** This machine's copy of the data, used instead of the trials' own `dataDir`. */
@@ -90,6 +93,7 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<{ tra
       ],
       {
         workers: 1,
+        threads: options.threads,
         filename: TRIAL_WORKER,
         signal,
         pids: options.pids,

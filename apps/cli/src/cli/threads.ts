@@ -1,0 +1,44 @@
+/**
+ * `--threads`: how many threads the wasm backend computes on in each training process. It changes where the
+ * arithmetic runs, not what is trained, so it is not a knob of the run's config (nor of its id).
+ *
+ * Several training processes at once (compare's and sweep's workers) share the cores: unless told otherwise
+ * each gets cores / processes threads, at least one, because wasm threads that outnumber the cores wait on
+ * each other and train slower than one thread each.
+ */
+import { availableParallelism } from 'node:os';
+import { MAX_WASM_THREADS, type WasmThreads } from '@opt/tensor';
+import { UsageError } from './errors.js';
+
+export const THREADS_HELP = `the wasm backend's threads per training process: auto or 1 to ${MAX_WASM_THREADS} (1: the single-threaded build; default auto: one per core, shared among parallel processes)`;
+
+/** The flag's text, checked; undefined when it was not given. */
+export function parseThreads(text: string | undefined): WasmThreads | undefined {
+  if (text === undefined || text === 'auto') return text;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_WASM_THREADS)
+    throw new UsageError(
+      `--threads must be auto or an integer from 1 to ${MAX_WASM_THREADS}, got "${text}".`,
+      '--threads',
+      text,
+    );
+  return n;
+}
+
+/** The threads of each of `processes` training processes running at once: `requested` if given. */
+export function threadsPerProcess(processes: number, requested?: WasmThreads): WasmThreads {
+  if (requested !== undefined) return requested;
+  if (processes <= 1) return 'auto';
+  return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(availableParallelism() / processes)));
+}
+
+/** `--threads` with a backend that is not wasm would be ignored: refused instead. */
+export function checkThreadsBackend(threads: WasmThreads | undefined, backends: readonly string[]): void {
+  if (threads === undefined) return;
+  const other = backends.find((b) => b !== 'wasm' && b !== 'auto');
+  if (other !== undefined)
+    throw new UsageError(
+      `--threads sets the wasm backend's threads, and --backend ${other} takes none: leave out --threads, or train on --backend wasm.`,
+      '--threads',
+    );
+}
