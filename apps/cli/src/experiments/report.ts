@@ -103,8 +103,10 @@ function commands(c: ClaimRuns): string {
 /** `runs/experiments/...` and the sessions that trained them: how long, how many workers, how loaded. */
 function costParagraph(options: ReportOptions, all: readonly RunView[]): string {
   const done = all.filter(finished);
-  const train = done.reduce((s, r) => s + r.epochs.reduce((t, e) => t + e.seconds, 0), 0);
-  const wall = done.reduce((s, r) => s + (r.result?.timings.wallSeconds ?? 0), 0);
+  const trainOf = (r: RunView) => r.epochs.reduce((t, e) => t + e.seconds, 0);
+  const train = done.reduce((s, r) => s + trainOf(r), 0);
+  // A resumed run's wall time is its last process's only: never less than its epochs' training time.
+  const wall = done.reduce((s, r) => s + Math.max(trainOf(r), r.result?.timings.wallSeconds ?? 0), 0);
   const sessions = options.sessions.filter((s) => s.quick === options.quick);
   const sessionWall = sessions.reduce((s, x) => s + x.wallSeconds, 0);
   const loads = sessions.map((s) => s.load).filter((l): l is NonNullable<Session['load']> => l !== null);
