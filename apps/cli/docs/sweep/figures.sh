@@ -19,8 +19,11 @@ mkdir -p "redis-$R"
 redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$PWD/redis-$R" > "redis-$R/log" 2>&1 &
 REDIS=$!
 sleep 1
+# Two workers standing for two machines share this one's cores: one wasm thread each, as the local pool gives its
+# two worker processes (a worker alone on its machine would take one per core).
+THREADS=$(node -e "console.log(Math.max(1, Math.floor(require('os').availableParallelism() / 2)))")
 for w in 1 2; do
-  node "$OPT" worker --queue "redis://127.0.0.1:$PORT/0" --concurrency 1 --dir "workers-$R" --name "w$w" > "w$w-$R.log" 2>&1 &
+  node "$OPT" worker --queue "redis://127.0.0.1:$PORT/0" --concurrency 1 --threads "$THREADS" --dir "workers-$R" --name "w$w" > "w$w-$R.log" 2>&1 &
   eval "W$w=\$!"
 done
 sleep 3 # the workers are up and waiting
