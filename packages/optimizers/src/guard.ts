@@ -1,6 +1,6 @@
 /**
  * The non-finite-gradient guard. A step's verdict is one number: the sum of `0 * g` over every element of every
- * gradient, taken as a matrix product with a row of zeros per gradient (`zeros(1, r) x g(r, c)`, every backend
+ * gradient, taken as a matrix product with a column of zeros per gradient (`g(r, c) x zeros(c, 1)`, every backend
  * runs a matrix product fast) and one sum over the concatenated rows. It is 0 exactly when every element is
  * finite and NaN otherwise (`0 * Infinity` and `0 * NaN` are NaN), whatever the magnitudes: nothing can overflow.
  * A bad step writes nothing, so no weight, slot or average ever takes a value computed from a bad gradient.
@@ -114,7 +114,7 @@ export class NonFiniteGuard {
   private lastBad: { step: number; variableName: string } | null = null;
   /** Skipped steps counted before the device's record started (setState's count). */
   private skippedBase = 0;
-  /** Rows of zeros by length, and a zero scalar, for the verdict (kept across steps, freed by dispose). */
+  /** Columns of zeros by length, and a zero scalar, for the verdict (kept across steps, freed by dispose). */
   private readonly zeros = new Map<number, tf.Tensor>();
   private record: DeviceRecord | null = null;
   /** The read of the device's record in flight, and a count that makes a read started before `reset` stale. */
@@ -158,9 +158,10 @@ export class NonFiniteGuard {
   }
 
   /**
-   * `0 * g` summed over the rows of each gradient, as one row `[1, columns]` of zeros and NaNs: a matrix product
-   * `zeros(1, r) x g(r, c)` per gradient of rank 2 or more (seen as `(size / c, c)`), and the vectors and scalars
-   * concatenated and multiplied by 0 together. `columns` says which variable each column range belongs to.
+   * `0 * g` summed along the last axis of each gradient, as one row of zeros and NaNs: a matrix product
+   * `g(r, c) x zeros(c, 1)` per gradient of rank 2 or more (seen as `(size / c, c)`), and the vectors and scalars
+   * concatenated and multiplied by 0 together, joined into one column (called the row: its layout does not
+   * matter). `columns` says which variable each range of it belongs to.
    */
   private finitenessRow(grads: readonly tf.Tensor[], names: readonly string[]): { row: tf.Tensor; columns: Column[] } {
     const pieces: tf.Tensor[] = [];
@@ -179,27 +180,29 @@ export class NonFiniteGuard {
       const c = g.shape[g.rank - 1] as number;
       const rows = g.size / c;
       const matrix = g.rank === 2 ? (g as tf.Tensor2D) : (tf.reshape(g, [rows, c]) as tf.Tensor2D);
-      pieces.push(tf.matMul(this.zerosOf(rows) as tf.Tensor2D, matrix));
-      end += c;
+      // The gradient on the left: wasm's matMul packs its right operand once per tensor, so the kept zeros are
+      // packed once, not a new gradient every step (which cost more than the rest of the guard).
+      pieces.push(tf.matMul(matrix, this.zerosOf(c) as tf.Tensor2D));
+      end += rows;
       columns.push({ name, end });
     });
     if (vectors.length > 0) {
       const joined = vectors.length === 1 ? (vectors[0] as tf.Tensor) : tf.concat(vectors);
-      pieces.push(tf.reshape(tf.mul(joined, this.zerosOf(0)), [1, joined.size]));
+      pieces.push(tf.reshape(tf.mul(joined, this.zerosOf(0)), [joined.size, 1]));
       for (const v of vectorColumns) {
         end += v.size;
         columns.push({ name: v.name, end });
       }
     }
     if (pieces.length === 0) return { row: tf.zeros([1, 1]), columns };
-    return { row: pieces.length === 1 ? (pieces[0] as tf.Tensor) : tf.concat(pieces, 1), columns };
+    return { row: pieces.length === 1 ? (pieces[0] as tf.Tensor) : tf.concat(pieces, 0), columns };
   }
 
-  /** A kept row of `length` zeros (0: a zero scalar). */
+  /** A kept column of `length` zeros (0: a zero scalar). */
   private zerosOf(length: number): tf.Tensor {
     let z = this.zeros.get(length);
     if (z === undefined) {
-      z = tf.keep(length === 0 ? tf.scalar(0) : tf.zeros([1, length]));
+      z = tf.keep(length === 0 ? tf.scalar(0) : tf.zeros([length, 1]));
       this.zeros.set(length, z);
     }
     return z;
