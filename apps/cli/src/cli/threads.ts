@@ -32,13 +32,18 @@ export function threadsPerProcess(processes: number, requested?: WasmThreads): W
   return Math.max(1, Math.min(MAX_WASM_THREADS, Math.floor(availableParallelism() / processes)));
 }
 
-/** `--threads` with a backend that is not wasm would be ignored: refused instead. */
-export function checkThreadsBackend(threads: WasmThreads | undefined, backends: readonly string[]): void {
-  if (threads === undefined) return;
+/**
+ * The flag's text, checked, for runs on `backends`: `--threads` with a backend that is not wasm would be ignored,
+ * so it is refused instead.
+ */
+export function threadsFor(text: string | undefined, backends: readonly string[]): WasmThreads | undefined {
+  const threads = parseThreads(text);
+  if (threads === undefined) return undefined;
   const other = backends.find((b) => b !== 'wasm' && b !== 'auto');
   if (other !== undefined)
     throw new UsageError(
       `--threads sets the wasm backend's threads, and --backend ${other} takes none: leave out --threads, or train on --backend wasm.`,
       '--threads',
     );
+  return threads;
 }

@@ -8,7 +8,7 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
+import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { planFromFile, planFromLists } from '../compare/plan.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { type CompareReport, runCompare } from '../compare/run-compare.js';
@@ -129,9 +129,8 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
         .slice(0, 60)}`,
     );
   for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
-  const threads = parseThreads(flags.threads);
-  checkThreadsBackend(
-    threads,
+  const threads = threadsFor(
+    flags.threads,
     plan.map((p) => p.config.backend),
   );
 

@@ -5,7 +5,7 @@ import { UsageError } from '../cli/errors.js';
 import { addKnobOptions } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { stopOnSignals } from '../cli/signals.js';
-import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
+import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { KNOBS } from '../config/knobs.js';
 import { formatKnobValue, knobsDiffering } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
@@ -74,8 +74,7 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
       throw new UsageError(`--steps must be an integer >= 10, got "${stepsText}".`, '--steps', stepsText);
     const { config, warnings } = configFromCommand(cmd, flags.config);
     for (const w of warnings) out.warn(w);
-    const threads = parseThreads(flags.threads);
-    checkThreadsBackend(threads, [config.backend]);
+    const threads = threadsFor(flags.threads, [config.backend]);
     const pad = (n: number) => String(n).padStart(2, '0');
     const now = new Date();
     const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);

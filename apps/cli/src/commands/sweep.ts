@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
+import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { type CompareFile, runCompare, runDirectories } from '../compare/run-compare.js';
 import { sameValue } from '../config/resolve.js';
@@ -198,9 +198,8 @@ async function runSweep(spec: string, flags: RunFlags): Promise<number> {
 
 async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunFlags, out: Output): Promise<number> {
   const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
-  const threads = parseThreads(flags.threads);
-  checkThreadsBackend(
-    threads,
+  const threads = threadsFor(
+    flags.threads,
     sweep.trials.map((t) => t.config.backend),
   );
   const stop = stopOnSignals((line) => out.note(line));

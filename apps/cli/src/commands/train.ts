@@ -5,7 +5,7 @@ import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { checkThreadsBackend, parseThreads, THREADS_HELP } from '../cli/threads.js';
+import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { readConfigFile } from '../config/files.js';
 import { KNOBS, type TrainConfig } from '../config/knobs.js';
 import {
@@ -136,8 +136,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   }
   for (const warning of warnings) out.warn(warning);
   if (config.dataDir !== null) checkDataDir(config.dataDir);
-  const threads = parseThreads(flags.threads);
-  checkThreadsBackend(threads, [config.backend]);
+  const threads = threadsFor(flags.threads, [config.backend]);
 
   const printer = runPrinter(out, config.optimizer);
   const stop = stopOnSignals((line) => {
