@@ -4,6 +4,8 @@
 // --threads: wasm's threads (useBackend's `threads`; 1 is the single-threaded build).
 //        node scripts/bench.mjs --yield-every [--backends wasm] [--rounds 6]: fit's event-loop turns, each setting
 //        against 'never' in alternating rounds of one epoch, same process.
+//        node scripts/bench.mjs --guard [--backends wasm] [--threads auto|N] [--rounds 8]: Adam's non-finite guard
+//        against 'unchecked', the same way.
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -17,6 +19,7 @@ const flag = (name, fallback) => {
 const backends = flag('backends', 'wasm,cpu').split(',');
 const memoryRun = args.includes('--memory');
 const threads = flag('threads', 'auto') === 'auto' ? 'auto' : Number(flag('threads'));
+const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const BATCH = 128;
 
 function data(n, seed) {
@@ -165,7 +168,6 @@ async function yieldEvery(backend, steps, rounds, makeOptimizer) {
   model.dispose();
   x.dispose();
   y.dispose();
-  const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
   const ratios = (setting) => rates[setting].map((r, i) => r / rates.never[i]);
   // What one turn costs when nothing else waits (fit's turn in Node is a setImmediate), against a step's time.
   const turns = [];
@@ -190,6 +192,38 @@ async function yieldEvery(backend, steps, rounds, makeOptimizer) {
   }
 }
 
+/**
+ * What Adam's non-finite guard costs inside fit: the plain MLP compiled with the guard ('throw') and with
+ * 'unchecked', one epoch each in alternating order, round after round, so that load falls on both alike.
+ */
+async function guardCost(backend, steps, rounds, makeOptimizer) {
+  const report = await useBackend(backend, { threads });
+  tf.enableProdMode();
+  const { x, y } = data(steps * BATCH, 7);
+  const models = {};
+  for (const guard of ['throw', 'unchecked']) {
+    models[guard] = oursModel(false);
+    models[guard].compile({ optimizer: makeOptimizer(guard), loss: 'categoricalCrossentropy' });
+  }
+  const epoch = (guard) => models[guard].fit(x, y, { batchSize: BATCH, epochs: 1, seed: 3 });
+  for (const guard of ['throw', 'unchecked']) await epoch(guard); // warm-up: kernels, slots
+  const rates = { throw: [], unchecked: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const guard of round % 2 === 0 ? ['unchecked', 'throw'] : ['throw', 'unchecked']) {
+      const t0 = performance.now();
+      await epoch(guard);
+      rates[guard].push((steps * 1000) / (performance.now() - t0));
+    }
+  }
+  for (const m of Object.values(models)) m.dispose();
+  x.dispose();
+  y.dispose();
+  const ratios = rates.throw.map((r, i) => r / rates.unchecked[i]);
+  console.log(
+    `${backend.padEnd(5)} ${String(report.threads?.count ?? '-').padStart(2)} threads Dense(relu) Adam guard 'throw' ${median(rates.throw).toFixed(1)} steps/s, 'unchecked' ${median(rates.unchecked).toFixed(1)} steps/s, ratio median ${median(ratios).toFixed(3)} (rounds ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
+  );
+}
+
 const adam = (nonFiniteGradients = 'throw') => new Adam({ learningRate: 0.001, nonFiniteGradients });
 console.log('optimizer: @opt/optimizers Adam(learningRate 0.001) vs tfjs-layers tf.train.adam(0.001)');
 if (args.includes('--yield-every')) {
@@ -210,6 +244,10 @@ if (args.includes('--yield-every')) {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
+} else if (args.includes('--guard')) {
+  for (const backend of flag('backends', 'wasm').split(',')) {
+    await guardCost(backend, Number(flag('steps', backend === 'cpu' ? '12' : '60')), Number(flag('rounds', '8')), adam);
+  }
 } else if (memoryRun) {
   await memory(adam);
 } else {
