@@ -7,9 +7,8 @@
 //   [--kernels] (instead: the share of a step of our fit that each kernel takes on the single-threaded build)
 import { loadavg } from 'node:os';
 import { Adam } from '@opt/optimizers';
-import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { BatchNormalization, Dense, ReLU, Sequential } from '../dist/index.js';
+import { describeBackend, tf, useBackend } from '@opt/tensor';
+import { BATCH, benchMlp, benchData as data, tfjsLayersMlp } from './bench-models.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -21,7 +20,6 @@ const rounds = Number(flag('rounds', '5'));
 const STEPS = Number(flag('steps', '40'));
 const only = flag('only', 'mm,plain,bn,tfl-plain,tfl-bn').split(',');
 const guard = flag('guard', 'throw');
-const BATCH = 128;
 tf.enableProdMode();
 
 // The single-threaded build stays registered as 'wasm-1', with wasm's kernels, beside the threaded 'wasm'.
@@ -45,23 +43,8 @@ const report = await useBackend('wasm', { threads });
 console.log(`wasm-1: tfjs's single-threaded build; wasm: ${describeBackend(report)}; Adam nonFiniteGradients ${guard}`);
 if (report.threads?.count !== threads) process.exit(1);
 
-function data(n, seed) {
-  const r = new Random(seed);
-  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
-  const labels = Int32Array.from({ length: n }, () => r.nextInt(10));
-  const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32');
-  return { x, y };
-}
-
 function oursModel(bn) {
-  const hidden = (units) =>
-    bn
-      ? [new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU()]
-      : [new Dense({ units, activation: 'relu' })];
-  const model = new Sequential([...hidden(256), ...hidden(128), new Dense({ units: 10, activation: 'softmax' })], {
-    inputShape: [784],
-    seed: 1,
-  });
+  const model = benchMlp(bn);
   model.compile({
     optimizer: new Adam({ learningRate: 0.001, nonFiniteGradients: guard }),
     loss: 'categoricalCrossentropy',
@@ -69,22 +52,7 @@ function oursModel(bn) {
   return model;
 }
 
-function tflModel(bn) {
-  const m = tfl.sequential();
-  const hidden = (units, first) => {
-    const input = first ? { inputShape: [784] } : {};
-    if (bn) {
-      m.add(tfl.layers.dense({ units, useBias: false, ...input }));
-      m.add(tfl.layers.batchNormalization());
-      m.add(tfl.layers.activation({ activation: 'relu' }));
-    } else m.add(tfl.layers.dense({ units, activation: 'relu', ...input }));
-  };
-  hidden(256, true);
-  hidden(128, false);
-  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
-  return m;
-}
+const tflModel = (bn) => tfjsLayersMlp(bn, []);
 
 /** Rate of `units` per second of `run`, after one warm-up run, and the cores the process used meanwhile. */
 async function rate(run, units) {

@@ -8,8 +8,7 @@
 //        against 'unchecked', the same way.
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { BatchNormalization, Dense, ReLU, Sequential } from '../dist/index.js';
+import { BATCH, benchData as data, benchMlp as oursModel, tfjsLayersMlp as tflModel } from './bench-models.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -20,44 +19,6 @@ const backends = flag('backends', 'wasm,cpu').split(',');
 const memoryRun = args.includes('--memory');
 const threads = flag('threads', 'auto') === 'auto' ? 'auto' : Number(flag('threads'));
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
-const BATCH = 128;
-
-function data(n, seed) {
-  const r = new Random(seed);
-  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
-  const labels = Int32Array.from({ length: n }, () => r.nextInt(10));
-  const y = tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32');
-  return { x, y };
-}
-
-function oursModel(bn) {
-  const hidden = (units) =>
-    bn
-      ? [new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU()]
-      : [new Dense({ units, activation: 'relu' })];
-  return new Sequential([...hidden(256), ...hidden(128), new Dense({ units: 10, activation: 'softmax' })], {
-    inputShape: [784],
-    seed: 1,
-  });
-}
-
-function tflModel(bn) {
-  const m = tfl.sequential();
-  const hidden = (units, first) => {
-    const input = first ? { inputShape: [784] } : {};
-    if (bn) {
-      m.add(tfl.layers.dense({ units, useBias: false, ...input }));
-      m.add(tfl.layers.batchNormalization());
-      m.add(tfl.layers.activation({ activation: 'relu' }));
-    } else m.add(tfl.layers.dense({ units, activation: 'relu', ...input }));
-  };
-  hidden(256, true);
-  hidden(128, false);
-  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  return m;
-}
-
 /** Steps per second of `runEpoch(x, y)` for one epoch, after a warm-up epoch on the same data (kernels, slots). */
 async function timeFit(runEpoch, x, y, steps) {
   await runEpoch(x, y);

@@ -2,31 +2,13 @@
 // MLP 784-256-128-10 (Adam, batch 128, random data) with @opt/layers' fit or tfjs-layers' model.fit and returns the
 // first step's time, kernels per step and steps per second.
 import { Adam } from '@opt/optimizers';
-import { describeBackend, Random, tf, useBackend } from '@opt/tensor';
-import * as tfl from '@tensorflow/tfjs-layers';
+import { describeBackend, tf, useBackend } from '@opt/tensor';
 // The guard module itself (not in the package's exports), to compare where the verdict goes.
 import { forceVerdictMode } from '../../../optimizers/dist/guard.js';
-import { BatchNormalization, Dense, ReLU, Sequential } from '../../dist/index.js';
-
-const BATCH = 128;
-
-function data(n, seed) {
-  const r = new Random(seed);
-  const x = tf.tensor2d(r.uniform(n * 784), [n, 784]);
-  const labels = Int32Array.from({ length: n }, () => r.nextInt(10));
-  const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), 10), 'float32'));
-  return { x, y };
-}
+import { BATCH, benchMlp, benchData as data, tfjsLayersMlp } from '../bench-models.mjs';
 
 function oursModel(bn, guard) {
-  const hidden = (units) =>
-    bn
-      ? [new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU()]
-      : [new Dense({ units, activation: 'relu' })];
-  const model = new Sequential([...hidden(256), ...hidden(128), new Dense({ units: 10, activation: 'softmax' })], {
-    inputShape: [784],
-    seed: 1,
-  });
+  const model = benchMlp(bn);
   model.compile({
     optimizer: new Adam({ learningRate: 0.001, nonFiniteGradients: guard }),
     loss: 'categoricalCrossentropy',
@@ -36,19 +18,7 @@ function oursModel(bn, guard) {
 }
 
 function theirModel(bn) {
-  const m = tfl.sequential();
-  const hidden = (units, first) => {
-    const input = first ? { inputShape: [784] } : {};
-    if (bn) {
-      m.add(tfl.layers.dense({ units, useBias: false, ...input }));
-      m.add(tfl.layers.batchNormalization());
-      m.add(tfl.layers.activation({ activation: 'relu' }));
-    } else m.add(tfl.layers.dense({ units, activation: 'relu', ...input }));
-  };
-  hidden(256, true);
-  hidden(128, false);
-  m.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
-  m.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const m = tfjsLayersMlp(bn);
   return { fit: (x, y) => m.fit(x, y, { batchSize: BATCH, epochs: 1, verbose: 0 }), dispose: () => m.dispose() };
 }
 
