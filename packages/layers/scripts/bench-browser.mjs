@@ -93,6 +93,7 @@ const server = await createServer({
     force: true,
     include: [
       '@opt/tensor',
+      '@opt/tensor/testing',
       '@tensorflow/tfjs-layers',
       '@opt/tensor > @tensorflow/tfjs-core',
       '@opt/tensor > @tensorflow/tfjs-backend-webgl',

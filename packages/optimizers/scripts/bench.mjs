@@ -5,6 +5,7 @@
 // Usage: pnpm --filter @opt/optimizers bench [cpu|wasm] [--rounds 7]   (after pnpm build)
 import { Adam, SGD } from '@opt/optimizers';
 import { tf, useBackend } from '@opt/tensor';
+import { countKernels } from '@opt/tensor/testing';
 
 const args = process.argv.slice(2);
 const backend = args.find((a) => !a.startsWith('--') && !/^\d+$/.test(a)) ?? 'cpu';
@@ -19,22 +20,6 @@ const pairs = grads.map((g, i) => [g, vars[i]]);
 const named = grads.map((g, i) => ({ name: vars[i].name, tensor: g }));
 const stepsPerRound = backend === 'cpu' ? 5 : 25;
 
-function kernels(step) {
-  const engine = tf.engine();
-  const original = engine.runKernel;
-  let n = 0;
-  engine.runKernel = function (...a) {
-    n++;
-    return original.apply(this, a);
-  };
-  try {
-    step();
-  } finally {
-    engine.runKernel = original;
-  }
-  return n;
-}
-
 const tfjsAdam = tf.train.adam(0.001, 0.9, 0.999, 1e-7);
 const configs = [
   { name: 'tf.train.adam (tfjs)', step: () => tfjsAdam.applyGradients(named) },
@@ -47,7 +32,7 @@ const configs = [
 for (const c of configs) {
   c.step ??= () => c.optimizer.applyGradients(pairs);
   c.step(); // builds the slots, warms up
-  c.kernels = kernels(c.step);
+  c.kernels = countKernels(c.step);
   c.times = [];
 }
 for (let r = 0; r < rounds; r++) {

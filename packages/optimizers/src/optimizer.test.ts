@@ -3,7 +3,7 @@
  * messages, the non-finite policy, chains, EMA, memory and read-back.
  */
 import { countTensors, packWeights, tf, unpackWeights } from '@opt/tensor';
-import { useTestBackend } from '@opt/tensor/testing';
+import { countKernels, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Adagrad,
@@ -380,20 +380,9 @@ describe('performance contract on a 784-256-128-10 MLP', () => {
     const grads = gradsFor(vars, 5);
     made.push(...grads);
     const pairs = grads.map((g, i) => [g, vars[i] as tf.Variable] as const);
-    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
     const count = (opt: Optimizer) => {
       opt.applyGradients(pairs);
-      const original = engine.runKernel;
-      let n = 0;
-      engine.runKernel = function (this: unknown, ...args: unknown[]) {
-        n++;
-        return original.apply(this, args);
-      };
-      try {
-        opt.applyGradients(pairs);
-      } finally {
-        engine.runKernel = original;
-      }
+      const n = countKernels(() => opt.applyGradients(pairs));
       opt.dispose();
       return n / vars.length;
     };
@@ -474,18 +463,7 @@ describe("minimize, in our form and in TensorFlow.js's", () => {
 describe('kernels per step (issue 14)', () => {
   function count(opt: Optimizer, pairs: ReadonlyArray<readonly [tf.Tensor, tf.Variable]>): number {
     opt.applyGradients(pairs);
-    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-    const original = engine.runKernel;
-    let n = 0;
-    engine.runKernel = function (this: unknown, ...args: unknown[]) {
-      n++;
-      return original.apply(this, args);
-    };
-    try {
-      opt.applyGradients(pairs);
-    } finally {
-      engine.runKernel = original;
-    }
+    const n = countKernels(() => opt.applyGradients(pairs));
     opt.dispose();
     return n;
   }

@@ -3,7 +3,7 @@
  * chain that would apply it twice, or never, is refused with a message that says how to fix it.
  */
 import { tf } from '@opt/tensor';
-import { useTestBackend } from '@opt/tensor/testing';
+import { countKernels, useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   addDecayedWeights,
@@ -113,18 +113,7 @@ describe('the learning rate is applied once, last', () => {
     const g = tf.randomNormal([4, 3], 0, 1, 'float32', 4);
     const count = (opt: GradientTransformationOptimizer) => {
       opt.applyGradients([[g, w]]);
-      const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-      const original = engine.runKernel;
-      let n = 0;
-      engine.runKernel = function (this: unknown, ...args: unknown[]) {
-        n++;
-        return original.apply(this, args);
-      };
-      try {
-        opt.applyGradients([[g, w]]);
-      } finally {
-        engine.runKernel = original;
-      }
+      const n = countKernels(() => opt.applyGradients([[g, w]]));
       opt.dispose();
       return n;
     };

@@ -3,6 +3,7 @@
  * non-finite guard with its verdict on the device: no read during a step, a bad step writes nothing.
  */
 import { tf, useBackend } from '@opt/tensor';
+import { countKernels } from '@opt/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verdictMode } from './guard.js';
 import { Adam, NonFiniteGradientError, SGD } from './index.js';
@@ -56,19 +57,7 @@ describe('Adam on WebGL', () => {
     for (const policy of ['throw', 'unchecked'] as const) {
       const opt = new Adam({ nonFiniteGradients: policy });
       opt.applyGradients(pairs);
-      const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
-      const original = engine.runKernel;
-      let n = 0;
-      engine.runKernel = function (this: unknown, ...args: unknown[]) {
-        n++;
-        return original.apply(this, args);
-      };
-      try {
-        opt.applyGradients(pairs);
-      } finally {
-        engine.runKernel = original;
-      }
-      counts[policy] = n;
+      counts[policy] = countKernels(() => opt.applyGradients(pairs));
       await opt.checkGradients();
       opt.dispose();
     }

@@ -16,3 +16,36 @@ export async function tensorLeak(step: () => unknown, repeats = 5): Promise<numb
   for (let i = 0; i < repeats; i++) await step();
   return (countTensors() - before) / repeats;
 }
+
+/**
+ * Kernels the engine runs while `f` runs: every op goes through the engine's `runKernel`, which is counted for the
+ * call and restored after it, even when `f` throws. For a function that returns a promise, the count covers
+ * everything until it settles.
+ */
+export function countKernels(f: () => void): number;
+export function countKernels(f: () => Promise<unknown>): Promise<number>;
+export function countKernels(f: () => unknown): number | Promise<number> {
+  const engine = tf.engine() as unknown as { runKernel: (...args: unknown[]) => unknown };
+  const original = engine.runKernel;
+  let n = 0;
+  engine.runKernel = function (this: unknown, ...args: unknown[]) {
+    n++;
+    return original.apply(this, args);
+  };
+  let result: unknown;
+  try {
+    result = f();
+  } catch (error) {
+    engine.runKernel = original;
+    throw error;
+  }
+  if (result instanceof Promise) {
+    return result
+      .finally(() => {
+        engine.runKernel = original;
+      })
+      .then(() => n);
+  }
+  engine.runKernel = original;
+  return n;
+}

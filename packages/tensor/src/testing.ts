@@ -14,4 +14,4 @@ export async function useTestBackend(fallback: BackendRequest = 'cpu'): Promise<
   return useBackend((fromEnv as BackendRequest | undefined) ?? fallback);
 }
 
-export { countTensors, tensorLeak } from './memory.js';
+export { countKernels, countTensors, tensorLeak } from './memory.js';

@@ -3,6 +3,7 @@
 // first step's time, kernels per step and steps per second.
 import { Adam } from '@opt/optimizers';
 import { describeBackend, tf, useBackend } from '@opt/tensor';
+import { countKernels } from '@opt/tensor/testing';
 // The guard module itself (not in the package's exports), to compare where the verdict goes.
 import { forceVerdictMode } from '../../../optimizers/dist/guard.js';
 import { BATCH, benchMlp, benchData as data, tfjsLayersMlp } from '../bench-models.mjs';
@@ -20,23 +21,6 @@ function oursModel(bn, guard) {
 function theirModel(bn) {
   const m = tfjsLayersMlp(bn);
   return { fit: (x, y) => m.fit(x, y, { batchSize: BATCH, epochs: 1, verbose: 0 }), dispose: () => m.dispose() };
-}
-
-/** Kernels run while `f` runs (tfjs's engine dispatches every op through runKernel). */
-async function countKernels(f) {
-  const engine = tf.engine();
-  const original = engine.runKernel;
-  let n = 0;
-  engine.runKernel = function (...a) {
-    n++;
-    return original.apply(this, a);
-  };
-  try {
-    await f();
-  } finally {
-    engine.runKernel = original;
-  }
-  return n;
 }
 
 const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
