@@ -45,58 +45,41 @@ function program(shape: number[], inputs: string[], uniforms: string[], body: st
 
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
 
+/** The three programs: the inputs they sample (besides the gate), their uniforms (attrs of the same names), the body. */
+const PROGRAMS: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: string[]; body: string }> = [
+  {
+    kernelName: MOMENTUM,
+    inputs: ['G', 'M'],
+    uniforms: ['oneMinusBeta'],
+    body: 'result = open ? m + (g - m) * oneMinusBeta : m;',
+  },
+  {
+    kernelName: VELOCITY,
+    inputs: ['G', 'V'],
+    uniforms: ['oneMinusBeta'],
+    body: 'result = open ? v + (g * g - v) * oneMinusBeta : v;',
+  },
+  {
+    kernelName: UPDATE,
+    inputs: ['M', 'V'],
+    uniforms: ['stepSize', 'epsilon'],
+    body: 'result = open ? (m * stepSize) / (sqrt(v) + epsilon) : vec4(0.0);',
+  },
+];
+
 function register(backendName: string): void {
-  const kernels: Array<[string, (a: KernelArgs) => tf.TensorInfo]> = [
-    [
-      MOMENTUM,
-      ({ inputs: { g, m, gate }, backend, attrs }) =>
-        (backend as WebGLBackend).runWebGLProgram(
-          program(
-            (g as tf.TensorInfo).shape,
-            ['G', 'M'],
-            ['oneMinusBeta'],
-            'result = open ? m + (g - m) * oneMinusBeta : m;',
-          ),
-          [g, m, gate] as tf.TensorInfo[],
-          'float32',
-          [[attrs?.oneMinusBeta as number]],
-        ),
-    ],
-    [
-      VELOCITY,
-      ({ inputs: { g, v, gate }, backend, attrs }) =>
-        (backend as WebGLBackend).runWebGLProgram(
-          program(
-            (g as tf.TensorInfo).shape,
-            ['G', 'V'],
-            ['oneMinusBeta'],
-            'result = open ? v + (g * g - v) * oneMinusBeta : v;',
-          ),
-          [g, v, gate] as tf.TensorInfo[],
-          'float32',
-          [[attrs?.oneMinusBeta as number]],
-        ),
-    ],
-    [
-      UPDATE,
-      ({ inputs: { m, v, gate }, backend, attrs }) =>
-        (backend as WebGLBackend).runWebGLProgram(
-          program(
-            (m as tf.TensorInfo).shape,
-            ['M', 'V'],
-            ['stepSize', 'epsilon'],
-            'result = open ? (m * stepSize) / (sqrt(v) + epsilon) : vec4(0.0);',
-          ),
-          [m, v, gate] as tf.TensorInfo[],
-          'float32',
-          [[attrs?.stepSize as number], [attrs?.epsilon as number]],
-        ),
-    ],
-  ];
-  for (const [kernelName, kernelFunc] of kernels) {
-    if (tf.getKernel(kernelName, backendName) === undefined) {
-      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    }
+  for (const { kernelName, inputs, uniforms, body } of PROGRAMS) {
+    if (tf.getKernel(kernelName, backendName) !== undefined) continue;
+    const kernelFunc = ({ inputs: given, backend, attrs }: KernelArgs): tf.TensorInfo => {
+      const tensors = [...inputs.map((name) => given[name.toLowerCase()]), given.gate] as tf.TensorInfo[];
+      return (backend as WebGLBackend).runWebGLProgram(
+        program((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
+        tensors,
+        'float32',
+        uniforms.map((name) => [attrs?.[name] as number]),
+      );
+    };
+    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
 }
 
