@@ -266,6 +266,8 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
       (last?.val_accuracy === undefined ? '' : `, validation accuracy ${(last.val_accuracy * 100).toFixed(1)}%`);
   }
 
+  /** A reset is in progress (it ends in 'idle' once the run and its record are gone). */
+  let resetting = false;
   const onEvent = (event: TrainingEvent): void => {
     switch (event.kind) {
       case 'started':
@@ -299,7 +301,9 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
         );
         break;
       case 'state':
-        setState(event.state, event.message);
+        // During a reset the worker's "idle" for the stopped run comes before the run is cleared: reset() sets
+        // the state itself once it has finished.
+        if (!resetting) setState(event.state, event.message);
         break;
     }
     updateProgress();
@@ -422,19 +426,24 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
 
   async function reset(): Promise<void> {
     const t = await ensureWorker();
-    if (run !== null) {
-      setState('stopping');
-      await t.stop();
-      await run;
-      run = null;
+    resetting = true;
+    try {
+      if (run !== null) {
+        setState('stopping');
+        await t.stop();
+        await run;
+        run = null;
+      }
+      await t.discardSaved();
+      record = null;
+      msPerStep = Number.NaN;
+      stepTimeLabel.textContent = 'training step: not running';
+      delete stepTimeLabel.dataset.msPerStep;
+      setState('idle', '');
+      drawAll();
+    } finally {
+      resetting = false;
     }
-    await t.discardSaved();
-    record = null;
-    msPerStep = Number.NaN;
-    stepTimeLabel.textContent = 'training step: not running';
-    delete stepTimeLabel.dataset.msPerStep;
-    setState('idle', '');
-    drawAll();
   }
 
   async function discard(): Promise<void> {
