@@ -346,6 +346,32 @@ describe('verdict on the device (the WebGL and WebGPU path, forced on cpu and wa
       opt.dispose();
     });
 
+    it(`on ${backend}, 'throw': a loop that yields gets the error within 16 steps of a later bad step`, async () => {
+      await useBackend(backend);
+      const a = variable([1, 2], 'dv-f');
+      const opt = new SGD({ learningRate: 0.5 });
+      const step = (g: number) => opt.applyGradients([[tf.tensor1d([g, 0]), a]]);
+      step(1); // step 0 starts a read
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      step(Number.NaN); // step 1: bad, no read started (one read per 16 steps or per second)
+      let calls = 0;
+      let error: unknown = null;
+      while (error === null && calls < 40) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        calls += 1;
+        try {
+          step(1);
+        } catch (e) {
+          error = e;
+        }
+      }
+      expect(error).toBeInstanceOf(NonFiniteGradientError);
+      expect((error as Error).message).toContain(`variable "${a.name}" at step 1`);
+      expect(calls).toBeLessThanOrEqual(17);
+      expect(read(a)).toEqual([0.5, 2]);
+      opt.dispose();
+    });
+
     it(`on ${backend}, 'skip': bad steps write nothing, good ones go on; the report counts and names them`, async () => {
       await useBackend(backend);
       const a = variable([1, 2], 'dv-d');

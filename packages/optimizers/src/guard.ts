@@ -12,11 +12,15 @@
  * - WebGL, WebGPU ('device'): a read waits for the GPU to finish the step and stalls the pipeline, so the verdict
  *   stays on the device. It gates the step's writes there (a fused Adam kernel keeps the old values when the gate
  *   is shut, other transformations go through `where(ok, new, old)`), and, under `'throw'`, shuts every later step
- *   too. The guard reads the record of bad steps back asynchronously, at most one read in flight: the error comes
- *   up at the first call after that read has come back (a loop that never yields sees it when it next awaits),
- *   and `iterations` is set back to the bad step's, as if the calls between had thrown.
+ *   too. On WebGL the record is kept by two programs of its own (`guard-webgl.ts`); elsewhere by tfjs ops. The
+ *   guard reads the record back asynchronously, one read in flight at most, started once 16 steps or a second
+ *   have passed since the last one (each read makes the GPU finish its queue: a read per step cost WebGL a tenth
+ *   of its steps). The error comes up at the first call after that read has come back (a loop that never yields
+ *   sees it when it next awaits), and `iterations` is set back to the bad step's, as if the calls between had
+ *   thrown; the gate kept them from writing.
  */
 import { tf } from '@opt/tensor';
+import { initialRecord, MAX_COLUMNS, NO_BAD_STEP, nextRecord, recordProgramsAvailable } from './guard-webgl.js';
 import type { NonFiniteGradients } from './options.js';
 
 /** A NaN or infinite gradient reached the optimizer (policy `'throw'`). */
@@ -71,20 +75,42 @@ export interface Verdict {
 
 const OPEN: Verdict = { pass: true, gate: null };
 /** Larger than any step index a float32 holds exactly (2^24): "no bad step" in the device's record. */
-const NONE = 2 ** 30;
+const NONE = NO_BAD_STEP;
+/** How often the device's record is read back during training: every 16 steps, or every second if that is sooner. */
+const READ_EVERY_STEPS = 16;
+const READ_EVERY_MS = 1000;
 
-/** The device's record of bad steps (kept tensors, replaced each step). */
-interface DeviceRecord {
+/** The device's record of bad steps (kept tensors, replaced each step), by tfjs ops or by WebGL programs. */
+type DeviceRecord = OpsRecord | ProgramRecord;
+
+/** The variables whose rows the record's row numbers refer to, since which step. */
+interface RecordColumns {
+  columns: Column[];
+  columnsSince: number;
+  signature: string;
+}
+
+/** The record kept by the WebGL programs: one vector `[badStep, skipped, badRow, open]`. */
+interface ProgramRecord extends RecordColumns {
+  kind: 'programs';
+  state: tf.Tensor;
+}
+
+/** The record kept by tfjs ops. */
+interface OpsRecord extends RecordColumns {
+  kind: 'ops';
   /** 'throw': the first bad step (NONE if none), 'skip': the last one (-1 if none). */
   badStep: tf.Tensor;
   /** 'skip': bad steps counted since the record started. */
   skipped: tf.Tensor;
   /** Per column of the finiteness row, whether it was non-finite at the recorded bad step, to name its variable. */
   badRow: tf.Tensor | null;
-  /** Column ranges of the variables in `badRow`, and the step from which the row has had them. */
-  columns: Column[];
-  columnsSince: number;
-  signature: string;
+}
+
+/** The kept tensors that hold a record. */
+function recordTensors(record: DeviceRecord): tf.Tensor[] {
+  if (record.kind === 'programs') return [record.state];
+  return [record.badStep, record.skipped, ...(record.badRow === null ? [] : [record.badRow])];
 }
 
 /** The variable whose columns of the finiteness row end before `end` (exclusive), after the previous one's. */
@@ -120,6 +146,9 @@ export class NonFiniteGuard {
   /** The read of the device's record in flight, and a count that makes a read started before `reset` stale. */
   private reading: Promise<void> | null = null;
   private generation = 0;
+  /** Steps since the last read of the device's record started, and when it started (ms). */
+  private stepsSinceRead = 0;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
 
   constructor(readonly policy: NonFiniteGradients) {}
 
@@ -140,9 +169,11 @@ export class NonFiniteGuard {
    */
   verdict(grads: readonly tf.Tensor[], step: number, names: readonly string[]): Verdict {
     if (this.policy === 'unchecked') return OPEN;
+    const device = verdictMode() === 'device';
+    if (device && recordProgramsAvailable()) return { pass: true, gate: this.gateByPrograms(grads, names, step) };
     const { row, columns } = this.finitenessRow(grads, names);
     const sum = tf.sum(row) as tf.Scalar;
-    if (verdictMode() === 'device') return { pass: true, gate: this.gateOnDevice(row, columns, sum, names, step) };
+    if (device) return { pass: true, gate: this.gateOnDevice(row, columns, sum, names, step) };
     if (Number.isFinite(sum.dataSync()[0] as number)) return OPEN;
     // A bad step (rare): which variable, one read more.
     this.recordBad(step, nameAt(columns, firstNonFinite(row.dataSync())));
@@ -209,6 +240,47 @@ export class NonFiniteGuard {
   }
 
   /**
+   * The WebGL record: one matrix product per gradient (`g(size / c, c) x zeros(c, 1)`, vectors and scalars as one
+   * row), the record program and the gate program. Returns the gate.
+   */
+  private gateByPrograms(grads: readonly tf.Tensor[], names: readonly string[], step: number): tf.Tensor {
+    const policy = this.policy as 'throw' | 'skip';
+    let pieces: tf.Tensor[] = [];
+    const columns: Column[] = [];
+    let end = 0;
+    grads.forEach((g, i) => {
+      if (g.size === 0) return;
+      const c = g.rank === 0 ? 1 : (g.shape[g.rank - 1] as number);
+      const rows = g.size / c;
+      pieces.push(tf.matMul(tf.reshape(g, [rows, c]) as tf.Tensor2D, this.zerosOf(c) as tf.Tensor2D));
+      end += rows;
+      columns.push({ name: names[i] ?? `#${i}`, end });
+    });
+    if (pieces.length === 0) pieces = [tf.zeros([1, 1])];
+    if (pieces.length > MAX_COLUMNS) pieces = [tf.concat(pieces, 0)];
+    let record = this.record;
+    if (record !== null && record.kind !== 'programs') {
+      this.disposeRecord();
+      record = null;
+    }
+    if (record === null) {
+      record = { kind: 'programs', state: tf.keep(initialRecord(policy)), columns, columnsSince: step, signature: '' };
+      this.record = record;
+    }
+    const signature = names.join('\n');
+    if (signature !== record.signature) {
+      // Another set of variables: a bad step recorded before this one is named no more.
+      Object.assign(record, { columns, columnsSince: step, signature });
+    }
+    const next = nextRecord(record.state, pieces, step, policy);
+    const old = record.state;
+    record.state = tf.keep(next.record);
+    this.release(old);
+    this.maybeRead();
+    return next.gate;
+  }
+
+  /**
    * Updates the device's record with this step and returns its gate (a bool scalar): 'throw' keeps the first bad
    * step, and its gate stays shut from then on; 'skip' keeps the last bad step and a count, and shuts bad steps only.
    */
@@ -220,8 +292,13 @@ export class NonFiniteGuard {
     step: number,
   ): tf.Tensor {
     let record = this.record;
+    if (record !== null && record.kind !== 'ops') {
+      this.disposeRecord();
+      record = null;
+    }
     if (record === null) {
       record = {
+        kind: 'ops',
         badStep: tf.keep(tf.scalar(this.policy === 'throw' ? NONE : -1)),
         skipped: tf.keep(tf.scalar(0)),
         badRow: null,
@@ -276,9 +353,23 @@ export class NonFiniteGuard {
       if (old !== null) this.release(old);
     }
     Object.assign(record, { badStep, skipped, badRow });
-    // A read that fails in the background (the backend went away) is retried by the next check or report.
-    if (this.reading === null) this.reading = this.readRecord().catch(() => undefined);
+    this.maybeRead();
     return gate;
+  }
+
+  /**
+   * Starts a read of the device's record when none is in flight and 16 steps or a second have passed since the
+   * last one started. A read that fails in the background (the backend went away) is retried by the next check or
+   * report.
+   */
+  private maybeRead(): void {
+    this.stepsSinceRead += 1;
+    if (this.reading !== null) return;
+    const now = performance.now();
+    if (this.stepsSinceRead < READ_EVERY_STEPS && now - this.lastReadAt < READ_EVERY_MS) return;
+    this.stepsSinceRead = 0;
+    this.lastReadAt = now;
+    this.reading = this.readRecord().catch(() => undefined);
   }
 
   /** Tensors of the record that a read in flight still needs: freed when it ends, not when the record moves on. */
@@ -294,30 +385,34 @@ export class NonFiniteGuard {
     const record = this.record;
     if (record === null) return Promise.resolve();
     const generation = this.generation;
-    const tensors = [record.badStep, record.skipped, ...(record.badRow === null ? [] : [record.badRow])];
+    const tensors = recordTensors(record);
     for (const t of tensors) this.held.add(t);
-    const { columns, columnsSince } = record;
+    const { kind, columns, columnsSince } = record;
     return Promise.all(tensors.map((t) => t.data()))
-      .then(([badStep, skipped, badRow]) => {
+      .then((values) => {
         if (generation !== this.generation) return;
-        const step = (badStep as Float32Array)[0] as number;
+        // Programs: [badStep, skipped, badRow, open]; ops: badStep, skipped, and per row whether it was bad.
+        const [first, second, third] = values as Array<Float32Array | Int32Array | Uint8Array>;
+        const step = (first as Float32Array)[0] as number;
+        const skipped =
+          kind === 'programs' ? ((first as Float32Array)[1] as number) : ((second as Float32Array)[0] as number);
+        const badRow = kind === 'programs' ? ((first as Float32Array)[2] as number) : (third?.indexOf(1) ?? -1);
         if (step === NONE || step < 0) return;
         const variableName =
-          badRow === undefined || step < columnsSince
+          badRow < 0 || step < columnsSince
             ? '(not known: the variables changed after that step)'
-            : nameAt(columns, (badRow as Uint8Array | Int32Array | Float32Array).indexOf(1));
+            : nameAt(columns, badRow);
         if (this.policy === 'throw') this.error ??= new NonFiniteGradientError(step, variableName);
         else {
-          this.skippedSteps = this.skippedBase + ((skipped as Float32Array)[0] as number);
+          this.skippedSteps = this.skippedBase + skipped;
           this.lastBad = { step, variableName };
         }
       })
       .finally(() => {
-        const current = this.record;
+        const current = this.record === null ? [] : recordTensors(this.record);
         for (const t of tensors) {
           this.held.delete(t);
-          const inRecord = current !== null && (t === current.badStep || t === current.skipped || t === current.badRow);
-          if (!inRecord && !this.held.has(t)) t.dispose();
+          if (!current.includes(t) && !this.held.has(t)) t.dispose();
         }
         if (generation === this.generation) this.reading = null;
       });
@@ -357,9 +452,7 @@ export class NonFiniteGuard {
     this.reading = null;
     const record = this.record;
     this.record = null;
-    if (record !== null) {
-      for (const t of [record.badStep, record.skipped, record.badRow]) if (t !== null) this.release(t);
-    }
+    if (record !== null) for (const t of recordTensors(record)) this.release(t);
   }
 
   dispose(): void {

@@ -47,23 +47,44 @@ describe('Adam on WebGL', () => {
     }
   });
 
-  it('runs three programs per variable, and the guard adds a few kernels, not one per variable', async () => {
+  it('runs three programs per variable, and the guard adds one per variable and three, not a dozen', async () => {
     await useBackend('webgl');
     const vars = shapes.slice(0, 6).map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.05, 'float32', 11 + i)));
+    // The gradients as the layers hand them over on WebGL: made by packed programs.
     const pairs = shapes
       .slice(0, 6)
-      .map((s, i) => [tf.randomNormal(s, 0, 1, 'float32', 31 + i), vars[i] as tf.Variable] as const);
-    const counts: Record<string, number> = {};
-    for (const policy of ['throw', 'unchecked'] as const) {
-      const opt = new Adam({ nonFiniteGradients: policy });
-      opt.applyGradients(pairs);
-      counts[policy] = countKernels(() => opt.applyGradients(pairs));
-      await opt.checkGradients();
-      opt.dispose();
+      .map((s, i) => [tf.mul(tf.randomNormal(s, 0, 1, 'float32', 31 + i), 1), vars[i] as tf.Variable] as const);
+    // Every program the backend runs, the packs and unpacks it inserts between kernels included.
+    const backend = tf.backend() as unknown as { runWebGLProgram: (...args: unknown[]) => unknown };
+    const run = backend.runWebGLProgram;
+    let programs = 0;
+    backend.runWebGLProgram = function (this: unknown, ...args: unknown[]) {
+      programs += 1;
+      return run.apply(this, args);
+    };
+    const counts: Record<string, { kernels: number; programs: number }> = {};
+    try {
+      for (const policy of ['throw', 'skip', 'unchecked'] as const) {
+        const opt = new Adam({ nonFiniteGradients: policy });
+        opt.applyGradients(pairs);
+        await opt.checkGradients();
+        programs = 0;
+        const kernels = countKernels(() => opt.applyGradients(pairs));
+        counts[policy] = { kernels, programs };
+        await opt.checkGradients();
+        opt.dispose();
+      }
+    } finally {
+      backend.runWebGLProgram = run;
     }
-    // Adam: the three programs and the weight's addition per variable
-    expect(counts.unchecked).toBe(4 * 6);
-    expect((counts.throw as number) - (counts.unchecked as number)).toBeLessThanOrEqual(16);
+    // Adam: the three programs and the weight's addition per variable, nothing packed or unpacked between them
+    expect(counts.unchecked).toEqual({ kernels: 4 * 6, programs: 4 * 6 });
+    for (const policy of ['throw', 'skip']) {
+      // The guard: a matrix product per gradient, the record and the gate (reshapes are free), and the decode
+      // of the record's read back if one starts in that step (every 16 steps, or after a second)
+      const added = (counts[policy]?.programs as number) - 4 * 6;
+      expect(added === 6 + 2 || added === 6 + 2 + 1, `${policy}: ${added} programs`).toBe(true);
+    }
     tf.dispose([...vars, ...pairs.map((p) => p[0])]);
   });
 
@@ -85,6 +106,45 @@ describe('Adam on WebGL', () => {
     await expect(opt.checkGradients()).rejects.toThrow(new NonFiniteGradientError(1, b.name).message);
     expect(opt.iterations).toBe(2);
     expect([Array.from(await a.data()), Array.from(await b.data())]).toEqual(before);
+    opt.dispose();
+    tf.dispose([a, b]);
+  });
+
+  it("'skip' with Adam: the record programs find a bad element in any row of a matrix, and name its variable", async () => {
+    await useBackend('webgl');
+    const a = tf.variable(tf.tensor2d([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [5, 3]));
+    const b = tf.variable(tf.tensor1d([1, 2]));
+    const opt = new Adam({ learningRate: 0.1, nonFiniteGradients: 'skip' });
+    const clean = () =>
+      opt.applyGradients([
+        [tf.ones([5, 3]), a],
+        [tf.ones([2]), b],
+      ]);
+    clean();
+    await opt.nonFiniteReport();
+    const before = [Array.from(await a.data()), Array.from(await b.data())];
+    // Rows 0 to 4 of a packed [5, 1] column sit in three texels: x and z of the first two, x of the last.
+    for (const [k, bad] of [
+      [1, 'a'],
+      [4, 'a'],
+      [0, 'a'],
+      [7, 'b'],
+    ] as const) {
+      const ga = Array.from({ length: 15 }, (_, i) => (bad === 'a' && i === 3 * k + 2 ? Number.NaN : 1));
+      const gb = [1, bad === 'b' ? Number.NEGATIVE_INFINITY : 1];
+      const step = opt.iterations;
+      opt.applyGradients([
+        [tf.tensor2d(ga, [5, 3]), a],
+        [tf.tensor1d(gb), b],
+      ]);
+      const report = await opt.nonFiniteReport();
+      expect(report.lastBadStep).toBe(step);
+      expect(report.variableName).toBe(bad === 'a' ? a.name : b.name);
+    }
+    expect((await opt.nonFiniteReport()).skippedSteps).toBe(4);
+    expect([Array.from(await a.data()), Array.from(await b.data())]).toEqual(before);
+    clean();
+    expect(Array.from(await b.data())).not.toEqual(before[1]);
     opt.dispose();
     tf.dispose([a, b]);
   });
