@@ -3,10 +3,15 @@
 // page is cross-origin isolated: COOP/COEP headers). MLP 784-256-128-10, Adam, batch 128, random data, plain and
 // Dense(useBias: false) -> BatchNormalization -> ReLU; ours with Adam's default non-finite guard and 'unchecked'.
 // Each measurement runs in a fresh browser profile with the GPU program caches off, so that its first step pays
-// the shader compilation a fresh page pays. Prints per configuration: the first step (ms), kernels per step,
-// steps per second (median of --rounds epochs of --steps steps) and the wasm thread count, then the ratios.
+// the shader compilation a fresh page pays. Prints per configuration: the first step (ms), kernels per step (and
+// on WebGL the programs run per step, the packs and unpacks the backend inserts included), steps per second (median
+// of --rounds epochs of --steps steps) and the wasm thread count, then the ratios.
 // Usage: node scripts/bench-browser.mjs [--backends webgl,wasm] [--threads auto|N] [--steps 20] [--rounds 3]
-//   [--repeat 1] [--models plain,bn]   (after pnpm build)
+//   [--repeat 1] [--models plain,bn] [--libs tfjs,throw,unchecked]   (after pnpm build)
+//   --interleave [--rounds 7]: steps per second only, the trainers in one page in alternating epochs (the ratios
+//     least disturbed by the machine's changes of pace; use this for them)
+//   --list-programs: the programs compiled by the first step, and the programs per step by the kernel that ran them
+//   --profile [--top 25]: where a step's time goes, each kernel followed by a wait for the device
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -105,8 +110,13 @@ const server = await createServer({
 await server.listen();
 const url = server.resolvedUrls.local[0];
 
+/** Several trainers in one fresh profile and page, in alternating epochs (--interleave). */
+const measureIn = (config) => measure(config, true);
+
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
 /** One configuration in a fresh profile and page. */
-async function measure(config) {
+async function measure(config, interleaved = false) {
   const profileDir = mkdtempSync(join(tmpdir(), 'opt-bench-browser-'));
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -119,7 +129,11 @@ async function measure(config) {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url);
     await page.waitForFunction(() => window.benchReady === true, null, { timeout: 120_000 });
-    const run = profile ? (c) => window.profileKernels(c) : (c) => window.runBench(c);
+    const run = interleaved
+      ? (c) => window.runInterleaved(c)
+      : profile
+        ? (c) => window.profileKernels(c)
+        : (c) => window.runBench(c);
     const result = await page.evaluate(run, { ...config, wasmPaths: '/tfjs-wasm/' });
     if (errors.length > 0) throw new Error(errors.join('\n'));
     return result;
@@ -147,11 +161,32 @@ if (profile) {
           const res = await measure({ backend, threads, model, lib: l.lib, guard: l.guard, steps: 10 });
           console.log(
             `${backend} ${model} ${l.label}: ${res.msPerStep.toFixed(1)} ms/step profiled, kernels ${res.kernelMsPerStep.toFixed(1)} ms/step: ${res.perStep
-              .slice(0, 25)
+              .slice(0, Number(flag('top', '25')))
               .map(([k, v]) => `${k} ${v.toFixed(2)}`)
               .join(', ')}`,
           );
         }
+      }
+    }
+  } finally {
+    await server.close();
+  }
+  process.exit(0);
+}
+if (args.includes('--interleave')) {
+  // --interleave: steps per second only, every trainer in one page in alternating epochs (--rounds of them).
+  try {
+    for (const backend of backends) {
+      for (const model of models) {
+        const trainers = libs.map((l) => ({ lib: l.lib, guard: l.guard }));
+        const res = await measureIn({ backend, threads, model, trainers, steps, rounds: Number(flag('rounds', '7')) });
+        libs.forEach((l, i) => {
+          const rate = median(res.rates[i]);
+          const ratio = median(res.ratios[i]);
+          console.log(
+            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s  x${ratio.toFixed(2)} of ${libs[0].label} (median of ${res.rates[i].length} alternating epochs: ${res.rates[i].map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
+          );
+        });
       }
     }
   } finally {
@@ -179,9 +214,9 @@ try {
             listPrograms,
             verdict: l.verdict ?? verdict,
           });
-          if (listPrograms) console.log(res.programKeys.join('\n'));
+          if (listPrograms) console.log(`${res.programKeys.join('\n')}\nper step: ${res.programRuns.join(', ')}`);
           console.log(
-            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms (${res.programs} programs)  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
+            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms (${res.programs} programs)  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step${res.programsPerStep === null ? '' : ` ${res.programsPerStep.toFixed(1)} programs/step`}  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
           );
           if (!results.has(key)) results.set(key, []);
           results.get(key).push(res);
@@ -193,7 +228,6 @@ try {
   await server.close();
 }
 
-const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(
   `\nmedians over ${repeat} run(s); ${steps} steps of batch 128 per epoch, median of ${rounds} epochs per page`,
 );
@@ -208,7 +242,7 @@ for (const backend of backends) {
       const rate = median(rs.map((x) => x.stepsPerSecond));
       const first = median(rs.map((x) => x.firstStepMs));
       console.log(
-        `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(rs[0]?.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s (x${(rate / theirRate).toFixed(2)})  first step ${first.toFixed(0).padStart(6)} ms (x${(first / theirFirst).toFixed(2)})  ${rs[0]?.kernelsPerStep.toFixed(1)} kernels/step  [${rs[0]?.backend}]`,
+        `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(rs[0]?.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s (x${(rate / theirRate).toFixed(2)})  first step ${first.toFixed(0).padStart(6)} ms (x${(first / theirFirst).toFixed(2)})  ${rs[0]?.kernelsPerStep.toFixed(1)} kernels/step${rs[0]?.programsPerStep == null ? '' : ` (${rs[0].programsPerStep.toFixed(1)} programs)`}  [${rs[0]?.backend}]`,
       );
     }
   }

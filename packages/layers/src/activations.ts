@@ -40,12 +40,17 @@ export function activate(name: ActivationName, z: tf.Tensor): tf.Tensor {
  * relu `dy * [y > 0]`, sigmoid `dy * y * (1 - y)`, tanh `dy * (1 - y^2)`,
  * softmax `y * (dy - sum(dy * y, -1))`.
  */
-export function activationGrad(name: ActivationName, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+export function activationGrad(
+  name: ActivationName,
+  dy: tf.Tensor,
+  y: tf.Tensor,
+  reluMask: (y: tf.Tensor) => tf.Tensor = tf.step,
+): tf.Tensor {
   switch (name) {
     case 'linear':
       return dy;
     case 'relu':
-      return tf.mul(dy, tf.step(y));
+      return tf.mul(dy, reluMask(y));
     case 'sigmoid':
       return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
     case 'tanh':

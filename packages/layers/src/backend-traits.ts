@@ -19,3 +19,11 @@ export function wasmBackend(): HeapBackend | null {
 export function transposesAreSlow(): boolean {
   return wasmBackend() !== null;
 }
+
+/**
+ * WebGL keeps tensors in packed textures, and tfjs's reductions and some elementwise kernels (Step) run on
+ * unpacked ones: each costs an unpack before it and a pack after it, each a pass of its own.
+ */
+export function texturesArePacked(): boolean {
+  return typeof (tf.backend() as unknown as { runWebGLProgram?: unknown }).runWebGLProgram === 'function';
+}

@@ -9,6 +9,7 @@
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
 import { type ActivationName, activate, activationGrad, checkActivation, fusable } from './activations.js';
 import { transposesAreSlow } from './backend-traits.js';
+import { PackedForms } from './packed-forms.js';
 import { boolean, inRange, knownOptions, positiveInteger, show } from './validate.js';
 
 export interface ApplyOptions {
@@ -57,6 +58,9 @@ export abstract class Layer {
   /** Input shape without the batch axis; set by build. */
   inputShape: number[] | null = null;
   protected readonly weightList: LayerWeight[] = [];
+  /** Batch sums and the relu mask in the backend's fast form (their kept constants are freed with the layer). */
+  protected readonly packed = new PackedForms();
+  protected readonly reluMask = (y: tf.Tensor): tf.Tensor => this.packed.reluMask(y);
 
   constructor(baseName: string, name?: unknown) {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
@@ -201,6 +205,7 @@ export abstract class Layer {
   dispose(): void {
     for (const w of this.weightList) w.variable.dispose();
     this.weightList.length = 0;
+    this.packed.dispose();
   }
 }
 
@@ -300,7 +305,7 @@ export class Dense extends Layer {
 
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     const { y } = cache as { y: tf.Tensor };
-    return this.backwardFromZ(activationGrad(this.activation, dy, y), cache, needDx);
+    return this.backwardFromZ(activationGrad(this.activation, dy, y, this.reluMask), cache, needDx);
   }
 
   override backwardFromLogits(dz: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
@@ -319,7 +324,7 @@ export class Dense extends Layer {
     const kernel = this.kernel as tf.Tensor2D;
     const explicit = transposesAreSlow();
     const grads: tf.Tensor[] = [explicit ? tf.matMul(tf.transpose(x), dz) : tf.matMul(x, dz, true, false)];
-    if (this.bias !== null) grads.push(tf.sum(dz, 0));
+    if (this.bias !== null) grads.push(this.packed.batchSum(dz));
     let dx: tf.Tensor | null = null;
     if (needDx) dx = explicit ? tf.matMul(dz, tf.transpose(kernel)) : tf.matMul(dz, kernel, false, true);
     return { dx, grads };
@@ -432,9 +437,9 @@ export class BatchNormalization extends Layer {
           'Train with batches of at least 2 samples (and no single-sample last batch: dropRemainder or another batchSize).',
       );
     }
-    const mean = tf.mean(x2, 0);
+    const mean = this.packed.batchMean(x2);
     const centered = tf.sub(x2, mean);
-    const variance = tf.mean(tf.square(centered), 0);
+    const variance = this.packed.batchMean(tf.square(centered));
     const y = this.normalize(x2, mean, variance);
     const m = this.momentum;
     const mm = this.movingMean as tf.Variable;
@@ -460,8 +465,8 @@ export class BatchNormalization extends Layer {
     const c = shape[shape.length - 1] as number;
     const dy2 = shape.length === 2 ? dy : tf.reshape(dy, [-1, c]);
     const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
-    const dbeta = tf.sum(dy2, 0);
-    const dgamma = tf.mul(tf.sum(tf.mul(dy2, centered), 0), invStd);
+    const dbeta = this.packed.batchSum(dy2);
+    const dgamma = tf.mul(this.packed.batchSum(tf.mul(dy2, centered)), invStd);
     const grads: tf.Tensor[] = [];
     if (this.gamma !== null) grads.push(dgamma);
     if (this.beta !== null) grads.push(dbeta);
@@ -497,7 +502,7 @@ export class ReLU extends Layer {
     return { y, cache: y };
   }
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
-    return { dx: needDx ? activationGrad('relu', dy, cache as tf.Tensor) : null, grads: [] };
+    return { dx: needDx ? activationGrad('relu', dy, cache as tf.Tensor, this.reluMask) : null, grads: [] };
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name };
@@ -558,7 +563,7 @@ export class Activation extends Layer {
     return { y, cache: y };
   }
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
-    return { dx: needDx ? activationGrad(this.activation, dy, cache as tf.Tensor) : null, grads: [] };
+    return { dx: needDx ? activationGrad(this.activation, dy, cache as tf.Tensor, this.reluMask) : null, grads: [] };
   }
   getConfig(): Record<string, unknown> {
     return { name: this.name, activation: this.activation };

@@ -57,7 +57,42 @@ window.runBench = async ({
   // WebGL: the shader programs compiled so far (by the first step, and the data upload before it).
   const programKeys = Object.keys(tf.backend().binaryCache ?? {});
   const programs = programKeys.length;
-  const kernelsPerStep = (await countKernels(() => m.fit(x, y))) / steps;
+  // WebGL: the programs run per step, with the packs and unpacks the backend inserts (no kernel counts those).
+  const backendImpl = tf.backend();
+  const runProgram = backendImpl.runWebGLProgram;
+  const programRuns = {};
+  // With --list-programs, each program is counted under the kernel that ran it (and that kernel's first input shape).
+  const engine = tf.engine();
+  const runKernel = engine.runKernel;
+  const kernelStack = [];
+  if (listPrograms) {
+    engine.runKernel = function (name, inputs, attrs) {
+      const first = Object.values(inputs ?? {})[0];
+      kernelStack.push(`${name}${first?.shape ? `[${first.shape}]` : ''}`);
+      try {
+        return runKernel.call(this, name, inputs, attrs);
+      } finally {
+        kernelStack.pop();
+      }
+    };
+  }
+  if (typeof runProgram === 'function') {
+    backendImpl.runWebGLProgram = function (program, ...rest) {
+      const name = program.constructor?.name === 'Object' ? 'custom' : (program.constructor?.name ?? 'custom');
+      const key = `${listPrograms ? `${kernelStack.at(-1) ?? '-'} > ` : ''}${name === 'custom' ? `custom:${program.variableNames?.join('+')}` : name}`;
+      programRuns[key] = (programRuns[key] ?? 0) + 1;
+      return runProgram.call(this, program, ...rest);
+    };
+  }
+  let kernelsPerStep;
+  try {
+    kernelsPerStep = (await countKernels(() => m.fit(x, y))) / steps;
+  } finally {
+    if (typeof runProgram === 'function') backendImpl.runWebGLProgram = runProgram;
+    engine.runKernel = runKernel;
+  }
+  const programsPerStep =
+    typeof runProgram === 'function' ? Object.values(programRuns).reduce((a, b) => a + b, 0) / steps : null;
   const rates = [];
   for (let r = 0; r < rounds; r++) {
     const start = performance.now();
@@ -73,10 +108,50 @@ window.runBench = async ({
     firstStepMs,
     programs,
     kernelsPerStep,
+    programsPerStep,
+    ...(listPrograms
+      ? {
+          programRuns: Object.entries(programRuns)
+            .sort()
+            .map(([k, v]) => `${k} ${(v / steps).toFixed(1)}`),
+        }
+      : {}),
     stepsPerSecond: median(rates),
     rates,
     numTensors: tf.memory().numTensors,
     ...(listPrograms ? { programKeys: programKeys.map((k) => k.replace(/\s+/g, ' ').slice(0, 160)) } : {}),
+  };
+};
+/**
+ * Steps per second of several trainers in one page, in alternating epochs (`rounds` each, the order turning each
+ * round), so that the page's and the machine's changes of pace fall on all of them alike. Returns each trainer's
+ * rates and, per round, its rate over the first trainer's.
+ */
+window.runInterleaved = async ({ backend, threads, model, trainers, steps = 20, rounds = 7, wasmPaths }) => {
+  const report = await useBackend(backend, backend === 'wasm' ? { threads, wasmPaths } : {});
+  tf.enableProdMode();
+  const bn = model === 'bn';
+  const { x, y } = data(steps * BATCH, 7);
+  await Promise.all([x.data(), y.data()]);
+  const models = trainers.map((t) => (t.lib === 'tfjs-layers' ? theirModel(bn) : oursModel(bn, t.guard)));
+  for (const m of models) await m.fit(x, y); // compiled and warm
+  const rates = trainers.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const order = trainers.map((_, i) => i);
+    for (let k = 0; k < r % trainers.length; k++) order.push(order.shift());
+    for (const i of order) {
+      const start = performance.now();
+      await models[i].fit(x, y);
+      rates[i].push((steps * 1000) / (performance.now() - start));
+    }
+  }
+  for (const m of models) m.dispose();
+  tf.dispose([x, y]);
+  return {
+    backend: describeBackend(report),
+    threads: report.threads?.count ?? null,
+    rates,
+    ratios: rates.map((own) => own.map((v, r) => v / rates[0][r])),
   };
 };
 window.benchReady = true;
