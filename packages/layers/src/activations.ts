@@ -3,6 +3,7 @@
  * so that a layer's backward pass needs only what its forward pass returned.
  */
 import { tf } from '@opt/tensor';
+import { softmax } from './softmax-webgl.js';
 
 /** Keras's activation names (camelCase); `linear` is the identity. */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
@@ -31,7 +32,7 @@ export function activate(name: ActivationName, z: tf.Tensor): tf.Tensor {
     case 'tanh':
       return tf.tanh(z);
     case 'softmax':
-      return tf.softmax(z, -1);
+      return softmax(z);
   }
 }
 

@@ -10,6 +10,7 @@ import { type Initializer, type InitializerName, initialize, Random, type Random
 import { type ActivationName, activate, activationGrad, checkActivation, fusable } from './activations.js';
 import { transposesAreSlow } from './backend-traits.js';
 import { PackedForms } from './packed-forms.js';
+import { softmax } from './softmax-webgl.js';
 import { boolean, inRange, knownOptions, positiveInteger, show } from './validate.js';
 
 export interface ApplyOptions {
@@ -525,7 +526,7 @@ export class Softmax extends Layer {
     return { dx: needDx ? dz : null, grads: [] };
   }
   forward(x: tf.Tensor): ForwardResult {
-    const y = tf.softmax(x, -1);
+    const y = softmax(x);
     return { y, cache: y };
   }
   backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {

@@ -4,6 +4,7 @@
  * reduction is Keras's `sum_over_batch_size`: the mean over the samples.
  */
 import { tf } from '@opt/tensor';
+import { correctCountByProgram, crossentropyByPrograms } from './softmax-webgl.js';
 
 /** Keras's fuzz factor: probabilities are clipped to [1e-7, 1 - 1e-7] before the log. */
 export const EPSILON = 1e-7;
@@ -108,6 +109,9 @@ function crossentropy(name: LossName, sparse: boolean, fromLogits: boolean): Los
            */
           softmaxValueAndLogitGrad(yTrue: tf.Tensor, p: tf.Tensor) {
             const y = target(yTrue, p);
+            // WebGL: the same arithmetic in two programs (softmax-webgl.ts).
+            const byPrograms = crossentropyByPrograms(y, p, { clipMin: EPSILON, clipMax: 1 - EPSILON });
+            if (byPrograms !== null) return byPrograms;
             const { normalized, clipped, value } = probsValue(y, p);
             const ym = tf.mul(y, tf.cast(tf.equal(clipped, normalized), 'float32'));
             const grad = tf.mul(tf.sub(tf.mul(p, tf.sum(ym, -1, true)), ym), 1 / n(p));
@@ -192,6 +196,8 @@ export function correctCount(name: MetricName, yTrue: tf.Tensor, yPred: tf.Tenso
     const predicted = tf.cast(tf.greater(yPred, 0.5), 'float32');
     return tf.sum(tf.cast(tf.equal(predicted, tf.reshape(yTrue, yPred.shape)), 'float32')) as tf.Scalar;
   }
+  const byProgram = correctCountByProgram(yTrue, yPred, kind === 'sparse');
+  if (byProgram !== null) return byProgram;
   const predicted = tf.argMax(yPred, -1);
   const truth = kind === 'sparse' ? asInt32(tf.reshape(yTrue, predicted.shape)) : tf.argMax(yTrue, -1);
   return tf.sum(tf.cast(tf.equal(predicted, truth), 'float32')) as tf.Scalar;

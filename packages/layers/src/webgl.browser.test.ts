@@ -1,59 +1,72 @@
 /**
  * fit on WebGL (SwiftShader in headless Chromium) against the same fit on cpu: the batch sums as matrix products,
- * the relu mask as a comparison and the optimizer's programs (fused Adam, the guard's record) give the cpu
- * backend's weights, where tfjs's own kernels (Sum, Step) compute them.
+ * the relu mask as a comparison, the softmax and crossentropy programs and the optimizer's programs (fused Adam,
+ * the guard's record) give the cpu backend's weights, losses and accuracies, where tfjs's own kernels compute them.
  */
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, Dense, ReLU, Sequential } from './index.js';
+import { BatchNormalization, Dense, ReLU, Sequential, Softmax } from './index.js';
 
-function build(bn: boolean): Sequential {
-  const layers = bn
-    ? [
-        new Dense({ units: 16, useBias: false }),
-        new BatchNormalization(),
-        new ReLU(),
-        new Dense({ units: 3, activation: 'softmax' }),
-      ]
-    : [
-        new Dense({ units: 16, activation: 'relu' }),
-        new Dense({ units: 8, activation: 'relu' }),
-        new Dense({ units: 3, activation: 'softmax' }),
-      ];
+type Case = 'plain' | 'bn' | 'softmax layer, one-hot labels';
+
+function build(kind: Case): Sequential {
+  const layers =
+    kind === 'bn'
+      ? [
+          new Dense({ units: 16, useBias: false }),
+          new BatchNormalization(),
+          new ReLU(),
+          new Dense({ units: 3, activation: 'softmax' }),
+        ]
+      : kind === 'plain'
+        ? [
+            new Dense({ units: 16, activation: 'relu' }),
+            new Dense({ units: 8, activation: 'relu' }),
+            new Dense({ units: 3, activation: 'softmax' }),
+          ]
+        : [new Dense({ units: 16, activation: 'relu' }), new Dense({ units: 5 }), new Softmax()];
   const m = new Sequential(layers, { inputShape: [12], seed: 5 });
   m.compile({
     optimizer: new Adam({ learningRate: 0.01 }),
-    loss: 'sparseCategoricalCrossentropy',
+    loss: kind === 'softmax layer, one-hot labels' ? 'categoricalCrossentropy' : 'sparseCategoricalCrossentropy',
     metrics: ['accuracy'],
   });
   return m;
 }
 
-/** Two epochs of 4 batches of 16 on `backend`: the weights (moving statistics included), the last loss. */
-async function train(backend: 'cpu' | 'webgl', bn: boolean): Promise<{ weights: number[][]; loss: number }> {
+/**
+ * Two epochs of batches of 15 (the last one 4: odd rows and odd classes in the packed textures) on `backend`: the
+ * weights (moving statistics included) and the history.
+ */
+async function train(
+  backend: 'cpu' | 'webgl',
+  kind: Case,
+): Promise<{ weights: number[][]; loss: number[]; accuracy: number[] }> {
   await useBackend(backend);
   const r = new Random(8);
   const x = tf.tensor2d(r.normal(64 * 12), [64, 12]);
-  const y = tf.tensor1d(
-    Int32Array.from({ length: 64 }, () => r.nextInt(3)),
+  const classes = kind === 'softmax layer, one-hot labels' ? 5 : 3;
+  const labels = tf.tensor1d(
+    Int32Array.from({ length: 64 }, () => r.nextInt(classes)),
     'int32',
   );
-  const m = build(bn);
-  const h = await m.fit(x, y, { epochs: 2, batchSize: 16, seed: 2 });
+  const y = kind === 'softmax layer, one-hot labels' ? tf.cast(tf.oneHot(labels, classes), 'float32') : labels;
+  const m = build(kind);
+  const h = await m.fit(x, y, { epochs: 2, batchSize: 15, seed: 2 });
   const weights = await Promise.all(m.weights.map(async (w) => Array.from(await w.variable.data())));
   m.dispose();
-  tf.dispose([x, y]);
-  return { weights, loss: h.history.loss?.at(-1) as number };
+  tf.dispose([x, y, labels]);
+  return { weights, loss: h.history.loss as number[], accuracy: h.history.accuracy as number[] };
 }
 
 describe('fit on WebGL', () => {
   afterAll(() => useBackend('cpu'));
 
-  for (const bn of [false, true]) {
-    it(`${bn ? 'Dense -> BatchNormalization -> ReLU' : 'Dense(relu)'}: the weights of the cpu backend after 8 steps`, async () => {
-      const cpu = await train('cpu', bn);
-      const webgl = await train('webgl', bn);
+  for (const kind of ['plain', 'bn', 'softmax layer, one-hot labels'] as const) {
+    it(`${kind}: the weights, losses and accuracies of the cpu backend after 10 steps`, async () => {
+      const cpu = await train('cpu', kind);
+      const webgl = await train('webgl', kind);
       expect(tf.getBackend()).toBe('webgl');
       expect(webgl.weights.length).toBe(cpu.weights.length);
       webgl.weights.forEach((values, i) => {
@@ -65,7 +78,10 @@ describe('fit on WebGL', () => {
         }
         expect(worst, `weight ${i}`).toBeLessThan(1e-4);
       });
-      expect(webgl.loss).toBeCloseTo(cpu.loss, 5);
+      webgl.loss.forEach((v, i) => {
+        expect(v).toBeCloseTo(cpu.loss[i] as number, 5);
+      });
+      expect(webgl.accuracy).toEqual(cpu.accuracy);
     });
   }
 });

@@ -1,0 +1,263 @@
+/**
+ * The softmax output and its crossentropy as WebGL programs: the softmax, the loss's value, its gradient with
+ * respect to the logits, and the correct count, one program each. With tfjs's kernels they took about 50 programs
+ * a step on a batch of 128 x 10 classes (each reduction an unpack and two passes, each elementwise op a pack of its
+ * unpacked input): half the programs of the MLP's whole step, on tensors a hundred times smaller than its weights.
+ * The arithmetic is the ops' (`losses.ts` says which), in float32 in the shader; cpu and wasm run the ops.
+ *
+ * The value and the count are single-fragment loops over the batch, so they are used up to {@link MAX_ELEMENTS}
+ * elements (a batch of 512 x 128 classes); larger outputs take the ops.
+ */
+import { tf } from '@opt/tensor';
+import { texturesArePacked } from './backend-traits.js';
+
+/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
+interface WebGLBackend {
+  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]): tf.TensorInfo;
+}
+
+export const MAX_ELEMENTS = 65536;
+
+const SOFTMAX = 'OptSoftmax';
+const VALUE = 'OptCrossentropyValue';
+const LOGIT_GRAD = 'OptCrossentropyLogitGrad';
+const CORRECT = 'OptCorrectCount';
+
+/** The probabilities' normalization and clip, as the ops compute them: `q = p / total` (tfjs's division gives 1 for a == b), `clip(q, eps, 1 - eps)`. */
+const ROW = `
+  float normalized(float p, float total) { return p == total ? 1.0 : p / total; }
+  float clipped(float q) { return clamp(q, clipMin, clipMax); }
+  float rowTotal(int r) {
+    float total = 0.0;
+    for (int k = 0; k < C; k++) total += getP(r, k);
+    return total;
+  }
+`;
+
+function program(spec: {
+  inputs: string[];
+  shape: number[];
+  packedInputs: boolean;
+  packedOutput: boolean;
+  uniforms?: string[];
+  code: string;
+}): object {
+  return {
+    variableNames: spec.inputs,
+    outputShape: spec.shape,
+    packedInputs: spec.packedInputs,
+    packedOutput: spec.packedOutput,
+    customUniforms: (spec.uniforms ?? []).map((name) => ({ name, type: 'float' })),
+    userCode: spec.code,
+  };
+}
+
+/** `softmax(z)` over the last axis of a packed [N, C] `z`: `exp(z - max) / sum(exp(z - max))`, unpacked out. */
+function softmaxProgram([n, c]: number[]): object {
+  return program({
+    inputs: ['Z'],
+    shape: [n as number, c as number],
+    packedInputs: true,
+    packedOutput: false,
+    code: `
+      const int C = ${c};
+      float at(int r, int k) {
+        vec4 t = getZ(r, k);
+        int i = 2 * (r - 2 * (r / 2)) + (k - 2 * (k / 2));
+        return i == 0 ? t.x : i == 1 ? t.y : i == 2 ? t.z : t.w;
+      }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        float m = at(rc.x, 0);
+        for (int k = 1; k < C; k++) m = max(m, at(rc.x, k));
+        float s = 0.0;
+        for (int k = 0; k < C; k++) s += exp(at(rc.x, k) - m);
+        setOutput(exp(at(rc.x, rc.y) - m) / s);
+      }
+    `,
+  });
+}
+
+/** `sum(y * log(clip(q))) * (-1 / N)` over unpacked P and Y [N, C]: one number. */
+function valueProgram([n, c]: number[]): object {
+  return program({
+    inputs: ['P', 'Y'],
+    shape: [],
+    packedInputs: false,
+    packedOutput: false,
+    uniforms: ['clipMin', 'clipMax', 'scale'],
+    code: `
+      const int N = ${n};
+      const int C = ${c};
+      ${ROW}
+      void main() {
+        float sum = 0.0;
+        for (int r = 0; r < N; r++) {
+          float total = rowTotal(r);
+          for (int k = 0; k < C; k++) sum += getY(r, k) * log(clipped(normalized(getP(r, k), total)));
+        }
+        setOutput(sum * scale);
+      }
+    `,
+  });
+}
+
+/**
+ * `(p * sum_k(y_k m_k) - y * m) / N` with `m_k = [clip(q_k) == q_k]`, packed out: a texel holds rows r, r + 1 and
+ * columns c, c + 1.
+ */
+function logitGradProgram([n, c]: number[]): object {
+  return program({
+    inputs: ['P', 'Y'],
+    shape: [n as number, c as number],
+    packedInputs: false,
+    packedOutput: true,
+    uniforms: ['clipMin', 'clipMax', 'scale'],
+    code: `
+      const int N = ${n};
+      const int C = ${c};
+      ${ROW}
+      float ym(int r, int k, float total) {
+        float q = normalized(getP(r, k), total);
+        return getY(r, k) * (clipped(q) == q ? 1.0 : 0.0);
+      }
+      vec2 rowStats(int r) {
+        float total = rowTotal(r);
+        float s = 0.0;
+        for (int k = 0; k < C; k++) s += ym(r, k, total);
+        return vec2(total, s);
+      }
+      float grad(int r, int k, vec2 stats) {
+        if (r >= N || k >= C) return 0.0;
+        return (getP(r, k) * stats.y - ym(r, k, stats.x)) * scale;
+      }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        vec2 first = rowStats(rc.x);
+        vec2 second = rc.x + 1 < N ? rowStats(rc.x + 1) : vec2(1.0, 0.0);
+        setOutput(vec4(
+          grad(rc.x, rc.y, first), grad(rc.x, rc.y + 1, first),
+          grad(rc.x + 1, rc.y, second), grad(rc.x + 1, rc.y + 1, second)));
+      }
+    `,
+  });
+}
+
+/**
+ * The rows whose first largest probability is at the label: `argmax(p) == argmax(y)` (one-hot Y [N, C]), or
+ * `argmax(p) == label` (labels [N]). One number.
+ */
+function correctProgram([n, c]: number[], sparse: boolean): object {
+  const truth = sparse ? 'int(getLabels(r))' : `argmaxOf(r, true)`;
+  return program({
+    inputs: sparse ? ['P', 'Labels'] : ['P', 'Y'],
+    shape: [],
+    packedInputs: false,
+    packedOutput: false,
+    code: `
+      const int N = ${n};
+      const int C = ${c};
+      int argmaxOf(int r, bool ofY) {
+        int best = 0;
+        float top = ofY ? ${sparse ? '0.0' : 'getY(r, 0)'} : getP(r, 0);
+        for (int k = 1; k < C; k++) {
+          float v = ofY ? ${sparse ? '0.0' : 'getY(r, k)'} : getP(r, k);
+          if (v > top) { top = v; best = k; }
+        }
+        return best;
+      }
+      void main() {
+        float hits = 0.0;
+        for (int r = 0; r < N; r++) hits += argmaxOf(r, false) == ${truth} ? 1.0 : 0.0;
+        setOutput(hits);
+      }
+    `,
+  });
+}
+
+type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
+
+const clipUniforms = (attrs: Record<string, unknown> | undefined): number[][] => [
+  [attrs?.clipMin as number],
+  [attrs?.clipMax as number],
+  [attrs?.scale as number],
+];
+
+function register(backendName: string): void {
+  if (tf.getKernel(SOFTMAX, backendName) !== undefined) return;
+  const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
+    [SOFTMAX]: ({ inputs, backend }) => {
+      const z = inputs.z as tf.TensorInfo;
+      return (backend as WebGLBackend).runWebGLProgram(softmaxProgram(z.shape), [z], 'float32');
+    },
+    [VALUE]: ({ inputs, backend, attrs }) => {
+      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
+      return (backend as WebGLBackend).runWebGLProgram(valueProgram(p.shape), [p, y], 'float32', clipUniforms(attrs));
+    },
+    [LOGIT_GRAD]: ({ inputs, backend, attrs }) => {
+      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
+      return (backend as WebGLBackend).runWebGLProgram(
+        logitGradProgram(p.shape),
+        [p, y],
+        'float32',
+        clipUniforms(attrs),
+      );
+    },
+    [CORRECT]: ({ inputs, backend }) => {
+      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
+      const sparse = y.shape.length === 1;
+      return (backend as WebGLBackend).runWebGLProgram(correctProgram(p.shape, sparse), [p, y], 'float32');
+    },
+  };
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+  }
+}
+
+/** Whether `p` ([N, C], at most MAX_ELEMENTS) is for the programs: the active backend is WebGL; registers them. */
+function programsFor(p: tf.Tensor): boolean {
+  if (p.rank !== 2 || p.size === 0 || p.size > MAX_ELEMENTS || !texturesArePacked()) return false;
+  register(tf.getBackend());
+  return true;
+}
+
+/** `softmax(z)` over the last axis. */
+export function softmax(z: tf.Tensor): tf.Tensor {
+  if (!programsFor(z)) return tf.softmax(z, -1);
+  return tf.engine().runKernel(SOFTMAX, { z }) as tf.Tensor;
+}
+
+/** The clip of the crossentropy's probabilities, and the batch's scale. */
+interface CrossentropyConstants {
+  readonly clipMin: number;
+  readonly clipMax: number;
+}
+
+/**
+ * The crossentropy's value `sum(y * log(clip(q))) * (-1 / N)` and logit gradient for `p = softmax(z)` and one-hot
+ * `y`, or null where the ops compute them.
+ */
+export function crossentropyByPrograms(
+  y: tf.Tensor,
+  p: tf.Tensor,
+  c: CrossentropyConstants,
+): { value: tf.Scalar; grad: tf.Tensor } | null {
+  if (!programsFor(p) || y.rank !== 2) return null;
+  const n = p.shape[0] as number;
+  const engine = tf.engine();
+  const value = engine.runKernel(VALUE, { p, y }, { ...c, scale: -1 / n }) as tf.Scalar;
+  const grad = engine.runKernel(LOGIT_GRAD, { p, y }, { ...c, scale: 1 / n }) as tf.Tensor;
+  return { value, grad };
+}
+
+/**
+ * The number of rows where `argmax(p)` is the label's class (one-hot `y` [N, C], or labels [N] or [N, 1]), or null
+ * where the ops compute it.
+ */
+export function correctCountByProgram(y: tf.Tensor, p: tf.Tensor, sparse: boolean): tf.Scalar | null {
+  if (!programsFor(p)) return null;
+  const n = p.shape[0] as number;
+  const labels = sparse ? (y.size === n ? tf.reshape(y, [n]) : null) : y.rank === 2 ? y : null;
+  if (labels === null) return null;
+  return tf.engine().runKernel(CORRECT, { p, y: labels }) as tf.Scalar;
+}
