@@ -61,7 +61,7 @@ export function tensorBatches(x: tf.Tensor, y: tf.Tensor, options: TensorBatches
           order === null
             ? Int32Array.from({ length: size }, (_, i) => start + first + i)
             : order.subarray(first, first + size).map((i) => i + start);
-        yield { x: gatherRows(x, indices), y: gatherRows(y, indices) };
+        yield { x: gatherRows(x, indices, { packed: true }), y: gatherRows(y, indices) };
       }
     },
   };

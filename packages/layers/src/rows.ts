@@ -6,10 +6,64 @@
  * tensor back first, so there the rows are copied in JavaScript from a
  * zero-copy view of the tensor's wasm memory into one batch buffer, then
  * uploaded (about 0.5 ms), on the single-threaded and the threaded build alike.
+ * On WebGL the model's inputs (`packed`) are gathered by a program of their own into a packed texture, the layout
+ * the first matrix products read: tfjs's Gather writes an unpacked one, which the forward product and the weight
+ * gradient's product then each packed again (three passes over the batch where one does).
  * Elsewhere it is `tf.gather`.
  */
 import { tf } from '@opt/tensor';
-import { wasmBackend } from './backend-traits.js';
+import { texturesArePacked, wasmBackend } from './backend-traits.js';
+
+/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
+interface WebGLBackend {
+  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
+}
+
+const PACKED_ROWS = 'OptGatherPackedRows';
+
+/**
+ * Rows `indices` of a packed [R, C] `X` into a packed [B, C] output. A texel holds rows r, r + 1 and columns
+ * c, c + 1: row i of the source is the .xy (even i) or .zw (odd i) half of its texel; index b of the packed
+ * indices is the .x (even b) or .y (odd b) of its texel.
+ */
+function packedRowsProgram(b: number, c: number): object {
+  return {
+    variableNames: ['X', 'Indices'],
+    outputShape: [b, c],
+    packedInputs: true,
+    packedOutput: true,
+    userCode: `
+      const int B = ${b};
+      int indexAt(int k) {
+        vec4 t = getIndices(k);
+        return int(k - 2 * (k / 2) == 0 ? t.x : t.y);
+      }
+      vec2 rowAt(int i, int col) {
+        vec4 t = getX(i, col);
+        return i - 2 * (i / 2) == 0 ? t.xy : t.zw;
+      }
+      void main() {
+        ivec2 rc = getOutputCoords();
+        vec2 first = rowAt(indexAt(rc.x), rc.y);
+        vec2 second = rc.x + 1 < B ? rowAt(indexAt(rc.x + 1), rc.y) : vec2(0.0);
+        setOutput(vec4(first, second));
+      }
+    `,
+  };
+}
+
+function registerPackedRows(backendName: string): void {
+  if (tf.getKernel(PACKED_ROWS, backendName) !== undefined) return;
+  const kernelFunc = ({ inputs, backend }: { inputs: Record<string, tf.TensorInfo>; backend: unknown }) => {
+    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    return (backend as WebGLBackend).runWebGLProgram(
+      packedRowsProgram(indices.shape[0] as number, x.shape[1] as number),
+      [x, indices],
+      'float32',
+    );
+  };
+  tf.registerKernel({ kernelName: PACKED_ROWS, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+}
 
 /**
  * A zero-copy view of `x` in the wasm heap (single-threaded or threaded build, where the heap is a
@@ -24,10 +78,19 @@ function heapView(x: tf.Tensor): Float32Array | Int32Array | null {
   return view instanceof Float32Array || view instanceof Int32Array ? view : null;
 }
 
-/** The rows `indices` of `x` (axis 0), as a new tensor. */
-export function gatherRows(x: tf.Tensor, indices: Int32Array): tf.Tensor {
+/**
+ * The rows `indices` of `x` (axis 0), as a new tensor. `packed`: `x` is the model's input, which WebGL gathers
+ * into a packed texture when it is a float32 matrix.
+ */
+export function gatherRows(x: tf.Tensor, indices: Int32Array, options: { packed?: boolean } = {}): tf.Tensor {
   const view = heapView(x);
   const shape = [indices.length, ...x.shape.slice(1)];
+  if (options.packed === true && x.rank === 2 && x.dtype === 'float32' && indices.length > 0 && texturesArePacked()) {
+    registerPackedRows(tf.getBackend());
+    return tf.tidy(
+      () => tf.engine().runKernel(PACKED_ROWS, { x, indices: tf.tensor1d(indices, 'int32') }) as tf.Tensor,
+    );
+  }
   if (view === null) return tf.tidy(() => tf.gather(x, tf.tensor1d(indices, 'int32')));
   const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
   const out =
@@ -43,9 +106,9 @@ export function gatherRows(x: tf.Tensor, indices: Int32Array): tf.Tensor {
   return tf.tensor(out, shape, x.dtype);
 }
 
-/** Rows [start, start + size) of `x`. */
-export function sliceRows(x: tf.Tensor, start: number, size: number): tf.Tensor {
+/** Rows [start, start + size) of `x` (`packed`: as {@link gatherRows}). */
+export function sliceRows(x: tf.Tensor, start: number, size: number, options: { packed?: boolean } = {}): tf.Tensor {
   const indices = new Int32Array(size);
   for (let i = 0; i < size; i++) indices[i] = start + i;
-  return gatherRows(x, indices);
+  return gatherRows(x, indices, options);
 }

@@ -223,7 +223,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size))));
+      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size, { packed: true }))));
     }
     const out = tf.concat(parts, 0);
     for (const p of parts) p.dispose();

@@ -7,6 +7,7 @@ import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, Dense, ReLU, Sequential, Softmax } from './index.js';
+import { gatherRows } from './rows.js';
 
 type Case = 'plain' | 'bn' | 'softmax layer, one-hot labels';
 
@@ -62,6 +63,26 @@ async function train(
 
 describe('fit on WebGL', () => {
   afterAll(() => useBackend('cpu'));
+
+  it("gathers the model's inputs into a packed texture: tfjs's gather's rows, odd sizes and repeats included", async () => {
+    await useBackend('webgl');
+    for (const [rows, cols, picks] of [
+      [7, 5, [6, 0, 3, 3, 1]],
+      [9, 4, [8, 7, 2, 0]],
+      [2, 1, [1]],
+    ] as Array<[number, number, number[]]>) {
+      const x = tf.tensor2d(
+        Float32Array.from({ length: rows * cols }, (_, i) => i * 0.25 - 3),
+        [rows, cols],
+      );
+      const got = gatherRows(x, Int32Array.from(picks), { packed: true });
+      const backend = tf.backend() as unknown as { texData: { get(id: object): { isPacked?: boolean } } };
+      expect(backend.texData.get(got.dataId).isPacked).toBe(true);
+      expect(got.shape).toEqual([picks.length, cols]);
+      expect(Array.from(await got.data())).toEqual(Array.from(await tf.gather(x, picks).data()));
+      tf.dispose([x, got]);
+    }
+  });
 
   for (const kind of ['plain', 'bn', 'softmax layer, one-hot labels'] as const) {
     it(`${kind}: the weights, losses and accuracies of the cpu backend after 10 steps`, async () => {
