@@ -1,7 +1,8 @@
 /**
- * Keras's Adam step in three WebGL programs per variable instead of ten kernels:
- * `m' = m + (g - m) * (1 - beta1)`, `v' = v + (g^2 - v) * (1 - beta2)`, `update = (m' * stepSize) / (sqrt(v') + eps)`,
- * the same operations in the same order, computed in float32 in the shader. On WebGL (SwiftShader in particular)
+ * Keras's Adam step in three WebGL programs per variable instead of eleven kernels:
+ * `m' = m + (g - m) * (1 - beta1)`, `v' = v + (g^2 - v) * (1 - beta2)`, and `w' = w + (m' * stepSize) / (sqrt(v') +
+ * eps)` (or the update alone, when something follows Adam), the same operations in the same order, computed in
+ * float32 in the shader. On WebGL (SwiftShader in particular)
  * each elementwise kernel over a weight matrix is a pass over its texels, so the ten passes were as slow as the
  * layer's matrix products. Each program also takes the non-finite guard's gate: when it is 0 the slots keep their
  * old values and the update is 0, so a bad step writes nothing without a `where` per tensor.
@@ -19,6 +20,7 @@ interface WebGLBackend {
 const MOMENTUM = 'OptAdamMomentum';
 const VELOCITY = 'OptAdamVelocity';
 const UPDATE = 'OptAdamUpdate';
+const APPLY = 'OptAdamApply';
 
 /** An elementwise program over packed textures: `body` sets `result` from vec4s named after the inputs. */
 function program(shape: number[], inputs: string[], uniforms: string[], body: string): object {
@@ -65,6 +67,13 @@ const PROGRAMS: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: 
     uniforms: ['stepSize', 'epsilon'],
     body: 'result = open ? (m * stepSize) / (sqrt(v) + epsilon) : vec4(0.0);',
   },
+  {
+    // The weight with the update added, in the same pass: w + update, as the optimizer's addition computes it.
+    kernelName: APPLY,
+    inputs: ['M', 'V', 'W'],
+    uniforms: ['stepSize', 'epsilon'],
+    body: 'result = open ? w + (m * stepSize) / (sqrt(v) + epsilon) : w;',
+  },
 ];
 
 function register(backendName: string): void {
@@ -98,21 +107,26 @@ export interface AdamStepConstants {
   readonly epsilon: number;
 }
 
-/** One variable's Adam step through the fused programs; a shut `gate` (a scalar, false or 0) keeps the old values. */
+/**
+ * One variable's Adam step through the fused programs; a shut `gate` (a scalar, false or 0) keeps the old values.
+ * Returns the new slots, and `update()` (the update, a third program) or `apply(w)` (`w + update`, the third program
+ * instead: the optimizer's addition folded in).
+ */
 export function fusedAdamStep(
   g: tf.Tensor,
   m: tf.Tensor,
   v: tf.Tensor,
   gate: tf.Tensor,
   c: AdamStepConstants,
-): { momentum: tf.Tensor; velocity: tf.Tensor; update: tf.Tensor } {
+): { momentum: tf.Tensor; velocity: tf.Tensor; update: () => tf.Tensor; apply: (w: tf.Tensor) => tf.Tensor } {
   const engine = tf.engine();
   const momentum = engine.runKernel(MOMENTUM, { g, m, gate }, { oneMinusBeta: c.oneMinusBeta1 }) as tf.Tensor;
   const velocity = engine.runKernel(VELOCITY, { g, v, gate }, { oneMinusBeta: c.oneMinusBeta2 }) as tf.Tensor;
-  const update = engine.runKernel(
-    UPDATE,
-    { m: momentum, v: velocity, gate },
-    { stepSize: c.stepSize, epsilon: c.epsilon },
-  ) as tf.Tensor;
-  return { momentum, velocity, update };
+  const attrs = { stepSize: c.stepSize, epsilon: c.epsilon };
+  return {
+    momentum,
+    velocity,
+    update: () => engine.runKernel(UPDATE, { m: momentum, v: velocity, gate }, attrs) as tf.Tensor,
+    apply: (w) => engine.runKernel(APPLY, { m: momentum, v: velocity, w, gate }, attrs) as tf.Tensor,
+  };
 }

@@ -196,7 +196,7 @@ export class GradientTransformationOptimizer implements Optimizer {
         variables,
         verdict.gate === null ? ctx : { ...ctx, gate: verdict.gate },
       );
-      let weights = (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
+      let weights = r.applied ?? (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
       let state = r.state;
       let averages = this.averages?.next(indices, weights, step) ?? null;
       if (verdict.gate !== null) {

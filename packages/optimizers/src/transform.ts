@@ -49,6 +49,12 @@ export interface TransformResult {
   readonly params?: tf.Tensor[];
   /** The state and updates already went through `ctx.gate` (old state and zero updates when it is shut). */
   readonly gated?: boolean;
+  /**
+   * `params + updates`, when the transformation computed them in the same pass as its updates (WebGL's fused Adam,
+   * the learning rate folded in). The optimizer writes them instead of adding the updates; `updates` may then be
+   * computed only when read. A chain passes on its last part's.
+   */
+  readonly applied?: tf.Tensor[];
 }
 
 /**
@@ -215,6 +221,7 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
       let updates: readonly tf.Tensor[] = grads;
       let current: readonly tf.Tensor[] = params;
       let changedParams = false;
+      let last: TransformResult | null = null;
       // Gated when the part that makes the final updates, every part with state and every part that changes the
       // parameters went through the gate (a stateless part before a gated one may pass on anything).
       let gated = ctx.gate !== undefined;
@@ -232,7 +239,9 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
         if (r.gated !== true && (t.slotNames.length > 0 || r.params !== undefined || k === steps.length - 1)) {
           gated = false;
         }
-        updates = r.updates;
+        // The last part's updates are not read when it applied them itself (they may cost a pass to compute).
+        if (k === steps.length - 1 && r.applied !== undefined) last = r;
+        else updates = r.updates;
         if (r.params !== undefined) {
           current = r.params;
           changedParams = true;
@@ -243,11 +252,17 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
           });
         });
       }
+      const applied = last;
+      let final: tf.Tensor[] | null = applied === null ? [...updates] : null;
       return {
-        updates: [...updates],
+        get updates() {
+          final ??= [...(applied as TransformResult).updates];
+          return final;
+        },
         state: next,
         ...(changedParams ? { params: [...current] } : {}),
         ...(gated ? { gated } : {}),
+        ...(applied === null ? {} : { applied: applied.applied }),
       };
     },
   };

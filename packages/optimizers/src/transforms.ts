@@ -220,7 +220,7 @@ export function scaleByAdam(
     slotNames: names,
     role: folded === null ? 'gradient' : 'learningRate',
     init: zeroSlots(...names),
-    update(grads, state, _params, ctx) {
+    update(grads, state, params, ctx) {
       const t = ctx.step + 1;
       const c = Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
       // Keras's alpha = lr * c, negated so that the optimizer adds the update (negation is exact)
@@ -229,14 +229,24 @@ export function scaleByAdam(
         // WebGL: three programs per variable, through the guard's gate when there is one.
         const gate = ctx.gate ?? constantOf(ctx, 1);
         const constants = { oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, stepSize: alpha, epsilon };
-        const updates: tf.Tensor[] = [];
-        const next = grads.map((g, i) => {
+        const steps = grads.map((g, i) => {
           const s = state[i] as Record<string, tf.Tensor>;
-          const r = fusedAdamStep(g, s.momentum as tf.Tensor, s.velocity as tf.Tensor, gate, constants);
-          updates.push(r.update);
-          return { momentum: r.momentum, velocity: r.velocity };
+          return fusedAdamStep(g, s.momentum as tf.Tensor, s.velocity as tf.Tensor, gate, constants);
         });
-        return { updates, state: next, ...(ctx.gate === undefined ? {} : { gated: true }) };
+        const next = steps.map((r) => ({ momentum: r.momentum, velocity: r.velocity }));
+        const gated = ctx.gate === undefined ? {} : { gated: true };
+        if (folded === null) return { updates: steps.map((r) => r.update()), state: next, ...gated };
+        // The learning rate folded in: the updates are final, so the weights come out of the third program.
+        let updates: tf.Tensor[] | null = null;
+        return {
+          get updates() {
+            updates ??= steps.map((r) => r.update());
+            return updates;
+          },
+          applied: steps.map((r, i) => r.apply(params[i] as tf.Tensor)),
+          state: next,
+          ...gated,
+        };
       }
       const stepSize = tf.scalar(alpha);
       const oneMinusB1 = constantOf(ctx, 1 - beta1);

@@ -6,16 +6,22 @@ import { tf, useBackend } from '@opt/tensor';
 import { countKernels } from '@opt/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verdictMode } from './guard.js';
-import { Adam, NonFiniteGradientError, SGD } from './index.js';
+import { Adam, AdamW, NonFiniteGradientError, SGD } from './index.js';
 
 const shapes = [[784, 256], [256], [256, 128], [128], [128, 10], [10], [3, 5, 7]];
 
-/** Three Adam steps from the same weights and gradients; the weights and slots after them. */
-async function adamSteps(backend: 'cpu' | 'webgl', nonFiniteGradients: 'throw' | 'unchecked'): Promise<Float32Array[]> {
+/** Three Adam (or AdamW) steps from the same weights and gradients; the weights and slots after them. */
+async function adamSteps(
+  backend: 'cpu' | 'webgl',
+  nonFiniteGradients: 'throw' | 'unchecked',
+  decoupled = false,
+): Promise<Float32Array[]> {
   await useBackend(backend);
   const vars = shapes.map((s, i) => tf.variable(tf.randomNormal(s, 0, 0.05, 'float32', 11 + i)));
   const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 31 + i));
-  const opt = new Adam({ learningRate: 0.01, nonFiniteGradients });
+  const opt = decoupled
+    ? new AdamW({ learningRate: 0.01, weightDecay: 0.05, nonFiniteGradients })
+    : new Adam({ learningRate: 0.01, nonFiniteGradients });
   for (let k = 0; k < 3; k++) opt.applyGradients(grads.map((g, i) => [g, vars[i] as tf.Variable] as const));
   await opt.checkGradients();
   const out = [
@@ -30,10 +36,14 @@ async function adamSteps(backend: 'cpu' | 'webgl', nonFiniteGradients: 'throw' |
 describe('Adam on WebGL', () => {
   afterAll(() => useBackend('cpu'));
 
-  it('keeps its verdict on the device, and its fused programs compute the step of the cpu backend', async () => {
-    const cpu = await adamSteps('cpu', 'unchecked');
-    for (const policy of ['throw', 'unchecked'] as const) {
-      const webgl = await adamSteps('webgl', policy);
+  it('keeps its verdict on the device, and its fused programs compute the step of the cpu backend (Adam, AdamW)', async () => {
+    for (const [policy, decoupled] of [
+      ['throw', false],
+      ['unchecked', false],
+      ['throw', true],
+    ] as const) {
+      const cpu = await adamSteps('cpu', 'unchecked', decoupled);
+      const webgl = await adamSteps('webgl', policy, decoupled);
       expect(verdictMode()).toBe('device');
       webgl.forEach((values, i) => {
         const expected = cpu[i] as Float32Array;
@@ -77,12 +87,13 @@ describe('Adam on WebGL', () => {
     } finally {
       backend.runWebGLProgram = run;
     }
-    // Adam: the three programs and the weight's addition per variable, nothing packed or unpacked between them
-    expect(counts.unchecked).toEqual({ kernels: 4 * 6, programs: 4 * 6 });
+    // Adam: three programs per variable (the weight's addition folded into the third), nothing packed or
+    // unpacked between them
+    expect(counts.unchecked).toEqual({ kernels: 3 * 6, programs: 3 * 6 });
     for (const policy of ['throw', 'skip']) {
       // The guard: a matrix product per gradient, the record and the gate (reshapes are free), and the decode
       // of the record's read back if one starts in that step (every 16 steps, or after a second)
-      const added = (counts[policy]?.programs as number) - 4 * 6;
+      const added = (counts[policy]?.programs as number) - 3 * 6;
       expect(added === 6 + 2 || added === 6 + 2 + 1, `${policy}: ${added} programs`).toBe(true);
     }
     tf.dispose([...vars, ...pairs.map((p) => p[0])]);
