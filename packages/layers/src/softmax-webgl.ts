@@ -5,8 +5,9 @@
  * unpacked input): half the programs of the MLP's whole step, on tensors a hundred times smaller than its weights.
  * The arithmetic is the ops' (`losses.ts` says which), in float32 in the shader; cpu and wasm run the ops.
  *
- * The value and the count are single-fragment loops over the batch, so they are used up to {@link MAX_ELEMENTS}
- * elements (a batch of 512 x 128 classes); larger outputs take the ops.
+ * Each output element of the softmax and the gradient loops over its row (O(N C^2) in all), and the value and the
+ * count are single-fragment loops over the batch: they are used up to {@link MAX_CLASSES} classes and
+ * {@link MAX_ELEMENTS} elements; wider or larger outputs take the ops.
  */
 import { tf } from '@opt/tensor';
 import { texturesArePacked } from './backend-traits.js';
@@ -17,6 +18,7 @@ interface WebGLBackend {
 }
 
 export const MAX_ELEMENTS = 65536;
+export const MAX_CLASSES = 64;
 
 const SOFTMAX = 'OptSoftmax';
 const VALUE = 'OptCrossentropyValue';
@@ -214,9 +216,10 @@ function register(backendName: string): void {
   }
 }
 
-/** Whether `p` ([N, C], at most MAX_ELEMENTS) is for the programs: the active backend is WebGL; registers them. */
+/** Whether `p` ([N, C], within MAX_CLASSES and MAX_ELEMENTS) is for the programs on the active backend (WebGL); registers them. */
 function programsFor(p: tf.Tensor): boolean {
-  if (p.rank !== 2 || p.size === 0 || p.size > MAX_ELEMENTS || !texturesArePacked()) return false;
+  if (p.rank !== 2 || p.size === 0 || p.size > MAX_ELEMENTS || (p.shape[1] as number) > MAX_CLASSES) return false;
+  if (!texturesArePacked()) return false;
   register(tf.getBackend());
   return true;
 }

@@ -8,6 +8,7 @@ import { Random, tf, useBackend } from '@opt/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, Dense, ReLU, Sequential, Softmax } from './index.js';
 import { gatherRows } from './rows.js';
+import { softmax } from './softmax-webgl.js';
 
 type Case = 'plain' | 'bn' | 'softmax layer, one-hot labels';
 
@@ -63,6 +64,26 @@ async function train(
 
 describe('fit on WebGL', () => {
   afterAll(() => useBackend('cpu'));
+
+  it("softmax: its program up to 64 classes, tfjs's kernel beyond; both give tfjs's values", async () => {
+    await useBackend('webgl');
+    for (const [rows, classes, kernel] of [
+      [5, 3, 'OptSoftmax'],
+      [4, 64, 'OptSoftmax'],
+      [3, 100, 'Softmax'],
+    ] as Array<[number, number, string]>) {
+      const z = tf.mul(tf.randomNormal([rows, classes], 0, 3, 'float32', 7), 1); // packed, as a layer's output
+      const profile = await tf.profile(() => softmax(z));
+      expect(profile.kernelNames).toContain(kernel);
+      const got = tf.tidy(() => softmax(z));
+      const expected = tf.softmax(z);
+      const [a, b] = [await got.data(), await expected.data()];
+      a.forEach((v, i) => {
+        expect(v).toBeCloseTo(b[i] as number, 6);
+      });
+      tf.dispose([z, got, expected, profile.result as tf.Tensor]);
+    }
+  });
 
   it("gathers the model's inputs into a packed texture: tfjs's gather's rows, odd sizes and repeats included", async () => {
     await useBackend('webgl');
