@@ -160,6 +160,28 @@ describe('Adam on WebGL', () => {
     tf.dispose([a, b]);
   });
 
+  it("more gradients than one program samples (joined first): 'throw' names the right one of 15", async () => {
+    await useBackend('webgl');
+    const vars = Array.from({ length: 15 }, (_, i) =>
+      tf.variable(i % 2 === 0 ? tf.ones([3 + i, 2]) : tf.ones([1 + i]), true, `many-${i}`),
+    );
+    const opt = new Adam({ learningRate: 0.1 });
+    const grads = (bad: number) =>
+      vars.map((v, i) => {
+        const values = new Float32Array(v.size).fill(1);
+        if (i === bad) values[values.length - 1] = Number.NaN;
+        return [tf.tensor(values, v.shape), v] as const;
+      });
+    opt.applyGradients(grads(-1));
+    await opt.checkGradients();
+    const before = await Promise.all(vars.map((v) => v.data()));
+    opt.applyGradients(grads(13));
+    await expect(opt.checkGradients()).rejects.toThrow(new NonFiniteGradientError(1, 'many-13').message);
+    expect(await Promise.all(vars.map((v) => v.data()))).toEqual(before);
+    opt.dispose();
+    tf.dispose(vars);
+  });
+
   it("'skip' with SGD (no fused programs: the where gate)", async () => {
     await useBackend('webgl');
     const a = tf.variable(tf.tensor1d([1, 2]));
