@@ -2,7 +2,7 @@
  * What the active backend is good or bad at, asked of the backend object rather than of its registered name (a
  * backend may be registered under another name, as the threads bench does).
  */
-import { tf } from '@opt/tensor';
+import { isWebGLBackend, tf } from '@opt/tensor';
 
 interface HeapBackend {
   typedArrayFromHeap(info: { shape: number[]; dtype: string; dataId: object }): Float32Array | Int32Array | Uint8Array;
@@ -25,5 +25,5 @@ export function transposesAreSlow(): boolean {
  * unpacked ones: each costs an unpack before it and a pack after it, each a pass of its own.
  */
 export function texturesArePacked(): boolean {
-  return typeof (tf.backend() as unknown as { runWebGLProgram?: unknown }).runWebGLProgram === 'function';
+  return isWebGLBackend();
 }

@@ -11,13 +11,8 @@
  * gradient's product then each packed again (three passes over the batch where one does).
  * Elsewhere it is `tf.gather`.
  */
-import { tf } from '@opt/tensor';
-import { texturesArePacked, wasmBackend } from './backend-traits.js';
-
-/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
-interface WebGLBackend {
-  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32'): tf.TensorInfo;
-}
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+import { wasmBackend } from './backend-traits.js';
 
 const PACKED_ROWS = 'OptGatherPackedRows';
 
@@ -26,7 +21,7 @@ const PACKED_ROWS = 'OptGatherPackedRows';
  * c, c + 1: row i of the source is the .xy (even i) or .zw (odd i) half of its texel; index b of the packed
  * indices is the .x (even b) or .y (odd b) of its texel.
  */
-function packedRowsProgram(b: number, c: number): object {
+function packedRowsProgram(b: number, c: number): WebGLProgram {
   return {
     variableNames: ['X', 'Indices'],
     outputShape: [b, c],
@@ -52,18 +47,12 @@ function packedRowsProgram(b: number, c: number): object {
   };
 }
 
-function registerPackedRows(backendName: string): void {
-  if (tf.getKernel(PACKED_ROWS, backendName) !== undefined) return;
-  const kernelFunc = ({ inputs, backend }: { inputs: Record<string, tf.TensorInfo>; backend: unknown }) => {
-    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
-    return (backend as WebGLBackend).runWebGLProgram(
-      packedRowsProgram(indices.shape[0] as number, x.shape[1] as number),
-      [x, indices],
-      'float32',
-    );
-  };
-  tf.registerKernel({ kernelName: PACKED_ROWS, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-}
+const KERNELS: Record<string, WebGLKernel> = {
+  [PACKED_ROWS]: ({ x, indices }) => ({
+    program: packedRowsProgram((indices as tf.TensorInfo).shape[0] as number, (x as tf.TensorInfo).shape[1] as number),
+    inputs: [x, indices] as tf.TensorInfo[],
+  }),
+};
 
 /**
  * A zero-copy view of `x` in the wasm heap (single-threaded or threaded build, where the heap is a
@@ -85,8 +74,7 @@ function heapView(x: tf.Tensor): Float32Array | Int32Array | null {
 export function gatherRows(x: tf.Tensor, indices: Int32Array, options: { packed?: boolean } = {}): tf.Tensor {
   const view = heapView(x);
   const shape = [indices.length, ...x.shape.slice(1)];
-  if (options.packed === true && x.rank === 2 && x.dtype === 'float32' && indices.length > 0 && texturesArePacked()) {
-    registerPackedRows(tf.getBackend());
+  if (options.packed === true && x.rank === 2 && x.dtype === 'float32' && indices.length > 0 && webglKernels(KERNELS)) {
     return tf.tidy(
       () => tf.engine().runKernel(PACKED_ROWS, { x, indices: tf.tensor1d(indices, 'int32') }) as tf.Tensor,
     );

@@ -9,13 +9,7 @@
  * count are single-fragment loops over the batch: they are used up to {@link MAX_CLASSES} classes and
  * {@link MAX_ELEMENTS} elements; wider or larger outputs take the ops.
  */
-import { tf } from '@opt/tensor';
-import { texturesArePacked } from './backend-traits.js';
-
-/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
-interface WebGLBackend {
-  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]): tf.TensorInfo;
-}
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 export const MAX_ELEMENTS = 65536;
 export const MAX_CLASSES = 64;
@@ -43,7 +37,7 @@ function program(spec: {
   packedOutput: boolean;
   uniforms?: string[];
   code: string;
-}): object {
+}): WebGLProgram {
   return {
     variableNames: spec.inputs,
     outputShape: spec.shape,
@@ -55,7 +49,7 @@ function program(spec: {
 }
 
 /** `softmax(z)` over the last axis of a packed [N, C] `z`: `exp(z - max) / sum(exp(z - max))`, unpacked out. */
-function softmaxProgram([n, c]: number[]): object {
+function softmaxProgram([n, c]: number[]): WebGLProgram {
   return program({
     inputs: ['Z'],
     shape: [n as number, c as number],
@@ -80,18 +74,33 @@ function softmaxProgram([n, c]: number[]): object {
   });
 }
 
-/** `sum(y * log(clip(q))) * (-1 / N)` over unpacked P and Y [N, C]: one number. */
-function valueProgram([n, c]: number[]): object {
+/**
+ * A program over unpacked P and Y [N, C] with the clip's and the scale's uniforms and the row helpers (`ROW`);
+ * `body` defines `main`.
+ */
+function crossentropyProgram([n, c]: number[], shape: number[], packedOutput: boolean, body: string): WebGLProgram {
   return program({
     inputs: ['P', 'Y'],
-    shape: [],
+    shape,
     packedInputs: false,
-    packedOutput: false,
+    packedOutput,
     uniforms: ['clipMin', 'clipMax', 'scale'],
     code: `
       const int N = ${n};
       const int C = ${c};
       ${ROW}
+      ${body}
+    `,
+  });
+}
+
+/** `sum(y * log(clip(q))) * (-1 / N)`: one number. */
+function valueProgram(shape: number[]): WebGLProgram {
+  return crossentropyProgram(
+    shape,
+    [],
+    false,
+    `
       void main() {
         float sum = 0.0;
         for (int r = 0; r < N; r++) {
@@ -101,24 +110,19 @@ function valueProgram([n, c]: number[]): object {
         setOutput(sum * scale);
       }
     `,
-  });
+  );
 }
 
 /**
  * `(p * sum_k(y_k m_k) - y * m) / N` with `m_k = [clip(q_k) == q_k]`, packed out: a texel holds rows r, r + 1 and
  * columns c, c + 1.
  */
-function logitGradProgram([n, c]: number[]): object {
-  return program({
-    inputs: ['P', 'Y'],
-    shape: [n as number, c as number],
-    packedInputs: false,
-    packedOutput: true,
-    uniforms: ['clipMin', 'clipMax', 'scale'],
-    code: `
-      const int N = ${n};
-      const int C = ${c};
-      ${ROW}
+function logitGradProgram(shape: number[]): WebGLProgram {
+  return crossentropyProgram(
+    shape,
+    shape,
+    true,
+    `
       float ym(int r, int k, float total) {
         float q = normalized(getP(r, k), total);
         return getY(r, k) * (clipped(q) == q ? 1.0 : 0.0);
@@ -142,14 +146,14 @@ function logitGradProgram([n, c]: number[]): object {
           grad(rc.x + 1, rc.y, second), grad(rc.x + 1, rc.y + 1, second)));
       }
     `,
-  });
+  );
 }
 
 /**
  * The rows whose first largest probability is at the label: `argmax(p) == argmax(y)` (one-hot Y [N, C]), or
  * `argmax(p) == label` (labels [N]). One number.
  */
-function correctProgram([n, c]: number[], sparse: boolean): object {
+function correctProgram([n, c]: number[], sparse: boolean): WebGLProgram {
   const truth = sparse ? 'int(getLabels(r))' : `argmaxOf(r, true)`;
   return program({
     inputs: sparse ? ['P', 'Labels'] : ['P', 'Y'],
@@ -177,51 +181,34 @@ function correctProgram([n, c]: number[], sparse: boolean): object {
   });
 }
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
-
-const clipUniforms = (attrs: Record<string, unknown> | undefined): number[][] => [
-  [attrs?.clipMin as number],
-  [attrs?.clipMax as number],
-  [attrs?.scale as number],
+const clipUniforms = (attrs: Readonly<Record<string, unknown>>): number[][] => [
+  [attrs.clipMin as number],
+  [attrs.clipMax as number],
+  [attrs.scale as number],
 ];
 
-function register(backendName: string): void {
-  if (tf.getKernel(SOFTMAX, backendName) !== undefined) return;
-  const kernels: Record<string, (args: KernelArgs) => tf.TensorInfo> = {
-    [SOFTMAX]: ({ inputs, backend }) => {
-      const z = inputs.z as tf.TensorInfo;
-      return (backend as WebGLBackend).runWebGLProgram(softmaxProgram(z.shape), [z], 'float32');
-    },
-    [VALUE]: ({ inputs, backend, attrs }) => {
-      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
-      return (backend as WebGLBackend).runWebGLProgram(valueProgram(p.shape), [p, y], 'float32', clipUniforms(attrs));
-    },
-    [LOGIT_GRAD]: ({ inputs, backend, attrs }) => {
-      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
-      return (backend as WebGLBackend).runWebGLProgram(
-        logitGradProgram(p.shape),
-        [p, y],
-        'float32',
-        clipUniforms(attrs),
-      );
-    },
-    [CORRECT]: ({ inputs, backend }) => {
-      const { p, y } = inputs as { p: tf.TensorInfo; y: tf.TensorInfo };
-      const sparse = y.shape.length === 1;
-      return (backend as WebGLBackend).runWebGLProgram(correctProgram(p.shape, sparse), [p, y], 'float32');
-    },
-  };
-  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
-    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-}
+const KERNELS: Record<string, WebGLKernel> = {
+  [SOFTMAX]: ({ z }) => ({ program: softmaxProgram((z as tf.TensorInfo).shape), inputs: [z as tf.TensorInfo] }),
+  [VALUE]: ({ p, y }, attrs) => ({
+    program: valueProgram((p as tf.TensorInfo).shape),
+    inputs: [p, y] as tf.TensorInfo[],
+    uniforms: clipUniforms(attrs),
+  }),
+  [LOGIT_GRAD]: ({ p, y }, attrs) => ({
+    program: logitGradProgram((p as tf.TensorInfo).shape),
+    inputs: [p, y] as tf.TensorInfo[],
+    uniforms: clipUniforms(attrs),
+  }),
+  [CORRECT]: ({ p, y }) => ({
+    program: correctProgram((p as tf.TensorInfo).shape, (y as tf.TensorInfo).shape.length === 1),
+    inputs: [p, y] as tf.TensorInfo[],
+  }),
+};
 
 /** Whether `p` ([N, C], within MAX_CLASSES and MAX_ELEMENTS) is for the programs on the active backend (WebGL); registers them. */
 function programsFor(p: tf.Tensor): boolean {
   if (p.rank !== 2 || p.size === 0 || p.size > MAX_ELEMENTS || (p.shape[1] as number) > MAX_CLASSES) return false;
-  if (!texturesArePacked()) return false;
-  register(tf.getBackend());
-  return true;
+  return webglKernels(KERNELS);
 }
 
 /** `softmax(z)` over the last axis. */

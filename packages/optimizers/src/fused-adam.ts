@@ -10,12 +10,7 @@
  * The programs are tfjs kernels registered for the active WebGL backend on first use; other backends run the
  * plain ops (on cpu and wasm each op is one pass over memory already, and a kernel in JavaScript was slower).
  */
-import { tf } from '@opt/tensor';
-
-/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
-interface WebGLBackend {
-  runWebGLProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms?: number[][]): tf.TensorInfo;
-}
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 const MOMENTUM = 'OptAdamMomentum';
 const VELOCITY = 'OptAdamVelocity';
@@ -23,7 +18,7 @@ const UPDATE = 'OptAdamUpdate';
 const APPLY = 'OptAdamApply';
 
 /** An elementwise program over packed textures: `body` sets `result` from vec4s named after the inputs. */
-function program(shape: number[], inputs: string[], uniforms: string[], body: string): object {
+function program(shape: number[], inputs: string[], uniforms: string[], body: string): WebGLProgram {
   const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = get${name}AtOutCoords();`).join('\n');
   return {
     variableNames: [...inputs, 'Gate'],
@@ -44,8 +39,6 @@ function program(shape: number[], inputs: string[], uniforms: string[], body: st
     `,
   };
 }
-
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
 
 /** The three programs: the inputs they sample (besides the gate), their uniforms (attrs of the same names), the body. */
 const PROGRAMS: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: string[]; body: string }> = [
@@ -76,27 +69,24 @@ const PROGRAMS: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: 
   },
 ];
 
-function register(backendName: string): void {
-  for (const { kernelName, inputs, uniforms, body } of PROGRAMS) {
-    if (tf.getKernel(kernelName, backendName) !== undefined) continue;
-    const kernelFunc = ({ inputs: given, backend, attrs }: KernelArgs): tf.TensorInfo => {
+/** The programs as kernels: their inputs by lowercase name, then the gate; their uniforms from the attributes. */
+const KERNELS: Record<string, WebGLKernel> = Object.fromEntries(
+  PROGRAMS.map(({ kernelName, inputs, uniforms, body }) => [
+    kernelName,
+    (given, attrs) => {
       const tensors = [...inputs.map((name) => given[name.toLowerCase()]), given.gate] as tf.TensorInfo[];
-      return (backend as WebGLBackend).runWebGLProgram(
-        program((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
-        tensors,
-        'float32',
-        uniforms.map((name) => [attrs?.[name] as number]),
-      );
-    };
-    tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-}
+      return {
+        program: program((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
+        inputs: tensors,
+        uniforms: uniforms.map((name) => [attrs[name] as number]),
+      };
+    },
+  ]),
+);
 
 /** Whether the active backend runs the fused programs (WebGL); registers them on first use. */
 export function fusedAdamAvailable(): boolean {
-  if (typeof (tf.backend() as unknown as Partial<WebGLBackend>).runWebGLProgram !== 'function') return false;
-  register(tf.getBackend());
-  return true;
+  return webglKernels(KERNELS);
 }
 
 export interface AdamStepConstants {

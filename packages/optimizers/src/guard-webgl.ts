@@ -10,17 +10,7 @@
  * `OptNonFiniteGate` reads `open` into a bool scalar, the gate that the step's writes go through. Both run on
  * packed textures, as the matrix products that make the columns and the fused Adam programs that take the gate do.
  */
-import { tf } from '@opt/tensor';
-
-/** The part of tfjs-backend-webgl's backend used here (no import: the application chooses the backend). */
-interface WebGLBackend {
-  runWebGLProgram(
-    program: object,
-    inputs: tf.TensorInfo[],
-    dtype: 'float32' | 'bool',
-    uniforms?: number[][],
-  ): tf.TensorInfo;
-}
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 const RECORD = 'OptNonFiniteRecord';
 const GATE = 'OptNonFiniteGate';
@@ -35,7 +25,12 @@ export const NO_BAD_STEP = 2 ** 30;
 export const MAX_COLUMNS = 12;
 
 /** A program over packed textures (as tfjs's own packed programs are written). */
-function packedProgram(variableNames: string[], outputShape: number[], userCode: string, uniforms: string[] = []) {
+function packedProgram(
+  variableNames: string[],
+  outputShape: number[],
+  userCode: string,
+  uniforms: string[] = [],
+): WebGLProgram {
   return {
     variableNames,
     outputShape,
@@ -50,7 +45,7 @@ function packedProgram(variableNames: string[], outputShape: number[], userCode:
  * The record program for columns of `rows[i]` rows each (rows of column i follow those of column i - 1 in the
  * record's row numbering). A packed [r, 1] texel holds rows r and r + 1 of the column in x and z.
  */
-function recordProgram(rows: readonly number[], policy: 'throw' | 'skip') {
+function recordProgram(rows: readonly number[], policy: 'throw' | 'skip'): WebGLProgram {
   let offset = 0;
   const scans = rows
     .map((r, i) => {
@@ -92,7 +87,7 @@ function recordProgram(rows: readonly number[], policy: 'throw' | 'skip') {
   );
 }
 
-const gateProgram = () =>
+const gateProgram = (): WebGLProgram =>
   packedProgram(
     ['Record'],
     [],
@@ -103,31 +98,21 @@ const gateProgram = () =>
     `,
   );
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: Record<string, unknown> };
-
-function register(backendName: string): void {
-  if (tf.getKernel(RECORD, backendName) !== undefined) return;
-  const recordKernel = ({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo => {
-    const rows = attrs?.rows as number[];
-    const columns = rows.map((_, i) => inputs[`c${i}`] as tf.TensorInfo);
-    return (backend as WebGLBackend).runWebGLProgram(
-      recordProgram(rows, attrs?.policy as 'throw' | 'skip'),
-      [...columns, inputs.record as tf.TensorInfo],
-      'float32',
-      [[attrs?.step as number]],
-    );
-  };
-  const gateKernel = ({ inputs, backend }: KernelArgs): tf.TensorInfo =>
-    (backend as WebGLBackend).runWebGLProgram(gateProgram(), [inputs.record as tf.TensorInfo], 'bool');
-  tf.registerKernel({ kernelName: RECORD, backendName, kernelFunc: recordKernel as unknown as tf.KernelFunc });
-  tf.registerKernel({ kernelName: GATE, backendName, kernelFunc: gateKernel as unknown as tf.KernelFunc });
-}
+const KERNELS: Record<string, WebGLKernel> = {
+  [RECORD]: (inputs, attrs) => {
+    const rows = attrs.rows as number[];
+    return {
+      program: recordProgram(rows, attrs.policy as 'throw' | 'skip'),
+      inputs: [...rows.map((_, i) => inputs[`c${i}`] as tf.TensorInfo), inputs.record as tf.TensorInfo],
+      uniforms: [[attrs.step as number]],
+    };
+  },
+  [GATE]: (inputs) => ({ program: gateProgram(), inputs: [inputs.record as tf.TensorInfo], dtype: 'bool' }),
+};
 
 /** Whether the active backend runs the record programs (WebGL); registers them on first use. */
 export function recordProgramsAvailable(): boolean {
-  if (typeof (tf.backend() as unknown as Partial<WebGLBackend>).runWebGLProgram !== 'function') return false;
-  register(tf.getBackend());
-  return true;
+  return webglKernels(KERNELS);
 }
 
 /** A fresh record: no bad step, nothing skipped, open. */

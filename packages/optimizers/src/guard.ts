@@ -19,7 +19,7 @@
  *   sees it when it next awaits), and `iterations` is set back to the bad step's, as if the calls between had
  *   thrown; the gate kept them from writing.
  */
-import { tf } from '@opt/tensor';
+import { isWebGLBackend, tf } from '@opt/tensor';
 import { initialRecord, MAX_COLUMNS, NO_BAD_STEP, nextRecord, recordProgramsAvailable } from './guard-webgl.js';
 import type { NonFiniteGradients } from './options.js';
 
@@ -58,10 +58,8 @@ export function forceVerdictMode(mode: VerdictMode | null): void {
 /** 'device' on backends whose reads wait for a GPU (WebGL, WebGPU), 'read' elsewhere. */
 export function verdictMode(): VerdictMode {
   if (forcedMode !== null) return forcedMode;
-  const backend = tf.backend() as unknown as Record<string, unknown>;
-  return typeof backend.runWebGLProgram === 'function' || typeof backend.runWebGPUProgram === 'function'
-    ? 'device'
-    : 'read';
+  const webgpu = typeof (tf.backend() as unknown as Record<string, unknown>).runWebGPUProgram === 'function';
+  return isWebGLBackend() || webgpu ? 'device' : 'read';
 }
 
 /**

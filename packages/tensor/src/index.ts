@@ -5,6 +5,7 @@
  * - {@link useBackend}: the application picks cpu, wasm, webgl, the native
  *   `tensorflow` backend, or `auto`.
  * - {@link Random} and the initializers: seeded, backend-independent values.
+ * - {@link webglKernels}: kernels of the packages' own as WebGL programs, registered on first use.
  */
 import './register-gradients.js';
 import * as tf from '@tensorflow/tfjs-core';
@@ -42,6 +43,13 @@ export {
 export { countTensors, tensorLeak } from './memory.js';
 export { Random, type RandomState } from './random.js';
 export { assertShape, formatShape, type ShapeSpec, shapeMatches } from './shapes.js';
+export {
+  isWebGLBackend,
+  type WebGLKernel,
+  type WebGLProgram,
+  type WebGLProgramRun,
+  webglKernels,
+} from './webgl-kernels.js';
 export {
   type NamedWeight,
   packWeights,
