@@ -206,12 +206,8 @@ export class NonFiniteGuard {
         vectorColumns.push({ name, size: g.size });
         return;
       }
-      const c = g.shape[g.rank - 1] as number;
-      const rows = g.size / c;
-      const matrix = g.rank === 2 ? (g as tf.Tensor2D) : (tf.reshape(g, [rows, c]) as tf.Tensor2D);
-      // The gradient on the left: wasm's matMul packs its right operand once per tensor, so the kept zeros are
-      // packed once, not a new gradient every step (which cost more than the rest of the guard).
-      pieces.push(tf.matMul(matrix, this.zerosOf(c) as tf.Tensor2D));
+      const { column, rows } = this.verdictColumn(g);
+      pieces.push(column);
       end += rows;
       columns.push({ name, end });
     });
@@ -227,6 +223,18 @@ export class NonFiniteGuard {
     return { row: pieces.length === 1 ? (pieces[0] as tf.Tensor) : tf.concat(pieces, 0), columns };
   }
 
+  /**
+   * `0 * g` summed along the last axis, `g(size / c, c) x zeros(c, 1)` (a vector is one row, a scalar one element):
+   * its column and rows. The gradient is on the left: wasm's matMul packs its right operand once per tensor, so the
+   * kept zeros are packed once, not a new gradient every step (which cost more than the rest of the guard).
+   */
+  private verdictColumn(g: tf.Tensor): { column: tf.Tensor; rows: number } {
+    const c = g.rank === 0 ? 1 : (g.shape[g.rank - 1] as number);
+    const rows = g.size / c;
+    const matrix = g.rank === 2 ? (g as tf.Tensor2D) : (tf.reshape(g, [rows, c]) as tf.Tensor2D);
+    return { column: tf.matMul(matrix, this.zerosOf(c) as tf.Tensor2D), rows };
+  }
+
   /** A kept column of `length` zeros (0: a zero scalar). */
   private zerosOf(length: number): tf.Tensor {
     let z = this.zeros.get(length);
@@ -235,6 +243,13 @@ export class NonFiniteGuard {
       this.zeros.set(length, z);
     }
     return z;
+  }
+
+  /** The device's record of `kind`, made by `make` when there is none, or one of the other kind (the backend changed). */
+  private recordOf<R extends DeviceRecord>(kind: R['kind'], make: () => R): R {
+    if (this.record !== null && this.record.kind !== kind) this.disposeRecord();
+    this.record ??= make();
+    return this.record as R;
   }
 
   /**
@@ -248,23 +263,20 @@ export class NonFiniteGuard {
     let end = 0;
     grads.forEach((g, i) => {
       if (g.size === 0) return;
-      const c = g.rank === 0 ? 1 : (g.shape[g.rank - 1] as number);
-      const rows = g.size / c;
-      pieces.push(tf.matMul(tf.reshape(g, [rows, c]) as tf.Tensor2D, this.zerosOf(c) as tf.Tensor2D));
+      const { column, rows } = this.verdictColumn(g);
+      pieces.push(column);
       end += rows;
       columns.push({ name: names[i] ?? `#${i}`, end });
     });
     if (pieces.length === 0) pieces = [tf.zeros([1, 1])];
     if (pieces.length > MAX_COLUMNS) pieces = [tf.concat(pieces, 0)];
-    let record = this.record;
-    if (record !== null && record.kind !== 'programs') {
-      this.disposeRecord();
-      record = null;
-    }
-    if (record === null) {
-      record = { kind: 'programs', state: tf.keep(initialRecord(policy)), columns, columnsSince: step, signature: '' };
-      this.record = record;
-    }
+    const record = this.recordOf<ProgramRecord>('programs', () => ({
+      kind: 'programs',
+      state: tf.keep(initialRecord(policy)),
+      columns,
+      columnsSince: step,
+      signature: '',
+    }));
     const signature = names.join('\n');
     if (signature !== record.signature) {
       // Another set of variables: a bad step recorded before this one is named no more.
@@ -289,23 +301,15 @@ export class NonFiniteGuard {
     names: readonly string[],
     step: number,
   ): tf.Tensor {
-    let record = this.record;
-    if (record !== null && record.kind !== 'ops') {
-      this.disposeRecord();
-      record = null;
-    }
-    if (record === null) {
-      record = {
-        kind: 'ops',
-        badStep: tf.keep(tf.scalar(this.policy === 'throw' ? NONE : -1)),
-        skipped: tf.keep(tf.scalar(0)),
-        badRow: null,
-        columns: [],
-        columnsSince: step,
-        signature: '',
-      };
-      this.record = record;
-    }
+    const record = this.recordOf<OpsRecord>('ops', () => ({
+      kind: 'ops',
+      badStep: tf.keep(tf.scalar(this.policy === 'throw' ? NONE : -1)),
+      skipped: tf.keep(tf.scalar(0)),
+      badRow: null,
+      columns: [],
+      columnsSince: step,
+      signature: '',
+    }));
     const okStep = tf.equal(sum, 0);
     const stepT = tf.scalar(step);
     let badStep: tf.Tensor;
