@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { opt } from './testing/fixtures/opt.js';
+import { opt, realDataDir } from './testing/fixtures/opt.js';
 
 const COMMANDS = [
   ['train'],
@@ -13,6 +13,7 @@ const COMMANDS = [
   ['runs', 'show'],
   ['runs', 'diff'],
   ['backend'],
+  ['data', 'get'],
 ];
 
 describe('opt (a real process)', () => {
@@ -35,7 +36,7 @@ describe('opt (a real process)', () => {
       expect(h.stdout).toContain('Examples:');
     });
     const top = await opt('--help');
-    for (const c of ['train', 'compare', 'lr-find', 'evaluate', 'predict', 'runs', 'backend'])
+    for (const c of ['data', 'train', 'compare', 'lr-find', 'evaluate', 'predict', 'runs', 'backend'])
       expect(top.stdout).toContain(`  ${c}`);
   });
 });
@@ -64,5 +65,29 @@ describe('opt backend (a real process)', () => {
     const { code, stderr } = await opt('backend', '--backend', 'gpu');
     expect(code).toBe(2);
     expect(stderr).toBe('opt backend: --backend must be one of cpu, wasm, webgl, tensorflow, auto, got "gpu".\n');
+  });
+});
+
+describe('opt data get (a real process)', () => {
+  it('finds the local copy, verifies it and prints where it is (JSON for scripts)', async () => {
+    const text = await opt('data', 'get', '--data-dir', realDataDir());
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      `data: Fashion-MNIST in ${realDataDir()} (the --data-dir given); the four files' sha256 verified\n`,
+    );
+    const { code, stdout } = await opt('data', 'get', '--json', '--no-install');
+    expect(code).toBe(0);
+    const got = JSON.parse(stdout);
+    expect(Object.keys(got.files).sort()).toEqual(['testImages', 'testLabels', 'trainImages', 'trainLabels']);
+    expect(got.files.trainImages.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(['FASHION_MNIST_DIR', 'cache', 'debian']).toContain(got.source);
+  });
+
+  it('refuses a --data-dir that lacks the files, in one line naming them (exit 2)', async () => {
+    const { code, stdout, stderr } = await opt('data', 'get', '--data-dir', '/nonexistent/fashion');
+    expect([code, stdout]).toEqual([2, '']);
+    expect(stderr).toBe(
+      'opt data get: --data-dir /nonexistent/fashion: no such directory. Give the directory that holds the four Fashion-MNIST files, or leave --data-dir out to use the usual places.\n',
+    );
   });
 });

@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { debugRequested, EXIT, errorJson, RunError, UsageError } from './cli/errors.js';
 import { registerBackendCommand } from './commands/backend.js';
 import { registerCompareCommand } from './commands/compare.js';
+import { registerDataCommand } from './commands/data.js';
 import { registerEvaluateCommand } from './commands/evaluate.js';
 import { registerLrFindCommand } from './commands/lr-find.js';
 import { registerPredictCommand } from './commands/predict.js';
@@ -45,6 +46,7 @@ Every command takes --help. Failures print one line on stderr and exit 2 (usage)
 --debug (or OPT_DEBUG=1) adds the stack trace, --json prints a JSON error object on stdout.
 
 Examples:
+  $ opt data get                                Fashion-MNIST found, downloaded or installed, and verified
   $ opt train                                   the chapter's MLP with Adam into runs/<time>-defaults
   $ opt compare --optimizers sgd,momentum,rmsprop,adam --epochs 10
   $ opt lr-find --optimizer sgd
@@ -53,6 +55,7 @@ Examples:
   $ opt sweep lr-grid.yaml --queue redis://HOST:6379/0   and on every machine: opt worker --queue redis://HOST:6379/0`,
   );
 
+registerDataCommand(program);
 registerTrainCommand(program);
 registerCompareCommand(program);
 registerLrFindCommand(program);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   balancedSubset,
   computeStatistics,
+  defaultCacheDir,
   FASHION_MNIST_FILES,
   FashionMnistError,
   type FashionMnistNodeData,
@@ -26,6 +27,9 @@ export interface LoadedData {
   /** file key -> where it was read and its verified sha256 (of the uncompressed content). */
   readonly files: Record<string, { path: string; sha256: string }>;
 }
+
+/** Debian's package of the dataset (`/usr/share/datasets/fashion-mnist`). */
+export const DEBIAN_PACKAGE = 'dataset-fashion-mnist';
 
 const cache = new Map<string, Promise<LoadedData>>();
 
@@ -100,7 +104,8 @@ async function load(
     );
     return { data, files };
   } catch (error) {
-    if (error instanceof FashionMnistNotFoundError) throw new RunError(error.message, undefined, { cause: error });
+    if (error instanceof FashionMnistNotFoundError)
+      throw notFound(error, 'not tried by `opt train` (`opt data get` does it, as root)', config.download);
     if (error instanceof FashionMnistError) {
       throw new RunError(
         `${error.message}${/delete|fresh copy|replace/i.test(error.message) ? '' : ' Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.'}`,
@@ -110,6 +115,23 @@ async function load(
     }
     throw error;
   }
+}
+
+/** The one message for no copy anywhere: every place looked in, what the install did, every way to get the data. */
+export function notFound(error: FashionMnistNotFoundError, install: string, downloadTried: boolean): RunError {
+  const places = [
+    ...error.places.map((p) => p.replace(/^dataDir option/, '--data-dir')),
+    `installing ${DEBIAN_PACKAGE}: ${install}`,
+  ].map((p) => `  - ${p}`);
+  const names = FASHION_MNIST_FILES.map((f) => `${f.name}.gz`).join(', ');
+  return new RunError(
+    `Fashion-MNIST not found. Looked in:\n${places.join('\n')}\n` +
+      `Get it one of these ways: install Debian's package (\`sudo apt-get install ${DEBIAN_PACKAGE}\`, or run \`opt data get\` as root); ` +
+      `copy ${names} into a directory and pass --data-dir DIR or set FASHION_MNIST_DIR=DIR; ` +
+      `or, with internet access, run \`opt data get\`${downloadTried ? ' again' : ''} to download them into ${defaultCacheDir()}.`,
+    undefined,
+    { cause: error },
+  );
 }
 
 export interface Splits {
