@@ -1,12 +1,12 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, describeBackend, useBackend } from './backends.js';
 import { Random, tf } from './index.js';
-import { startThreadedWasm } from './wasm-threads-node.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'opt-wasm-threads-'));
 /** A worker script that fails the way `source` does, for the fallback path. */
@@ -16,16 +16,26 @@ function brokenWorker(name: string, source: string): string {
   return file;
 }
 
-/** The OS threads of this process: each worker thread adds its own. */
-const osThreads = () => readdirSync('/proc/self/task').length;
-const hasProc = existsSync('/proc/self/task');
+/** The Emscripten module of the wasm backend now registered: its PThread pool is the backend's own threads. */
+function wasmModule(): { PThread?: { runningWorkers: Worker[]; unusedWorkers: Worker[] } } {
+  return (tf.findBackend('wasm') as unknown as { wasm: ReturnType<typeof wasmModule> }).wasm;
+}
 
-/** Resolves once `check` holds (worker threads end asynchronously after terminate()), or gives up after `ms`. */
-async function eventually(check: () => boolean, ms = 20_000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
-    if (check()) return true;
-  }
-  return check();
+/** Resolves once `worker` has exited: with no time limit of its own (the test's timeout only turns a hang into a failure). */
+const exited = (worker: Worker) => new Promise<number>((resolve) => worker.once('exit', resolve));
+
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+/** Runs `body` as an ES module that has `tf` and `useBackend` from the built package; resolves to how it ended. */
+function run(body: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
+  const file = join(scratch, `child-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(file, `import { tf, useBackend } from ${JSON.stringify(dist)};\ntf.enableProdMode();\n${body}`);
+  return new Promise((resolve) => {
+    // The timeout only turns a hang into a failure; nothing here measures time.
+    execFile(process.execPath, [file], { timeout: 120_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+      resolve({ code, signal: error?.signal ?? null, stdout, stderr });
+    });
+  });
 }
 
 const handlerCount = () =>
@@ -108,10 +118,9 @@ describe('wasm threads in Node', () => {
   });
 
   it('threads: 1 is the single-threaded build, without worker threads', async () => {
-    const before = hasProc ? osThreads() : 0;
     const report = await useBackend('wasm', { threads: 1 });
     expect(report.threads).toEqual({ count: 1, requested: 1, reason: '1 requested' });
-    if (hasProc) expect(osThreads()).toBeLessThanOrEqual(before);
+    expect(wasmModule().PThread).toBeUndefined();
     expect(await productMatchesCpu()).toBeLessThan(1e-4);
   });
 
@@ -128,14 +137,15 @@ describe('wasm threads in Node', () => {
     expect((await useBackend('wasm', { threads: 1 })).threads?.count).toBe(1);
   });
 
-  it.runIf(hasProc)('keeps one worker thread for a second thread, and ends it with the backend', async () => {
-    await useBackend('cpu');
-    const before = osThreads();
+  it('keeps one worker thread for a second thread, and ends it with the backend', async () => {
     await useBackend('wasm', { threads: 2 });
-    // XNNPACK's one extra thread; Emscripten's other seven pool workers end before they load anything.
-    expect(await eventually(() => osThreads() === before + 1)).toBe(true);
+    // XNNPACK's one extra thread; Emscripten's other seven pool workers were ended before they loaded anything.
+    const pool = wasmModule().PThread;
+    expect(pool?.unusedWorkers).toEqual([]);
+    expect(pool?.runningWorkers).toHaveLength(1);
+    const ending = exited(pool?.runningWorkers[0] as Worker);
     tf.removeBackend('wasm');
-    expect(await eventually(() => osThreads() === before)).toBe(true);
+    expect(await ending).toBeTypeOf('number');
   });
 
   it('rejects a thread count it cannot use, naming what it may be', async () => {
@@ -173,30 +183,19 @@ describe('when threads cannot start', () => {
     });
   }
 
-  it.runIf(hasProc)('gives up on workers that never report, and ends them', async () => {
-    const before = osThreads();
+  it('gives up on workers that never report, and ends them (the process then exits by itself)', async () => {
     const silent = brokenWorker('silent.cjs', 'setInterval(() => {}, 1000);');
-    const started = startThreadedWasm(2, { worker: silent, timeoutMs: 1000 });
-    await expect(started).rejects.toThrow('its worker threads did not start within 1 s');
-    expect(await eventually(() => osThreads() === before)).toBe(true);
+    const threads = fileURLToPath(new URL('../dist/wasm-threads-node.js', import.meta.url));
+    // A worker left running would keep this process alive (its interval) until run()'s hang guard kills it.
+    const child = await run(`
+const { startThreadedWasm } = await import(${JSON.stringify(threads)});
+await startThreadedWasm(2, { worker: ${JSON.stringify(silent)}, timeoutMs: 1000 }).catch((e) => console.log(e.message));
+`);
+    expect(child).toMatchObject({ code: 0, signal: null, stdout: 'its worker threads did not start within 1 s\n' });
   });
 });
 
 describe('a Node process on the threaded build', () => {
-  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-  /** Runs `body` as an ES module that has `tf` and `useBackend` from the built package; resolves to how it ended. */
-  function run(body: string): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-    const file = join(scratch, `child-${Math.random().toString(36).slice(2)}.mjs`);
-    writeFileSync(file, `import { tf, useBackend } from ${JSON.stringify(dist)};\ntf.enableProdMode();\n${body}`);
-    return new Promise((resolve) => {
-      // The timeout only turns a hang into a failure; nothing here measures time.
-      execFile(process.execPath, [file], { timeout: 120_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, signal: error?.signal ?? null, stdout, stderr });
-      });
-    });
-  }
-
   it('exits by itself after training', async () => {
     const child = await run(`
 const report = await useBackend('wasm', { threads: 2 });
