@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
+import { ctrlCWhilePaused, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
 
 // 275 training images in batches of 8: 35 steps per epoch, so a signal lands inside an epoch.
 const args = ['train', '--backend', 'wasm', '--per-class', '30', '--epochs', '3', '--batch-size', '8'];
@@ -45,8 +45,8 @@ describe('stopping and resuming a run', () => {
     const log = join(work.dir, 'tty.log');
     const job = spawnOnTerminal(work.dir, log, ...args, '--out', 'stopped');
     // The progress bar says where training is: well inside the second epoch.
-    await job.waitFor(/epoch 2\/3 \[[=-]+\] (?:[5-9]|[12]\d)\/35 steps/);
-    job.child.stdin?.write('\x03');
+    await job.waitFor(/epoch 2\/3 \[[=-]+\] (?:[5-9]|1\d)\/35 steps/);
+    await ctrlCWhilePaused(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toMatch(
@@ -126,8 +126,8 @@ describe('stopping and resuming a run', () => {
 
     // On a terminal the progress bar says where training is: inside epoch 7.
     const job = spawnOnTerminal(work.dir, join(work.dir, 'decided.log'), ...decide, '--out', 'decided-stopped');
-    await job.waitFor(/epoch 7\/10 \[[=-]+\] (?:[5-9]|[12]\d)\/35 steps/);
-    job.child.stdin?.write('\x03');
+    await job.waitFor(/epoch 7\/10 \[[=-]+\] (?:[5-9]|1\d)\/35 steps/);
+    await ctrlCWhilePaused(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toMatch(/stopped after step \d+ of epoch 7\); checkpoint saved/);

@@ -178,7 +178,8 @@ async function decodeFile(spec: FileSpec, raw: Uint8Array, file: string): Promis
   let bytes = raw;
   if (isGzip(raw)) {
     try {
-      bytes = toUint8(await gunzip(raw));
+      // One output chunk of the expected size: zlib's default 16 KiB chunks made inflating 3x slower.
+      bytes = toUint8(await gunzip(raw, { chunkSize: Math.max(spec.size, 16 * 1024) }));
     } catch (error) {
       throw new FashionMnistError(file, `corrupt gzip stream (${(error as Error).message}).`, { cause: error });
     }

@@ -16,7 +16,7 @@ import { type CompareFile, runCompare, runDirectories } from '../compare/run-com
 import { sameValue } from '../config/resolve.js';
 import { RunDir } from '../run/run-dir.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
-import { recordOf, SweepQueue, type SweepRecord } from '../sweep/queue.js';
+import type { SweepQueue, SweepRecord } from '../sweep/queue.js';
 import { hideCredentials, parseQueueUrl, type QueueUrl, redactArgs } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
 import { readSweep, type Sweep } from '../sweep/spec.js';
@@ -24,6 +24,9 @@ import { compareProgress, printCompareTable } from '../ui/compare-report.js';
 import { fixed, seconds, shortDate } from '../ui/format.js';
 import { table } from '../ui/table.js';
 import { fraction, positiveInteger } from './compare.js';
+
+/** BullMQ and ioredis load only for the commands that use a queue (a fifth of every `opt` process's start-up). */
+const queueModule = () => import('../sweep/queue.js');
 
 const SPEC_HELP = `
 A sweep file (JSON or YAML):
@@ -225,7 +228,7 @@ async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunF
     const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
     if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
       await new RunDir(dir).writeJson('sweep.json', {
-        ...recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
+        ...(await queueModule()).recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
         queue: null,
       });
     report = await runCompare({
@@ -275,6 +278,7 @@ async function runQueued(
   if (pollMs < 100)
     throw new UsageError(`--poll must be at least 0.1 seconds, got "${flags.poll}".`, '--poll', flags.poll);
   const say = (line: string) => out.note(line);
+  const { recordOf, SweepQueue } = await queueModule();
   const queue = await SweepQueue.open(url, say);
   const stop = stopOnSignals(say);
   try {
@@ -355,7 +359,7 @@ async function findSweep(queue: SweepQueue, given: string): Promise<SweepRecord>
 async function status(given: string | undefined, flags: { queue?: string | boolean; json?: boolean }): Promise<number> {
   const out = new Output('sweep status', flags.json === true);
   const url = queueUrlOf(flags.queue, true) as QueueUrl;
-  const queue = await SweepQueue.open(url, (line) => out.note(line));
+  const queue = await (await queueModule()).SweepQueue.open(url, (line) => out.note(line));
   try {
     if (given === undefined) {
       const sweeps = await queue.sweeps();
@@ -442,7 +446,7 @@ async function results(
   const out = new Output('sweep results', flags.json === true);
   const url = queueUrlOf(flags.queue, true) as QueueUrl;
   const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
-  const queue = await SweepQueue.open(url, (line) => out.note(line));
+  const queue = await (await queueModule()).SweepQueue.open(url, (line) => out.note(line));
   try {
     const record = await findSweep(queue, given);
     const states = await queue.states(record);

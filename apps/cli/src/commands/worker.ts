@@ -8,7 +8,6 @@ import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { parseThreads, THREADS_HELP, threadsPerProcess } from '../cli/threads.js';
 import { checkDataDir } from '../run/data.js';
 import { redactArgs } from '../sweep/redis-url.js';
-import { runSweepWorker } from '../sweep/worker.js';
 import { positiveInteger } from './compare.js';
 import { queueUrlOf } from './sweep.js';
 
@@ -99,6 +98,8 @@ async function worker(flags: WorkerFlags): Promise<number> {
     }
   });
   try {
+    // BullMQ and ioredis load only here, not in every `opt` process.
+    const { runSweepWorker } = await import('../sweep/worker.js');
     const { trained, failed } = await runSweepWorker({
       url,
       concurrency,
