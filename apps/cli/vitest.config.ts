@@ -3,6 +3,11 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
-    testTimeout: 60_000,
+    // Only catches a hang: a loaded machine makes every process slower, and no test measures time.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
+    // Every `opt` these tests start computes on one wasm thread ($OPT_THREADS), as a CI runner beside other work
+    // should: a second thread per process spins on cores the other suites need. The tests of threads set their own.
+    env: { OPT_THREADS: '1' },
   },
 });

@@ -20,7 +20,7 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     expect(said(r).join('\n')).toMatch(
       /input not normalized: with --normalize none the pixels have mean 7\d\.\d and std 9\d\.\d.*use --normalize standardize/,
     );
-  }, 120_000);
+  });
 
   it('the loss explodes: stop, keep the last good checkpoint, suggest a rate 10 times lower (exit 1)', async () => {
     const r = await train('--optimizer', 'sgd', '--learning-rate', '20', '--epochs', '3', '--out', 'explodes');
@@ -38,7 +38,7 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     );
     expect(checkpoint.training.epoch).toBe(0);
     expect(JSON.parse(readFileSync(join(work.dir, 'explodes', 'status.json'), 'utf8')).state).toBe('diverged');
-  }, 120_000);
+  });
 
   it('the loss turns NaN: the guard keeps it out of the weights and the run stops the same way', async () => {
     const r = await train('--optimizer', 'sgd', '--learning-rate', '1e20', '--epochs', '2', '--out', 'nan');
@@ -46,7 +46,7 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     expect(said(r).join('\n')).toMatch(
       /the loss diverged \(a non-finite gradient at step \d+ .*--learning-rate 1e\+19\./,
     );
-  }, 120_000);
+  });
 
   it('the loss barely moves over an epoch: the rate is too low', async () => {
     const r = await train('--optimizer', 'sgd', '--learning-rate', '0.00001', '--epochs', '2', '--out', 'flat');
@@ -54,7 +54,7 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     expect(said(r).join('\n')).toMatch(
       /the loss barely moved in epoch 2 .*too low or training is on a plateau; try a rate 10 times higher/,
     );
-  }, 120_000);
+  });
 
   it('validation loss rising while training loss falls: overfitting, stop early', async () => {
     const r = await train('--validation-split', '0.5', '--batch-size', '10', '--epochs', '5', '--out', 'overfits');
@@ -62,7 +62,7 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     expect(said(r).join('\n')).toMatch(
       /overfitting: validation loss rose for two epochs .* stop early with --patience 2/,
     );
-  }, 120_000);
+  });
 
   it('batch gradient descent on the whole set, and a batch of one: time per update and noise', async () => {
     const [full, one] = await Promise.all([
@@ -77,5 +77,5 @@ describe("the chapter's practical workflow, as advice (each provoked by a real r
     expect(said(one).join('\n')).toContain(
       'stochastic gradient descent with batches of 1: 46 updates per epoch, each cheap but noisy',
     );
-  }, 180_000);
+  });
 });

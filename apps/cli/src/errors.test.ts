@@ -64,6 +64,11 @@ describe('bad input, tried as a new user would', () => {
       '--threads must be auto or an integer from 1 to 8, got "0".',
     );
     oneCleanMessage(
+      await optWith({ cwd: work.dir, env: { OPT_THREADS: 'many' } }, 'train', ...quick),
+      2,
+      'OPT_THREADS must be auto or an integer from 1 to 8, got "many": fix it, or unset it for the default.',
+    );
+    oneCleanMessage(
       await run('compare', '--optimizers', 'sgd,adam', '--threads', '2', '--backend', 'cpu'),
       2,
       "--threads sets the wasm backend's threads, and --backend cpu takes none: leave out --threads, or train on --backend wasm.",
@@ -183,7 +188,7 @@ describe('bad input, tried as a new user would', () => {
       exitCode: 1,
       file: join(count, 't10k-labels-idx1-ubyte'),
     });
-  }, 120_000);
+  });
 
   it('prints the stack trace only with --debug or OPT_DEBUG=1', async () => {
     const dir = join(work.dir, 'missing');

@@ -137,7 +137,7 @@ describe('every schedule of the chapter, by name and parameters, against its for
     }
     closeTo(rates(plateau), plateauRates);
     expect(plateau.stderr).toMatch(/ReduceLROnPlateau reducing learning rate to 50/);
-  }, 240_000);
+  });
 
   it("cosine with a warmup from the default 0 to alpha 0 runs to the end (Keras's rates of 0 at the first and after the last step)", async () => {
     const cosine = await train(
@@ -154,7 +154,7 @@ describe('every schedule of the chapter, by name and parameters, against its for
     // 0 -> 0.1 over 2 steps, then 0.1 * 0.5 * (1 + cos(pi t / 2)), t = s - 2, over the run's 4 - 2 steps.
     closeTo(rates(cosine), [0, 0.05, 0.1, 0.05]);
     expect(JSON.parse(cosine.stdout).status).toBe('complete');
-  }, 120_000);
+  });
 });
 
 describe('every optimizer knob reaches the preset', () => {
@@ -216,5 +216,5 @@ describe('every optimizer knob reaches the preset', () => {
       },
     });
     expect(result.status).toBe('complete');
-  }, 180_000);
+  });
 });

@@ -114,7 +114,7 @@ describe('opt sweep and opt worker through Redis', () => {
     expect(local.rows.map((row) => [row.label, row.status])).toEqual(LABELS.map((l) => [l, 'complete']));
     expect(json<{ format: string }>(join(work.dir, 'local', 'compare.json')).format).toBe('opt.compare.v1');
     expect(readFileSync(join(work.dir, 'local', 'charts', 'val_accuracy.svg'), 'utf8')).toContain('momentum seed=2');
-  }, 240_000);
+  });
 
   it('through the queue with two workers, one killed mid-trial and Redis restarted: every trial once, the same results', async () => {
     const coordinator = start([
@@ -133,7 +133,7 @@ describe('opt sweep and opt worker through Redis', () => {
     // One worker reads the URL from OPT_QUEUE, the other from its command line.
     const a = start([...WORKER, '--name', 'w-a', '--queue'], { OPT_QUEUE: url(1) });
     const b = start([...WORKER, '--name', 'w-b', '--queue', url(1)]);
-    await a.waitFor(/^\[(.+)\] epoch 1\/4/m, 180_000);
+    await a.waitFor(/^\[(.+)\] epoch 1\/4/m);
     const killed = /^\[(.+)\] epoch 1\/4/m.exec(a.output().stderr)?.[1] as string;
     a.child.kill('SIGKILL');
     expect(LABELS).toContain(killed);
@@ -143,7 +143,7 @@ describe('opt sweep and opt worker through Redis', () => {
     expect(cmdline).not.toContain(ENCODED);
     const c = start([...WORKER, '--name', 'w-c', '--queue', url(1)]);
 
-    await coordinator.waitFor(/^[2-4]\/6 done/m, 180_000);
+    await coordinator.waitFor(/^[2-4]\/6 done/m);
     await redis.restart();
     const done = await coordinator.done;
     expect(done.code).toBe(0);
@@ -209,7 +209,7 @@ describe('opt sweep and opt worker through Redis', () => {
       expect(json<{ state: string }>(join(q.runDir, 'status.json')).state).toBe('complete');
     }
     expect(readFileSync(join(work.dir, 'queued', 'charts', 'val_accuracy.svg'), 'utf8')).toContain('momentum seed=2');
-  }, 300_000);
+  });
 
   it('adds nothing for the same sweep again; status and results read it from the queue', async () => {
     const again = await opt(['sweep', 'sweep.yaml', '--queue', url(1), '--detach', '--json']);
@@ -251,7 +251,7 @@ describe('opt sweep and opt worker through Redis', () => {
     // A sweep directory is a compare directory: opt runs list reads its trials.
     const runs = await opt(['runs', 'list', '--root', 'collected', '--json']);
     expect(JSON.parse(runs.stdout).map((s: { state: string }) => s.state)).toEqual(LABELS.map(() => 'complete'));
-  }, 120_000);
+  });
 
   it('reports failing trials in their rows: a usage error at once, another failure after its attempts, a diverged run', async () => {
     writeFileSync(
@@ -292,7 +292,7 @@ describe('opt sweep and opt worker through Redis', () => {
     expect(report.trials.map((t) => t.attemptsMade)).toEqual([1, 2, 1]);
     expect(r.stderr).toMatch(/\[no-webgl\] attempt 1 failed \(Backend "webgl" is not available/);
     expect(r.stdout).not.toContain('stack');
-  }, 180_000);
+  });
 
   it('stops the workers with SIGTERM and has never shown the password, in any output or file', async () => {
     for (const job of [...running]) job.child.kill('SIGTERM');
@@ -316,7 +316,7 @@ describe('opt sweep and opt worker through Redis', () => {
         false,
       ]);
     }
-  }, 60_000);
+  });
 });
 
 describe('opt sweep over TLS (rediss://)', () => {
@@ -377,5 +377,5 @@ describe('opt sweep over TLS (rediss://)', () => {
     } finally {
       await tls.stop();
     }
-  }, 60_000);
+  });
 });

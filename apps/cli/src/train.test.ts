@@ -21,7 +21,7 @@ beforeAll(async () => {
     run('train', ...quick, '--out', 'b', '--json'),
     run('train', ...quick, '--seed', '7', '--out', 'c', '--json'),
   ]);
-}, 180_000);
+});
 afterAll(() => work.remove());
 
 describe('opt train (a real process on the real dataset)', () => {
@@ -121,7 +121,7 @@ describe('opt train (a real process on the real dataset)', () => {
     expect(stdout).toMatch(/^test: loss \d+\.\d{4} accuracy \d\.\d{4}$/m);
     expect(stdout).toMatch(/^val_loss by epoch: [▁-█]{3} /m);
     expect(stdout).toMatch(/^saved: decay /m);
-  }, 120_000);
+  });
 
   it('writes a default run directory under runs/ named by time and the knobs that differ', async () => {
     const { code, stdout } = await run('train', ...quick, '--epochs', '1', '--optimizer', 'momentum');
@@ -130,7 +130,7 @@ describe('opt train (a real process on the real dataset)', () => {
     expect(dirs).toHaveLength(1);
     expect(dirs[0]).toMatch(/^\d{8}-\d{6}-optimizer=sgd,momentum=0\.9,epochs=1,batchSize=16,perClass=30,backend=wasm$/);
     expect(stdout).toContain(`run: ${join('runs', dirs[0] as string)}`);
-  }, 120_000);
+  });
 });
 
 describe('opt runs, evaluate and predict on those runs', () => {
@@ -151,7 +151,7 @@ describe('opt runs, evaluate and predict on those runs', () => {
     expect(text.stdout).toMatch(
       /│ a +│ \d{4}-\d\d-\d\d \d\d:\d\d │ complete +│ epochs=3 batchSize=16 perClass=30 backend=wasm +│ [\d.]+% \(ep \d\) │ [\d.]+% +│ [\d.]+ s +│ first/,
     );
-  }, 60_000);
+  });
 
   it('shows a run: its knobs, history and advice', async () => {
     const { code, stdout } = await run('runs', 'show', 'c');
@@ -159,7 +159,7 @@ describe('opt runs, evaluate and predict on those runs', () => {
     expect(stdout).toMatch(/^c: complete/m);
     expect(stdout).toMatch(/\* seed +│ 7 /);
     expect(stdout).toMatch(/│ 3 +│ \d\.\d{4} │/);
-  }, 60_000);
+  });
 
   it('diffs two runs: exactly the knobs that differ and the metric deltas', async () => {
     const { code, stdout } = await run('runs', 'diff', 'a', 'c', '--json');
@@ -170,7 +170,7 @@ describe('opt runs, evaluate and predict on those runs', () => {
     expect(test.delta).toBeCloseTo(json(c).test.accuracy - json(a).test.accuracy, 12);
     const same = await run('runs', 'diff', 'a', 'b');
     expect(same.stdout).toContain('no knob differs');
-  }, 60_000);
+  });
 
   it("evaluates the saved run on the test set: the run's own accuracy, per class, and a confusion matrix", async () => {
     const { code, stdout } = await run('evaluate', 'a', '--json');
@@ -184,7 +184,7 @@ describe('opt runs, evaluate and predict on those runs', () => {
     expect(report.perClass[1].name).toBe('Trouser');
     const text = await run('evaluate', 'a', '--checkpoint', 'best');
     expect(text.stdout).toContain('confusion matrix (rows: true class, columns: predicted class)');
-  }, 60_000);
+  });
 
   it('predicts test images by index with the probability of each class', async () => {
     const { code, stdout } = await run('predict', 'a', '--index', '0..9', '--json');
@@ -205,5 +205,5 @@ describe('opt runs, evaluate and predict on those runs', () => {
     }
     const text = await run('predict', 'a', '--index', '3');
     expect(text.stdout).toMatch(/│ 3 +│ Trouser /);
-  }, 60_000);
+  });
 });

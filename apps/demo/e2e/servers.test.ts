@@ -37,9 +37,9 @@ async function startDev(): Promise<{ url: string; child: ChildProcess }> {
     output += String(d);
   });
   const url = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 60_000;
+  // No time limit of its own (the test's timeout catches a hang): a loaded machine only makes vite slower.
   while (!output.includes(url)) {
-    if (child.exitCode !== null || Date.now() > deadline) {
+    if (child.exitCode !== null) {
       child.kill('SIGKILL');
       throw new Error(`vite did not start:\n${output}`);
     }

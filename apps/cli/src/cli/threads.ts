@@ -4,13 +4,14 @@
  *
  * Several training processes at once (compare's and sweep's workers) share the cores: unless told otherwise
  * each gets cores / processes threads, at least one, because wasm threads that outnumber the cores wait on
- * each other and train slower than one thread each.
+ * each other and train slower than one thread each. `$OPT_THREADS` sets the default for every command, as
+ * OMP_NUM_THREADS does for OpenMP programs: for machines that run other work beside `opt` (a CI runner, a test suite).
  */
 import { availableParallelism } from 'node:os';
 import { MAX_WASM_THREADS, type WasmThreads } from '@opt/tensor';
 import { UsageError } from './errors.js';
 
-export const THREADS_HELP = `the wasm backend's threads per training process: auto or 1 to ${MAX_WASM_THREADS} (1: the single-threaded build; default auto: one per core, shared among parallel processes)`;
+export const THREADS_HELP = `the wasm backend's threads per training process: auto or 1 to ${MAX_WASM_THREADS} (1: the single-threaded build; default $OPT_THREADS, else auto: one per core, shared among parallel processes)`;
 
 /** The flag's text, checked; undefined when it was not given. */
 export function parseThreads(text: string | undefined): WasmThreads | undefined {
@@ -23,6 +24,23 @@ export function parseThreads(text: string | undefined): WasmThreads | undefined 
       text,
     );
   return n;
+}
+
+/** `$OPT_THREADS`, checked like the flag; undefined when unset or empty. */
+export function threadsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): WasmThreads | undefined {
+  const text = env.OPT_THREADS;
+  if (text === undefined || text === '') return undefined;
+  try {
+    return parseThreads(text);
+  } catch {
+    throw new UsageError(
+      `OPT_THREADS must be auto or an integer from 1 to ${MAX_WASM_THREADS}, got "${text}": fix it, or unset it for the default.`,
+      'OPT_THREADS',
+      text,
+    );
+  }
 }
 
 /** The threads of each of `processes` training processes running at once: `requested` if given. */
@@ -38,8 +56,9 @@ export function threadsPerProcess(processes: number, requested?: WasmThreads): W
  */
 export function threadsFor(text: string | undefined, backends: readonly string[]): WasmThreads | undefined {
   const threads = parseThreads(text);
-  if (threads === undefined) return undefined;
   const other = backends.find((b) => b !== 'wasm' && b !== 'auto');
+  // $OPT_THREADS is a default: it applies where the runs are on wasm, and is not an error elsewhere.
+  if (threads === undefined) return other === undefined ? threadsFromEnv() : undefined;
   if (other !== undefined)
     throw new UsageError(
       `--threads sets the wasm backend's threads, and --backend ${other} takes none: leave out --threads, or train on --backend wasm.`,

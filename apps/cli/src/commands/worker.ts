@@ -5,7 +5,7 @@ import { FashionMnistNotFoundError, locateFashionMnist } from '@opt/data-fashion
 import type { Command } from 'commander';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { parseThreads, THREADS_HELP, threadsPerProcess } from '../cli/threads.js';
+import { parseThreads, THREADS_HELP, threadsFromEnv, threadsPerProcess } from '../cli/threads.js';
 import { checkDataDir } from '../run/data.js';
 import { redactArgs } from '../sweep/redis-url.js';
 import { positiveInteger } from './compare.js';
@@ -103,7 +103,7 @@ async function worker(flags: WorkerFlags): Promise<number> {
     const { trained, failed } = await runSweepWorker({
       url,
       concurrency,
-      threads: threadsPerProcess(concurrency, parseThreads(flags.threads)),
+      threads: threadsPerProcess(concurrency, parseThreads(flags.threads) ?? threadsFromEnv()),
       dir: resolve(flags.dir ?? join('runs', 'worker')),
       dataDir,
       name: flags.name ?? `${hostname()}:${process.pid}`,

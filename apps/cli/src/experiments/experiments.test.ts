@@ -77,7 +77,7 @@ describe('pnpm experiments --quick', () => {
       failed: [],
       stopped: false,
     });
-  }, 900_000);
+  });
 
   it('a second call keeps every complete run and only rewrites the report', async () => {
     const before = report();
@@ -87,7 +87,7 @@ describe('pnpm experiments --quick', () => {
     expect(again.stderr).toContain('[lr-find sgd, lr-find] already done');
     // The same runs give the same report, but for the cost paragraph (the sessions that trained are the same too).
     expect(report()).toBe(before);
-  }, 300_000);
+  });
 
   it("a row's command trains the same run again, and its run directory opens with opt runs show", async () => {
     const command = commandOf('sgd, standardized');
@@ -104,5 +104,5 @@ describe('pnpm experiments --quick', () => {
     const shown = await optIn(work.dir, 'runs', 'show', dir);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(command.join(' '));
-  }, 300_000);
+  });
 });
