@@ -269,7 +269,7 @@ console.log(JSON.stringify({ count: threads.count, reason: threads.reason, sum }
 `,
     );
     // The timeout turns a process that does not exit by itself into a failure.
-    const out = execFileSync(process.execPath, ['threads.mjs'], { cwd: project, encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(process.execPath, ['threads.mjs'], { cwd: project, encoding: 'utf8', timeout: 300_000 });
     const { count, reason, sum } = JSON.parse(out.trim().split('\n').pop());
     assert.deepEqual({ count, sum }, { count: 2, sum: 64 ** 3 }, reason);
     assert.match(reason, /^2 requested/);

@@ -52,7 +52,9 @@ export function browserTestConfig(options: BrowserTestOptions = {}): UserConfig 
     server: { fs: { allow: ['../..', ...(options.allowFs ?? [])] } },
     test: {
       include: ['src/**/*.browser.test.ts'],
-      testTimeout: 120_000,
+      // Only catches a hang: SwiftShader is slower on a loaded machine, and no test measures time.
+      testTimeout: 600_000,
+      hookTimeout: 600_000,
       browser: {
         enabled: true,
         headless: true,

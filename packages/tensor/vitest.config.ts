@@ -4,6 +4,11 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     exclude: ['src/**/*.browser.test.ts'],
-    testTimeout: 60_000,
+    // One process for all files: each file's fresh process re-imported TensorFlow.js and compiled its wasm, about
+    // half of the suite's CPU time. The files set the backend they need themselves.
+    isolate: false,
+    // Only catches a hang: a loaded machine makes every test slower, and no test measures time.
+    testTimeout: 600_000,
+    hookTimeout: 600_000,
   },
 });

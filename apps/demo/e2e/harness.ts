@@ -118,6 +118,8 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
   });
+  // No 30 s limit on clicks, navigations and waits: a loaded machine is slower; vitest's test timeout catches a hang.
+  context.setDefaultTimeout(0);
   const problems: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (message: ConsoleMessage) => {

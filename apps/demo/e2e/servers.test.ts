@@ -61,8 +61,8 @@ describe('servers', () => {
       expect((await fetch(`${dev.url}fashion-mnist/no-such-file`)).status).toBe(404);
       const page = await browser.newPage();
       await page.goto(`${dev.url}#playground`);
-      await page.waitForSelector('[data-backend=webgl]', { timeout: 120_000 });
-      await page.waitForSelector('#playground svg.paths', { timeout: 60_000 });
+      await page.waitForSelector('[data-backend=webgl]', { timeout: 0 });
+      await page.waitForSelector('#playground svg.paths', { timeout: 0 });
       await page.click('#playground [data-action=step]');
       await page.waitForSelector('#playground[data-step="1"]');
       expect(browser.problems).toEqual([]);
@@ -76,7 +76,7 @@ describe('servers', () => {
     try {
       const page = await browser.newPage();
       await page.goto(`${preview.url}?data=${encodeURIComponent(`${preview.url}nowhere/`)}#training`);
-      await page.waitForSelector('[data-data=missing]', { timeout: 60_000 });
+      await page.waitForSelector('[data-data=missing]', { timeout: 0 });
       const text = await page.textContent('[data-data=missing]');
       expect(text).toContain('not reachable');
       expect(text).toContain('404');

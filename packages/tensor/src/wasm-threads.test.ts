@@ -31,7 +31,7 @@ function run(body: string): Promise<{ code: number | null; signal: string | null
   writeFileSync(file, `import { tf, useBackend } from ${JSON.stringify(dist)};\ntf.enableProdMode();\n${body}`);
   return new Promise((resolve) => {
     // The timeout only turns a hang into a failure; nothing here measures time.
-    execFile(process.execPath, [file], { timeout: 120_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(process.execPath, [file], { timeout: 300_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
       resolve({ code, signal: error?.signal ?? null, stdout, stderr });
     });
@@ -41,7 +41,11 @@ function run(body: string): Promise<{ code: number | null; signal: string | null
 const handlerCount = () =>
   process.listeners('uncaughtException').length + process.listeners('unhandledRejection').length;
 
-beforeAll(() => tf.enableProdMode());
+beforeAll(() => {
+  tf.enableProdMode();
+  // Another file of the suite (one process for all) may have started wasm already: its thread count is fixed then.
+  if (tf.findBackend('wasm') != null) tf.removeBackend('wasm');
+});
 afterEach(() => {
   // Each test starts the wasm backend afresh: its thread count is fixed once it runs.
   if (tf.findBackend('wasm') != null) tf.removeBackend('wasm');
