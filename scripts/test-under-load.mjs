@@ -28,7 +28,8 @@ if (!values.here) {
   cwd = join(scratch, 'opt');
   console.log(`test-under-load: cloning ${root} into ${cwd} and setting it up (pnpm install, pnpm build)`);
   if (sh(`git clone --quiet ${JSON.stringify(root)} ${JSON.stringify(cwd)}`, { cwd: scratch }) !== 0) process.exit(1);
-  if (sh('pnpm install --frozen-lockfile --reporter=silent && pnpm build --output-logs=errors-only') !== 0) process.exit(1);
+  if (sh('pnpm install --frozen-lockfile --reporter=silent && pnpm build --output-logs=errors-only') !== 0)
+    process.exit(1);
 }
 
 const burner = spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' });
@@ -43,7 +44,9 @@ for (let i = 1; i <= runs; i++) {
   const status = sh('pnpm test', { env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } });
   const seconds = (performance.now() - started) / 1000;
   results.push({ run: i, status, seconds });
-  console.log(`test-under-load: run ${i}: ${status === 0 ? 'passed' : `FAILED (exit ${status})`} in ${seconds.toFixed(0)} s`);
+  console.log(
+    `test-under-load: run ${i}: ${status === 0 ? 'passed' : `FAILED (exit ${status})`} in ${seconds.toFixed(0)} s`,
+  );
 }
 stopBurner();
 if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
