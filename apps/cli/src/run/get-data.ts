@@ -63,16 +63,28 @@ export function cannotInstall(
   return null;
 }
 
-/** `apt-get update` then `apt-get install dataset-fashion-mnist`, apt's words on stderr (stdout stays the result). */
+/**
+ * `apt-get update` then `apt-get install dataset-fashion-mnist`. apt's own output is kept and written to stderr only
+ * when it fails (stdout stays the command's result).
+ */
 export async function aptGetInstall(env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
   const apt = (args: string[]) =>
     new Promise<number>((resolve) => {
       const child = spawn('apt-get', args, {
-        stdio: ['ignore', 2, 2],
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...env, DEBIAN_FRONTEND: 'noninteractive' },
       });
-      child.on('error', () => resolve(127));
-      child.on('close', (code) => resolve(code ?? 1));
+      const said: Buffer[] = [];
+      child.stdout.on('data', (d: Buffer) => said.push(d));
+      child.stderr.on('data', (d: Buffer) => said.push(d));
+      child.on('error', (error) => {
+        process.stderr.write(`apt-get ${args.join(' ')}: ${error.message}\n`);
+        resolve(127);
+      });
+      child.on('close', (code) => {
+        if (code !== 0) process.stderr.write(Buffer.concat(said));
+        resolve(code ?? 1);
+      });
     });
   return (await apt(['update', '-qq'])) || apt(['install', '-y', '-qq', DEBIAN_PACKAGE]);
 }
@@ -104,7 +116,7 @@ export async function getData(options: GetDataOptions): Promise<GotData> {
     const reason = cannotInstall(options.install, env);
     if (reason !== null) throw notFound(error, `not tried (${reason})`, options.download);
     options.onInstall?.(
-      `installing Debian's ${DEBIAN_PACKAGE} with apt-get: no local copy of Fashion-MNIST${options.download ? ' and the download failed' : ''} (OPT_INSTALL_PREREQUISITES=0 or --no-install forbids this)`,
+      `installing Debian's ${DEBIAN_PACKAGE} with apt-get: no local copy of Fashion-MNIST${options.download ? ' and the download failed' : ''} (OPT_INSTALL_PREREQUISITES=0 or --no-install would forbid this)`,
     );
     const status = await (options.installPackage ?? (() => aptGetInstall(env)))();
     if (status !== 0) throw notFound(error, `apt-get install ${DEBIAN_PACKAGE} exited with ${status}`, false);
