@@ -13,6 +13,7 @@ import {
   type FashionMnistNodeData,
   FashionMnistNotFoundError,
   type FashionMnistSplit,
+  type FileKey,
   type LoadProgress,
   loadFashionMnist,
   type NormalizeMode,
@@ -32,6 +33,13 @@ export interface LoadedData {
 export const DEBIAN_PACKAGE = 'dataset-fashion-mnist';
 
 const cache = new Map<string, Promise<LoadedData>>();
+
+/** file key -> where it was read and the sha256 its uncompressed content was verified against. */
+export function verifiedFiles(data: FashionMnistNodeData): Record<FileKey, { path: string; sha256: string }> {
+  return Object.fromEntries(
+    FASHION_MNIST_FILES.map((f) => [f.key, { path: data.sources[f.key], sha256: f.sha256 }]),
+  ) as Record<FileKey, { path: string; sha256: string }>;
+}
 
 function isFile(path: string): boolean {
   try {
@@ -99,13 +107,10 @@ async function load(
         : { download: config.download }),
       ...(onProgress !== undefined ? { onProgress } : {}),
     });
-    const files = Object.fromEntries(
-      FASHION_MNIST_FILES.map((f) => [f.key, { path: data.sources[f.key], sha256: f.sha256 }]),
-    );
-    return { data, files };
+    return { data, files: verifiedFiles(data) };
   } catch (error) {
     if (error instanceof FashionMnistNotFoundError)
-      throw notFound(error, 'not tried by `opt train` (`opt data get` does it, as root)', config.download);
+      throw notFound(error, 'not tried (only `opt data get` installs it, as root)', config.download);
     if (error instanceof FashionMnistError) {
       throw new RunError(
         `${error.message}${/delete|fresh copy|replace/i.test(error.message) ? '' : ' Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.'}`,

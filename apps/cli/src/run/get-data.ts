@@ -8,13 +8,12 @@ import { existsSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import {
   DEBIAN_DATA_DIR,
-  FASHION_MNIST_FILES,
   FashionMnistNotFoundError,
   type FileKey,
   type LoadProgress,
   loadFashionMnist,
 } from '@opt/data-fashion-mnist';
-import { checkDataDir, DEBIAN_PACKAGE, notFound } from './data.js';
+import { checkDataDir, DEBIAN_PACKAGE, notFound, verifiedFiles } from './data.js';
 
 export { DEBIAN_PACKAGE };
 
@@ -129,9 +128,7 @@ export async function getData(options: GetDataOptions): Promise<GotData> {
     installed = true;
   }
 
-  const files = Object.fromEntries(
-    FASHION_MNIST_FILES.map((f) => [f.key, { path: data.sources[f.key], sha256: f.sha256 }]),
-  ) as Record<FileKey, { path: string; sha256: string }>;
+  const files = verifiedFiles(data);
   const dirs = new Set(Object.values(files).map((f) => dirname(f.path)));
   const directory = dirs.size === 1 ? ([...dirs][0] as string) : null;
   let source: DataSource = downloaded ? 'download' : 'cache';
