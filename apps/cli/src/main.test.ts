@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { opt, realDataDir } from './testing/fixtures/opt.js';
 
@@ -81,6 +83,22 @@ describe('opt data get (a real process)', () => {
     expect(Object.keys(got.files).sort()).toEqual(['testImages', 'testLabels', 'trainImages', 'trainLabels']);
     expect(got.files.trainImages.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(['FASHION_MNIST_DIR', 'cache', 'debian']).toContain(got.source);
+  });
+
+  it('names a damaged file and the fix in one line, as opt train does (exit 1)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opt-data-get-'));
+    try {
+      for (const name of ['train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'])
+        copyFileSync(join(realDataDir(), `${name}.gz`), join(dir, `${name}.gz`));
+      writeFileSync(join(dir, 'train-images-idx3-ubyte.gz'), 'x');
+      const { code, stdout, stderr } = await opt('data', 'get', '--data-dir', dir);
+      expect([code, stdout]).toEqual([1, '']);
+      expect(stderr).toBe(
+        `opt data get: ${join(dir, 'train-images-idx3-ubyte.gz')}: is 1 bytes long, too short for an IDX images file. Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a --data-dir that lacks the files, in one line naming them (exit 2)', async () => {

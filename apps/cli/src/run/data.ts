@@ -111,15 +111,18 @@ async function load(
   } catch (error) {
     if (error instanceof FashionMnistNotFoundError)
       throw notFound(error, 'not tried (only `opt data get` installs it, as root)', config.download);
-    if (error instanceof FashionMnistError) {
-      throw new RunError(
-        `${error.message}${/delete|fresh copy|replace/i.test(error.message) ? '' : ' Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.'}`,
-        error.file,
-        { cause: error },
-      );
-    }
-    throw error;
+    throw damaged(error);
   }
+}
+
+/** A damaged data file as the one message that names it and the fix; any other error as it is. */
+export function damaged(error: unknown): unknown {
+  if (!(error instanceof FashionMnistError)) return error;
+  return new RunError(
+    `${error.message}${/delete|fresh copy|replace/i.test(error.message) ? '' : ' Replace it with the official file (e.g. from /usr/share/datasets/fashion-mnist/) or point --data-dir at a good copy.'}`,
+    error.file,
+    { cause: error },
+  );
 }
 
 /** The one message for no copy anywhere: every place looked in, what the install did, every way to get the data. */

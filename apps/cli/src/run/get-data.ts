@@ -13,7 +13,7 @@ import {
   type LoadProgress,
   loadFashionMnist,
 } from '@opt/data-fashion-mnist';
-import { checkDataDir, DEBIAN_PACKAGE, notFound, verifiedFiles } from './data.js';
+import { checkDataDir, DEBIAN_PACKAGE, damaged, notFound, verifiedFiles } from './data.js';
 
 export { DEBIAN_PACKAGE };
 
@@ -111,7 +111,7 @@ export async function getData(options: GetDataOptions): Promise<GotData> {
   try {
     data = await load(options.download);
   } catch (error) {
-    if (!(error instanceof FashionMnistNotFoundError) || options.dataDir !== null) throw error;
+    if (!(error instanceof FashionMnistNotFoundError) || options.dataDir !== null) throw damaged(error);
     const reason = cannotInstall(options.install, env);
     if (reason !== null) throw notFound(error, `not tried (${reason})`, options.download);
     options.onInstall?.(
@@ -122,7 +122,7 @@ export async function getData(options: GetDataOptions): Promise<GotData> {
     try {
       data = await load(false);
     } catch (again) {
-      if (!(again instanceof FashionMnistNotFoundError)) throw again;
+      if (!(again instanceof FashionMnistNotFoundError)) throw damaged(again);
       throw notFound(again, `installed, yet the files are not in ${systemDir}`, false);
     }
     installed = true;
