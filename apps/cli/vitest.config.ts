@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
+    // The real dataset inflated once for every `opt` the tests start ($FASHION_MNIST_DIR).
+    globalSetup: ['src/testing/global-setup.ts'],
     // Two files at once: most of a file's time is its `opt` processes, so the second core stays busy (vitest's
     // default is cores - 1, one file at a time here, which left the suite the last to finish by minutes).
     maxWorkers: 2,
