@@ -6,7 +6,7 @@
  */
 import type { Optimizer } from '@opt/optimizers';
 import { tf } from '@opt/tensor';
-import type { BackwardResult, Layer, LayerWeight } from './layers.js';
+import type { BackwardResult, Layer, LayerWeight } from './layers/index.js';
 import { correctCount, type Loss, type MetricName } from './losses.js';
 import type { BatchResult } from './metric-sums.js';
 
