@@ -3,7 +3,7 @@
  * serves tensors and streamed batches alike.
  */
 import { Random, type tf } from '@opt/tensor';
-import { gatherRows } from './rows.js';
+import { gatherRows } from './ops/index.js';
 import { show } from './validate.js';
 
 /** One batch of a {@link BatchSource}. */
@@ -71,7 +71,7 @@ export function tensorBatches(x: tf.Tensor, y: tf.Tensor, options: TensorBatches
           order === null
             ? Int32Array.from({ length: size }, (_, i) => start + first + i)
             : order.subarray(first, first + size).map((i) => i + start);
-        yield { x: gatherRows(x, indices, { packed: true }), y: gatherRows(y, indices) };
+        yield { x: gatherRows(x, indices, { forMatMul: true }), y: gatherRows(y, indices) };
       }
     },
   };

@@ -24,7 +24,7 @@ import {
 } from './fit-options.js';
 import { type ApplyOptions, type Layer, type LayerWeight, layerFromConfig } from './layers/index.js';
 import { checkMetric, getLoss, type Loss, type LossSpec, type MetricName } from './losses.js';
-import { sliceRows } from './rows.js';
+import { sliceRows } from './ops/index.js';
 import { forwardInference, type StepModel, testStep, trainStep } from './train-step.js';
 import { TrainingProgress } from './training-progress.js';
 import { knownOptions, show } from './validate.js';
@@ -223,7 +223,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size, { packed: true }))));
+      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size, { forMatMul: true }))));
     }
     const out = tf.concat(parts, 0);
     for (const p of parts) p.dispose();

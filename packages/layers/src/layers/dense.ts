@@ -1,9 +1,10 @@
 /** Keras's Dense layer. */
 import { type Initializer, type InitializerName, type Random, tf } from '@opt/tensor';
-import { type ActivationName, activate, activationGrad, checkActivation, fusable } from '../activations.js';
-import { transposesAreSlow } from '../backend-traits.js';
+import { type ActivationName, activate, checkActivation, fusable } from '../activations.js';
+import { batchSum, matMulTransposeA, matMulTransposeB } from '../ops/index.js';
 import { boolean, knownOptions, positiveInteger } from '../validate.js';
-import { type BackwardResult, type ForwardResult, INPUT_SHAPE_HINT, Layer } from './layer.js';
+import { ActivatedLayer } from './activations.js';
+import { type BackwardResult, type ForwardResult, INPUT_SHAPE_HINT } from './layer.js';
 
 const DENSE_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'name'];
 
@@ -19,11 +20,9 @@ export interface DenseOptions {
 /**
  * Densely connected layer: `y = activation(x W + b)`, W of shape [inputs, units].
  *
- * Backward (z = x W + b): `dz = activation'(dy)`, `dW = x^T dz`, `db = sum_batch dz`,
- * `dx = dz W^T`, with the transposes taken explicitly so that every matMul is a
- * plain one (wasm's transposed matMul is about 10x slower).
+ * Backward (z = x W + b): `dz = activation'(dy)`, `dW = x^T dz`, `db = sum_batch dz`, `dx = dz W^T`.
  */
-export class Dense extends Layer {
+export class Dense extends ActivatedLayer {
   readonly units: number;
   readonly activation: ActivationName;
   readonly useBias: boolean;
@@ -45,10 +44,6 @@ export class Dense extends Layer {
 
   get className(): string {
     return 'Dense';
-  }
-
-  override get outputsSoftmax(): boolean {
-    return this.activation === 'softmax';
   }
 
   override build(inputShape: readonly number[], random: Random): void {
@@ -79,31 +74,13 @@ export class Dense extends Layer {
     return { y, cache: { x, y } };
   }
 
-  backward(dy: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
-    const { y } = cache as { y: tf.Tensor };
-    return this.backwardFromZ(activationGrad(this.activation, dy, y, this.reluMask), cache, needDx);
-  }
-
-  override backwardFromLogits(dz: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
-    if (!this.outputsSoftmax) return super.backwardFromLogits(dz, cache, needDx);
-    return this.backwardFromZ(dz, cache, needDx);
-  }
-
-  /**
-   * The backward pass given dL/dz, z = x W + b: `dW = x^T dz`, `db = sum_batch dz`, `dx = dz W^T`. On wasm the
-   * transposes are explicit kernels (its transposed matMul is about 10x slower than a plain one); WebGL and cpu
-   * read a transposed operand at no cost, so there the matMul takes the transpose flags.
-   */
-  private backwardFromZ(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
+  /** For `z = x W + b`: `dW = x^T dz`, `db = sum_batch dz`, `dx = dz W^T`. */
+  protected backwardFromPreActivation(dzIn: tf.Tensor, cache: unknown, needDx: boolean): BackwardResult {
     const { x } = cache as { x: tf.Tensor2D };
     const dz = dzIn as tf.Tensor2D;
-    const kernel = this.kernel as tf.Tensor2D;
-    const explicit = transposesAreSlow();
-    const grads: tf.Tensor[] = [explicit ? tf.matMul(tf.transpose(x), dz) : tf.matMul(x, dz, true, false)];
-    if (this.bias !== null) grads.push(this.packed.batchSum(dz));
-    let dx: tf.Tensor | null = null;
-    if (needDx) dx = explicit ? tf.matMul(dz, tf.transpose(kernel)) : tf.matMul(dz, kernel, false, true);
-    return { dx, grads };
+    const grads: tf.Tensor[] = [matMulTransposeA(x, dz)];
+    if (this.bias !== null) grads.push(batchSum(dz));
+    return { dx: needDx ? matMulTransposeB(dz, this.kernel as tf.Tensor2D) : null, grads };
   }
 
   getConfig(): Record<string, unknown> {

@@ -7,7 +7,6 @@
  * that `tf.grad` through a layer uses the same gradients.
  */
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
-import { PackedForms } from '../packed-forms.js';
 import { show } from '../validate.js';
 
 export interface ApplyOptions {
@@ -56,9 +55,6 @@ export abstract class Layer {
   /** Input shape without the batch axis; set by build. */
   inputShape: number[] | null = null;
   protected readonly weightList: LayerWeight[] = [];
-  /** Batch sums and the relu mask in the backend's fast form (their kept constants are freed with the layer). */
-  protected readonly packed = new PackedForms();
-  protected readonly reluMask = (y: tf.Tensor): tf.Tensor => this.packed.reluMask(y);
 
   constructor(baseName: string, name?: unknown) {
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
@@ -203,7 +199,6 @@ export abstract class Layer {
   dispose(): void {
     for (const w of this.weightList) w.variable.dispose();
     this.weightList.length = 0;
-    this.packed.dispose();
   }
 }
 

@@ -1,5 +1,6 @@
 /** Keras's BatchNormalization layer. */
 import { type Random, tf } from '@opt/tensor';
+import { batchMean, batchSum } from '../ops/index.js';
 import { boolean, inRange, knownOptions } from '../validate.js';
 import { type BackwardResult, type ForwardResult, flatSize, INPUT_SHAPE_HINT, Layer } from './layer.js';
 
@@ -97,9 +98,9 @@ export class BatchNormalization extends Layer {
           'Train with batches of at least 2 samples (and no single-sample last batch: dropRemainder or another batchSize).',
       );
     }
-    const mean = this.packed.batchMean(x2);
+    const mean = batchMean(x2);
     const centered = tf.sub(x2, mean);
-    const variance = this.packed.batchMean(tf.square(centered));
+    const variance = batchMean(tf.square(centered));
     const y = this.normalize(x2, mean, variance);
     const m = this.momentum;
     const mm = this.movingMean as tf.Variable;
@@ -125,8 +126,8 @@ export class BatchNormalization extends Layer {
     const c = shape[shape.length - 1] as number;
     const dy2 = shape.length === 2 ? dy : tf.reshape(dy, [-1, c]);
     const invStd = tf.rsqrt(tf.add(variance, this.epsilon));
-    const dbeta = this.packed.batchSum(dy2);
-    const dgamma = tf.mul(this.packed.batchSum(tf.mul(dy2, centered)), invStd);
+    const dbeta = batchSum(dy2);
+    const dgamma = tf.mul(batchSum(tf.mul(dy2, centered)), invStd);
     const grads: tf.Tensor[] = [];
     if (this.gamma !== null) grads.push(dgamma);
     if (this.beta !== null) grads.push(dbeta);
