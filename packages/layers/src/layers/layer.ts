@@ -1,10 +1,9 @@
 /**
- * The handbook's layers with Keras 3's names, defaults and arithmetic.
+ * The base class of the handbook's layers (Keras 3's names, defaults and arithmetic).
  *
- * Each layer has a forward pass that returns what its backward pass needs, and
- * a hand-written backward pass: the fit loop chains them directly (no autodiff
- * tape, no transposed matMuls), and `apply` wraps them in `tf.customGrad` so
- * that `tf.grad` through a layer uses the same gradients.
+ * Each layer has a forward pass that returns what its backward pass needs, and a hand-written backward pass: the
+ * train step chains them directly (no autodiff tape), and `apply` wraps them in `tf.customGrad` so that `tf.grad`
+ * through a layer uses the same gradients.
  */
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
 import { show } from '../validate.js';
