@@ -41,21 +41,16 @@ export {
   type TransformResult,
   type TransformRole,
 } from './transform.js';
-export {
-  addDecayedWeights,
-  clipByGlobalNorm,
-  clipByNorm,
-  clipByValue,
-  ema,
-  momentum,
-  scaleByAdagrad,
-  scaleByAdam,
-  scaleByAdamax,
-  scaleByLearningRate,
-  scaleByNadam,
-  scaleByRms,
-  trace,
-} from './transforms.js';
+export { scaleByAdagrad } from './transforms/adagrad.js';
+export { scaleByAdam } from './transforms/adam.js';
+export { scaleByAdamax } from './transforms/adamax.js';
+export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+export { ema } from './transforms/ema.js';
+export { scaleByLearningRate } from './transforms/learning-rate.js';
+export { momentum, trace } from './transforms/momentum.js';
+export { scaleByNadam } from './transforms/nadam.js';
+export { scaleByRms } from './transforms/rms.js';
+export { addDecayedWeights } from './transforms/weight-decay.js';
 
 /** `new GradientTransformationOptimizer(transform, options)`. */
 export function fromTransformation(

@@ -241,25 +241,35 @@ describe('non-finite gradients', () => {
 });
 
 describe('composable core', () => {
-  it('chain(clipByGlobalNorm, addDecayedWeights, scaleByAdam, scaleByLearningRate) = AdamW with globalClipnorm', () => {
+  it('chain(clipByGlobalNorm, addDecayedWeights, scaleByAdam) = AdamW with globalClipnorm; with scaleByLearningRate last, to rounding', () => {
     const a = mlpVariables().slice(4);
     const b = a.map((v) => tf.variable(v.clone()));
-    made.push(...b);
-    const custom = fromTransformation(
+    const c = a.map((v) => tf.variable(v.clone()));
+    made.push(...b, ...c);
+    // The preset's Adam multiplies the rate where Keras does (alpha = lr * c); optax's recipe multiplies it last.
+    const keras = fromTransformation(
+      chain(clipByGlobalNorm(1), addDecayedWeights(0.01), scaleByAdam({ learningRate: 'optimizer' })),
+      { learningRate: 0.01 },
+    );
+    const optax = fromTransformation(
       chain(clipByGlobalNorm(1), addDecayedWeights(0.01), scaleByAdam(), scaleByLearningRate()),
       { learningRate: 0.01 },
     );
     const preset = new AdamW({ learningRate: 0.01, weightDecay: 0.01, globalClipnorm: 1 });
     for (let s = 0; s < 3; s++) {
-      stepOnce(custom, a, s);
+      stepOnce(keras, a, s);
       stepOnce(preset, b, s);
+      stepOnce(optax, c, s);
     }
     a.forEach((v, i) => {
-      expect(Array.from(v.dataSync())).toEqual(Array.from((b[i] as tf.Variable).dataSync()));
+      const want = Array.from((b[i] as tf.Variable).dataSync());
+      expect(Array.from(v.dataSync())).toEqual(want);
+      Array.from((c[i] as tf.Variable).dataSync()).forEach((x, j) => {
+        expect(Math.abs(x - (want[j] as number))).toBeLessThan(1e-6 * Math.max(1, Math.abs(want[j] as number)));
+      });
     });
-    expect(custom.getConfig().config.transform).toMatchObject({ name: 'chain' });
-    custom.dispose();
-    preset.dispose();
+    expect(keras.getConfig().config.transform).toMatchObject({ name: 'chain' });
+    for (const o of [keras, optax, preset]) o.dispose();
   });
 
   it('ema alone is the handbook EMA with bias correction: v_t = b v + (1 - b) x, v_t / (1 - b^t)', () => {
