@@ -1,7 +1,8 @@
 /**
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
- * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam}.
+ * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
+ *   {@link Adadelta}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -15,6 +16,8 @@ export type { LearningRate } from './learning-rate.js';
 export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
 export type { NonFiniteGradients, OptimizerOptions } from './options.js';
 export {
+  Adadelta,
+  type AdadeltaOptions,
   Adagrad,
   type AdagradOptions,
   Adam,
@@ -41,6 +44,7 @@ export {
   type TransformResult,
   type TransformRole,
 } from './transform.js';
+export { scaleByAdadelta } from './transforms/adadelta.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';

@@ -6,6 +6,7 @@ import type { LearningRate } from './learning-rate.js';
 import { GradientTransformationOptimizer } from './optimizer.js';
 import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from './options.js';
 import { chain } from './transform.js';
+import { scaleByAdadelta } from './transforms/adadelta.js';
 import { scaleByAdagrad } from './transforms/adagrad.js';
 import { scaleByAdam } from './transforms/adam.js';
 import { scaleByAdamax } from './transforms/adamax.js';
@@ -24,6 +25,7 @@ const OWN_KEYS = {
   Adagrad: ['initialAccumulatorValue', 'epsilon'],
   Adamax: ['beta1', 'beta2', 'epsilon'],
   Nadam: ['beta1', 'beta2', 'epsilon'],
+  Adadelta: ['rho', 'epsilon'],
 } as const satisfies Record<string, readonly string[]>;
 
 type PresetName = keyof typeof OWN_KEYS;
@@ -171,7 +173,24 @@ export class Nadam extends GradientTransformationOptimizer {
   }
 }
 
-const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam } as const;
+export interface AdadeltaOptions extends OptimizerOptions {
+  rho?: number;
+  epsilon?: number;
+}
+
+/**
+ * Keras Adadelta (learning rate 0.001, as Keras 3; the paper's form is 1.0): `ag = rho * ag + (1 - rho) * g^2`;
+ * `delta = sqrt(ad + eps) / sqrt(ag + eps) * g`; `ad = rho * ad + (1 - rho) * delta^2`; `w -= lr * delta`.
+ */
+export class Adadelta extends GradientTransformationOptimizer {
+  constructor(options: AdadeltaOptions = {}) {
+    const { own, base } = split('Adadelta', options);
+    const core = scaleByAdadelta({ rho: own.rho, epsilon: own.epsilon });
+    super(chain(core, scaleByLearningRate()), base, 'Adadelta', { ...core.config });
+  }
+}
+
+const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta } as const;
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
