@@ -2,7 +2,7 @@
 import { tf } from '@opt/tensor';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { checkOptions, nonNegative, positive } from '../validate.js';
-import { checkRate, negativeRate, type OwnRate, roleWith, scaled } from './common.js';
+import { checkRate, negativeRate, type OwnRate, ownRate, roleWith, scaled } from './common.js';
 
 /**
  * Keras's Adagrad, epsilon inside the square root: `acc = acc + g^2` (from `initialAccumulatorValue`);
@@ -18,7 +18,7 @@ export function scaleByAdagrad(
   checkRate('scaleByAdagrad', o.learningRate);
   return {
     name: 'scaleByAdagrad',
-    config: { initialAccumulatorValue: initial, epsilon },
+    config: { initialAccumulatorValue: initial, epsilon, ...ownRate(o.learningRate) },
     slotNames: ['accumulator'],
     role: roleWith(o.learningRate),
     init: (params) => params.map((p) => ({ accumulator: tf.fill(p.shape, initial) })),

@@ -3,7 +3,7 @@ import { tf } from '@opt/tensor';
 import { adamDirection, adamUpdate, emaIncrement } from '../ops/index.js';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { boolean, checkOptions, positive, unitOpen } from '../validate.js';
-import { checkRate, type OwnRate, rateAt, roleWith, zeroSlots } from './common.js';
+import { checkRate, type OwnRate, ownRate, rateAt, roleWith, zeroSlots } from './common.js';
 
 /**
  * Keras's Adam, "epsilon hat" form with the bias correction in the step size:
@@ -24,7 +24,7 @@ export function scaleByAdam(
   const names = amsgrad ? ['momentum', 'velocity', 'velocityHat'] : ['momentum', 'velocity'];
   return {
     name: 'scaleByAdam',
-    config: { beta1, beta2, epsilon, amsgrad },
+    config: { beta1, beta2, epsilon, amsgrad, ...ownRate(o.learningRate) },
     slotNames: names,
     role: roleWith(o.learningRate),
     init: zeroSlots(...names),

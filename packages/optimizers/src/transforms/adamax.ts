@@ -3,7 +3,7 @@ import { tf } from '@opt/tensor';
 import { emaIncrement } from '../ops/index.js';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { checkOptions, positive, unitOpen } from '../validate.js';
-import { checkRate, negativeRate, type OwnRate, roleWith, scaled, zeroSlots } from './common.js';
+import { checkRate, negativeRate, type OwnRate, ownRate, roleWith, scaled, zeroSlots } from './common.js';
 
 /**
  * Keras's Adamax (infinity norm): `m = m + (g - m) * (1 - beta1)`; `u = max(beta2 * u, |g|)`;
@@ -20,7 +20,7 @@ export function scaleByAdamax(
   checkRate('scaleByAdamax', o.learningRate);
   return {
     name: 'scaleByAdamax',
-    config: { beta1, beta2, epsilon },
+    config: { beta1, beta2, epsilon, ...ownRate(o.learningRate) },
     slotNames: ['momentum', 'norm'],
     role: roleWith(o.learningRate),
     init: zeroSlots('momentum', 'norm'),

@@ -24,6 +24,11 @@ export function describeRate(lr: OwnRate): unknown {
   return lr === undefined || lr === 'optimizer' ? 'optimizer' : describeLearningRate(lr);
 }
 
+/** The config entry of a block's own rate: `{ learningRate }` when it applies one, nothing otherwise. */
+export function ownRate(lr: OwnRate): { learningRate?: unknown } {
+  return lr === undefined ? {} : { learningRate: describeRate(lr) };
+}
+
 /** `'learningRate'` when the block applies the rate itself, `'gradient'` otherwise. */
 export function roleWith(lr: OwnRate): TransformRole {
   return lr === undefined ? 'gradient' : 'learningRate';

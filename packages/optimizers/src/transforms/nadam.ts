@@ -3,7 +3,7 @@ import { tf } from '@opt/tensor';
 import { emaIncrement } from '../ops/index.js';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { checkOptions, positive, unitOpen } from '../validate.js';
-import { checkRate, negativeRate, type OwnRate, roleWith, scaled, zeroSlots } from './common.js';
+import { checkRate, negativeRate, type OwnRate, ownRate, roleWith, scaled, zeroSlots } from './common.js';
 
 /** Nadam's momentum-cache product `prod_{s=1..t} beta1 * (1 - 0.5 * 0.96^s)` (Keras's `_u_product`), memoized. */
 function nadamProduct(beta1: number): (t: number) => number {
@@ -34,7 +34,7 @@ export function scaleByNadam(
   const product = nadamProduct(beta1);
   return {
     name: 'scaleByNadam',
-    config: { beta1, beta2, epsilon },
+    config: { beta1, beta2, epsilon, ...ownRate(o.learningRate) },
     slotNames: ['momentum', 'velocity'],
     role: roleWith(o.learningRate),
     init: zeroSlots('momentum', 'velocity'),

@@ -2,7 +2,7 @@
 import { tf } from '@opt/tensor';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { boolean, checkOptions, positive, unitClosed } from '../validate.js';
-import { checkRate, emaStep, negativeRate, type OwnRate, roleWith, scaled, zeroSlots } from './common.js';
+import { checkRate, emaStep, negativeRate, type OwnRate, ownRate, roleWith, scaled, zeroSlots } from './common.js';
 
 /**
  * Keras's RMSprop, epsilon inside the square root: `v = rho * v + (1 - rho) * g^2`; centered:
@@ -20,7 +20,7 @@ export function scaleByRms(
   const names = centered ? ['velocity', 'averageGradient'] : ['velocity'];
   return {
     name: 'scaleByRms',
-    config: { rho, epsilon, centered },
+    config: { rho, epsilon, centered, ...ownRate(o.learningRate) },
     slotNames: names,
     role: roleWith(o.learningRate),
     init: zeroSlots(...names),
