@@ -6,15 +6,14 @@ import type { LearningRate } from './learning-rate.js';
 import { GradientTransformationOptimizer } from './optimizer.js';
 import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from './options.js';
 import { chain } from './transform.js';
-import {
-  momentum as momentumTransform,
-  scaleByAdagrad,
-  scaleByAdam,
-  scaleByAdamax,
-  scaleByLearningRate,
-  scaleByNadam,
-  scaleByRms,
-} from './transforms.js';
+import { scaleByAdadelta } from './transforms/adadelta.js';
+import { scaleByAdagrad } from './transforms/adagrad.js';
+import { scaleByAdam } from './transforms/adam.js';
+import { scaleByAdamax } from './transforms/adamax.js';
+import { scaleByLearningRate } from './transforms/learning-rate.js';
+import { momentum as momentumTransform } from './transforms/momentum.js';
+import { scaleByNadam } from './transforms/nadam.js';
+import { scaleByRms } from './transforms/rms.js';
 import { boolean, checkOptions, unitClosed } from './validate.js';
 
 /** Each preset's own arguments (besides {@link OptimizerOptions}). */
@@ -26,6 +25,7 @@ const OWN_KEYS = {
   Adagrad: ['initialAccumulatorValue', 'epsilon'],
   Adamax: ['beta1', 'beta2', 'epsilon'],
   Nadam: ['beta1', 'beta2', 'epsilon'],
+  Adadelta: ['rho', 'epsilon'],
 } as const satisfies Record<string, readonly string[]>;
 
 type PresetName = keyof typeof OWN_KEYS;
@@ -88,10 +88,11 @@ export class RMSprop extends GradientTransformationOptimizer {
     const rho = unitClosed('RMSprop', 'rho', own.rho ?? 0.9, '0.9');
     const momentum = unitClosed('RMSprop', 'momentum', own.momentum ?? 0, '0.9');
     const centered = boolean('RMSprop', 'centered', own.centered ?? false);
-    const rms = scaleByRms({ rho, epsilon: own.epsilon ?? 1e-7, centered });
-    // momentumTransform keeps v = momentum * v - lr * d, which is Keras's -mom.
-    const core = chain(rms, momentum > 0 ? momentumTransform(momentum) : scaleByLearningRate());
-    super(core, base, 'RMSprop', { rho, momentum, epsilon: rms.config.epsilon, centered });
+    const epsilon = own.epsilon ?? 1e-7;
+    const rms = (learningRate?: 'optimizer') => scaleByRms({ rho, epsilon, centered, learningRate });
+    // Keras multiplies the rate into the increment; momentumTransform keeps v = momentum * v - lr * d, Keras's -mom.
+    const core = momentum > 0 ? chain(rms(), momentumTransform(momentum)) : rms('optimizer');
+    super(core, base, 'RMSprop', { rho, momentum, epsilon, centered });
   }
 }
 
@@ -110,9 +111,10 @@ export interface AdamOptions extends OptimizerOptions {
 export class Adam extends GradientTransformationOptimizer {
   constructor(options: AdamOptions = {}, className: 'Adam' | 'AdamW' = 'Adam') {
     const { own, base } = split(className, options);
-    const adam = scaleByAdam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, amsgrad: own.amsgrad });
+    const { beta1, beta2, epsilon, amsgrad } = own;
+    const adam = scaleByAdam({ beta1, beta2, epsilon, amsgrad, learningRate: 'optimizer' });
     const weightDecay = className === 'AdamW' ? (base.weightDecay ?? 0.004) : base.weightDecay;
-    super(chain(adam, scaleByLearningRate()), { ...base, weightDecay }, className, { ...adam.config });
+    super(adam, { ...base, weightDecay }, className, { ...adam.config });
   }
 }
 
@@ -132,8 +134,9 @@ export interface AdagradOptions extends OptimizerOptions {
 export class Adagrad extends GradientTransformationOptimizer {
   constructor(options: AdagradOptions = {}) {
     const { own, base } = split('Adagrad', options);
-    const core = scaleByAdagrad({ initialAccumulatorValue: own.initialAccumulatorValue, epsilon: own.epsilon });
-    super(chain(core, scaleByLearningRate()), base, 'Adagrad', { ...core.config });
+    const { initialAccumulatorValue, epsilon } = own;
+    const core = scaleByAdagrad({ initialAccumulatorValue, epsilon, learningRate: 'optimizer' });
+    super(core, base, 'Adagrad', { ...core.config });
   }
 }
 
@@ -150,8 +153,8 @@ export interface AdamaxOptions extends OptimizerOptions {
 export class Adamax extends GradientTransformationOptimizer {
   constructor(options: AdamaxOptions = {}) {
     const { own, base } = split('Adamax', options);
-    const core = scaleByAdamax({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon });
-    super(chain(core, scaleByLearningRate()), base, 'Adamax', { ...core.config });
+    const core = scaleByAdamax({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });
+    super(core, base, 'Adamax', { ...core.config });
   }
 }
 
@@ -165,12 +168,29 @@ export type NadamOptions = AdamaxOptions;
 export class Nadam extends GradientTransformationOptimizer {
   constructor(options: NadamOptions = {}) {
     const { own, base } = split('Nadam', options);
-    const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon });
-    super(chain(core, scaleByLearningRate()), base, 'Nadam', { ...core.config });
+    const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });
+    super(core, base, 'Nadam', { ...core.config });
   }
 }
 
-const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam } as const;
+export interface AdadeltaOptions extends OptimizerOptions {
+  rho?: number;
+  epsilon?: number;
+}
+
+/**
+ * Keras Adadelta (learning rate 0.001, as Keras 3; the paper's form is 1.0): `ag = rho * ag + (1 - rho) * g^2`;
+ * `delta = sqrt(ad + eps) / sqrt(ag + eps) * g`; `ad = rho * ad + (1 - rho) * delta^2`; `w -= lr * delta`.
+ */
+export class Adadelta extends GradientTransformationOptimizer {
+  constructor(options: AdadeltaOptions = {}) {
+    const { own, base } = split('Adadelta', options);
+    const core = scaleByAdadelta({ rho: own.rho, epsilon: own.epsilon });
+    super(chain(core, scaleByLearningRate()), base, 'Adadelta', { ...core.config });
+  }
+}
+
+const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta } as const;
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
