@@ -32,7 +32,7 @@ export {
   type RMSpropOptions,
   SGD,
   type SGDOptions,
-} from './presets.js';
+} from './presets/index.js';
 export type { OptimizerState } from './state.js';
 export {
   chain,
