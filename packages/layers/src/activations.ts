@@ -3,7 +3,7 @@
  * so that a layer's backward pass needs only what its forward pass returned.
  */
 import { tf } from '@opt/tensor';
-import { softmax } from './softmax-webgl.js';
+import { reluMask, softmax } from './ops/index.js';
 
 /** Keras's activation names (camelCase); `linear` is the identity. */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
@@ -41,12 +41,7 @@ export function activate(name: ActivationName, z: tf.Tensor): tf.Tensor {
  * relu `dy * [y > 0]`, sigmoid `dy * y * (1 - y)`, tanh `dy * (1 - y^2)`,
  * softmax `y * (dy - sum(dy * y, -1))`.
  */
-export function activationGrad(
-  name: ActivationName,
-  dy: tf.Tensor,
-  y: tf.Tensor,
-  reluMask: (y: tf.Tensor) => tf.Tensor = tf.step,
-): tf.Tensor {
+export function activationGrad(name: ActivationName, dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
   switch (name) {
     case 'linear':
       return dy;

@@ -3,7 +3,7 @@
  * implements it; the checkpoint code knows nothing else of the model, so neither imports the other.
  */
 import type { Optimizer } from '@opt/optimizers';
-import type { LayerConfig, LayerWeight } from './layers.js';
+import type { LayerConfig, LayerWeight } from './layers/index.js';
 import type { TrainingProgress } from './training-progress.js';
 
 /** The key under which a model keeps its {@link TrainingProgress}: for checkpoints, not part of the model's API. */

@@ -3,7 +3,8 @@
  * serves tensors and streamed batches alike.
  */
 import { Random, type tf } from '@opt/tensor';
-import { gatherRows } from './rows.js';
+import { gatherRows } from './ops/index.js';
+import { show } from './validate.js';
 
 /** One batch of a {@link BatchSource}. */
 export interface Batch {
@@ -30,6 +31,15 @@ export function isBatchSource(value: unknown): value is BatchSource {
     typeof (value as BatchSource).batches === 'function' &&
     typeof (value as BatchSource).batchesPerEpoch === 'number'
   );
+}
+
+/** Throws when a source's `batchesPerEpoch` is not a whole number of batches. */
+export function checkBatchSource(source: BatchSource): void {
+  if (!Number.isSafeInteger(source.batchesPerEpoch) || source.batchesPerEpoch < 1) {
+    throw new RangeError(
+      `fit: \`source.batchesPerEpoch\` must be an integer >= 1, got ${show(source.batchesPerEpoch)}.`,
+    );
+  }
 }
 
 export interface TensorBatchesOptions {
@@ -61,8 +71,30 @@ export function tensorBatches(x: tf.Tensor, y: tf.Tensor, options: TensorBatches
           order === null
             ? Int32Array.from({ length: size }, (_, i) => start + first + i)
             : order.subarray(first, first + size).map((i) => i + start);
-        yield { x: gatherRows(x, indices, { packed: true }), y: gatherRows(y, indices) };
+        yield { x: gatherRows(x, indices, { forMatMul: true }), y: gatherRows(y, indices) };
       }
     },
+  };
+}
+
+/**
+ * fit(x, y)'s sources: the validation split held out from the END before any shuffling (Keras:
+ * `split_at = ceil(n * (1 - split))`), the training part shuffled per epoch.
+ */
+export function splitBatches(
+  x: tf.Tensor,
+  y: tf.Tensor,
+  options: { batchSize: number; validationSplit: number; shuffle: boolean; seed: number },
+): { train: BatchSource; validation: BatchSource | null; trainRows: number } {
+  const { batchSize, validationSplit: split, shuffle, seed } = options;
+  const n = x.shape[0] as number;
+  const trainRows = split > 0 ? Math.ceil(n * (1 - split)) : n;
+  if (split > 0 && (trainRows === n || trainRows === 0)) {
+    throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`);
+  }
+  return {
+    train: tensorBatches(x, y, { batchSize, end: trainRows, shuffle, seed }),
+    validation: trainRows < n ? tensorBatches(x, y, { batchSize, start: trainRows, end: n }) : null,
+    trainRows,
   };
 }

@@ -4,7 +4,7 @@
  * labels against the loss and the number of outputs, NaN and infinities, and batch sizes the layers accept.
  */
 import { tf } from '@opt/tensor';
-import type { Layer } from './layers.js';
+import type { Layer, LayerWeight } from './layers/index.js';
 import type { Loss } from './losses.js';
 
 export function shapeText(shape: ReadonlyArray<number | null>): string {
@@ -132,4 +132,19 @@ export function checkTrainingBatchSizes(layers: readonly Layer[], n: number, bat
         `Choose a batchSize that leaves no such remainder, e.g. ${Math.min(other, n)}.`,
     );
   }
+}
+
+/** Throws unless `values` has one tensor per weight, each of the weight's shape (setWeights). */
+export function checkWeightValues(weights: readonly LayerWeight[], values: readonly tf.Tensor[]): void {
+  if (values.length !== weights.length) {
+    throw new Error(`setWeights: the model has ${weights.length} weights, got ${values.length} values.`);
+  }
+  weights.forEach((w, i) => {
+    const v = values[i] as tf.Tensor;
+    if (!tf.util.arraysEqual(v.shape, w.variable.shape)) {
+      throw new Error(
+        `setWeights: weight "${w.name}" has shape ${shapeText(w.variable.shape)}, got ${shapeText(v.shape)}.`,
+      );
+    }
+  });
 }

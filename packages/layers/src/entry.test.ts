@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DirectoryStore as BrowserDirectoryStore } from './directory-store.browser.js';
 import { DirectoryStore } from './directory-store.js';
@@ -9,7 +10,7 @@ const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.
 const source = (target: string) => target.replace(/^\.\/dist\//, './').replace(/\.js$/, '.ts');
 
 /**
- * Every module specifier `file` (under src/) reaches through static imports, re-exports and dynamic imports,
+ * Every module specifier `file` (a path under src/, such as './layers/index.ts') reaches through static imports, re-exports and dynamic imports,
  * with package.json's `#imports` resolved as a bundler with `condition` (and then `default`) would.
  */
 function reachable(file: string, condition: 'browser' | 'node', seen = new Set<string>()): Set<string> {
@@ -21,8 +22,9 @@ function reachable(file: string, condition: 'browser' | 'node', seen = new Set<s
     ...code.matchAll(/import\(\s*'([^']+)'\s*\)/g),
   ].map((m) => m[1] as string);
   for (const spec of specs) {
-    if (spec.startsWith('./')) reachable(spec.replace(/\.js$/, '.ts'), condition, seen);
-    else if (spec.startsWith('#')) {
+    if (spec.startsWith('.')) {
+      reachable(`./${posix.join(posix.dirname(file), spec.replace(/\.js$/, '.ts'))}`, condition, seen);
+    } else if (spec.startsWith('#')) {
       const targets = manifest.imports[spec];
       reachable(source(targets[condition] ?? targets.default), condition, seen);
     } else seen.add(spec);

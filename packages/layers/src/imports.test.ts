@@ -1,15 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-/** Each source file's relative imports (type-only ones too: a circle of types is still a circle to read). */
+/** Each source file's relative imports, as paths from src/ (type-only ones too: a circle of types is still a circle to read). */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const file of readdirSync(here).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
+  const files = readdirSync(here, { recursive: true, encoding: 'utf8' }).map((f) => f.split('\\').join('/'));
+  for (const file of files.filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))) {
     const text = readFileSync(`${here}${file}`, 'utf8');
-    const targets = [...text.matchAll(/(?:from|import\()\s*'\.\/([\w.-]+)\.js'/g)].map((m) => `${m[1]}.ts`);
+    const targets = [...text.matchAll(/(?:from|import\()\s*'(\.\.?\/[\w./-]+)\.js'/g)].map((m) =>
+      posix.join(posix.dirname(file), `${m[1]}.ts`),
+    );
     // package.json's conditional import: Node's file or the browser's, both edges.
     if (/from\s*'#directory-store'/.test(text)) targets.push('directory-store.ts', 'directory-store.browser.ts');
     graph.set(file, [...new Set(targets)]);
@@ -48,8 +52,17 @@ describe('module structure', () => {
     expect(new Set(graph.get('checkpoint-target.ts'))).toEqual(
       new Set(['checkpoint-store.ts', 'directory-store.ts', 'directory-store.browser.ts']),
     );
+    // Subfolders are read, with their relative paths resolved.
+    expect(graph.get('layers/dense.ts')).toContain('layers/layer.ts');
     expect(findCycle(graph)).toBeNull();
     // The check finds a circle when there is one.
     expect(findCycle(new Map([...graph, ['checkpoint.ts', ['sequential.ts']]]))).not.toBeNull();
+  });
+
+  it('keeps every source file under 400 lines (one file per layer family, ops apart)', () => {
+    const long = [...importGraph().keys()]
+      .map((file) => ({ file, lines: readFileSync(`${here}${file}`, 'utf8').trimEnd().split('\n').length }))
+      .filter(({ lines }) => lines > 400);
+    expect(long).toEqual([]);
   });
 });

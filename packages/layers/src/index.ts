@@ -53,7 +53,7 @@ export {
   ReLU,
   Rescaling,
   Softmax,
-} from './layers.js';
+} from './layers/index.js';
 export { type LoadModelOptions, loadModel } from './load-model.js';
 export {
   categoricalCrossentropy,

@@ -4,7 +4,7 @@
  * reduction is Keras's `sum_over_batch_size`: the mean over the samples.
  */
 import { tf } from '@opt/tensor';
-import { correctCountByProgram, crossentropyByPrograms } from './softmax-webgl.js';
+import { correctCount as countCorrect, softmaxCrossentropy } from './ops/index.js';
 
 /** Keras's fuzz factor: probabilities are clipped to [1e-7, 1 - 1e-7] before the log. */
 export const EPSILON = 1e-7;
@@ -98,24 +98,12 @@ function crossentropy(name: LossName, sparse: boolean, fromLogits: boolean): Los
       const dp = tf.div(tf.sub(dq, tf.sum(tf.mul(dq, normalized), -1, true)), total);
       return { value, grad: tf.mul(dp, scale) };
     },
+    // For p = softmax(z) the gradient at z skips the softmax's own backward pass (the train step's fused start).
     ...(fromLogits
       ? {}
       : {
-          /**
-           * With p = softmax(z) (so sum(p) = 1 up to rounding, q = p / sum(p)) and m_k = [q_k inside the clip
-           * range, 1e-7 <= q_k <= 1 - 1e-7] (where the clip passes its gradient, as tf.clipByValue's gradient
-           * does): dL/dz = (p * sum_k(y_k m_k) - y * m) / N, the chain rule through the clip and the softmax in
-           * 7 kernels after the value's; for one-hot y and an unclipped p it is (p - y) / N.
-           */
           softmaxValueAndLogitGrad(yTrue: tf.Tensor, p: tf.Tensor) {
-            const y = target(yTrue, p);
-            // WebGL: the same arithmetic in two programs (softmax-webgl.ts).
-            const byPrograms = crossentropyByPrograms(y, p, { clipMin: EPSILON, clipMax: 1 - EPSILON });
-            if (byPrograms !== null) return byPrograms;
-            const { normalized, clipped, value } = probsValue(y, p);
-            const ym = tf.mul(y, tf.cast(tf.equal(clipped, normalized), 'float32'));
-            const grad = tf.mul(tf.sub(tf.mul(p, tf.sum(ym, -1, true)), ym), 1 / n(p));
-            return { value, grad };
+            return softmaxCrossentropy(target(yTrue, p), p, { clipMin: EPSILON, clipMax: 1 - EPSILON });
           },
         }),
   };
@@ -196,11 +184,7 @@ export function correctCount(name: MetricName, yTrue: tf.Tensor, yPred: tf.Tenso
     const predicted = tf.cast(tf.greater(yPred, 0.5), 'float32');
     return tf.sum(tf.cast(tf.equal(predicted, tf.reshape(yTrue, yPred.shape)), 'float32')) as tf.Scalar;
   }
-  const byProgram = correctCountByProgram(yTrue, yPred, kind === 'sparse');
-  if (byProgram !== null) return byProgram;
-  const predicted = tf.argMax(yPred, -1);
-  const truth = kind === 'sparse' ? asInt32(tf.reshape(yTrue, predicted.shape)) : tf.argMax(yTrue, -1);
-  return tf.sum(tf.cast(tf.equal(predicted, truth), 'float32')) as tf.Scalar;
+  return countCorrect(yTrue, yPred, kind === 'sparse');
 }
 
 export function checkMetric(name: unknown): MetricName {

@@ -10,8 +10,8 @@ import type { History } from './callbacks.js';
 import { type LoadInfo, loadWeights, saveModel } from './checkpoint.js';
 import type { CheckpointTarget } from './checkpoint-target.js';
 import { type Checkpointable, type CompileConfig, type SequentialConfig, trainingProgress } from './checkpointable.js';
-import { type BatchSource, isBatchSource, tensorBatches } from './data-adapter.js';
-import { checkBatch, checkData, checkInputShape, checkTrainingBatchSizes, shapeText } from './data-checks.js';
+import { type BatchSource, checkBatchSource, isBatchSource, splitBatches, tensorBatches } from './data-adapter.js';
+import { checkBatch, checkData, checkInputShape, checkTrainingBatchSizes, checkWeightValues } from './data-checks.js';
 import { runEvaluate } from './evaluate-loop.js';
 import { runFit } from './fit-loop.js';
 import {
@@ -22,9 +22,9 @@ import {
   parseFitOptions,
   type SourceFitOptions,
 } from './fit-options.js';
-import { type ApplyOptions, type Layer, type LayerWeight, layerFromConfig } from './layers.js';
+import { type ApplyOptions, type Layer, type LayerWeight, layerFromConfig } from './layers/index.js';
 import { checkMetric, getLoss, type Loss, type LossSpec, type MetricName } from './losses.js';
-import { sliceRows } from './rows.js';
+import { sliceRows } from './ops/index.js';
 import { forwardInference, type StepModel, testStep, trainStep } from './train-step.js';
 import { TrainingProgress } from './training-progress.js';
 import { knownOptions, show } from './validate.js';
@@ -223,7 +223,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     const parts: tf.Tensor[] = [];
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size, { packed: true }))));
+      parts.push(tf.tidy(() => forwardInference(this.layers, sliceRows(x, start, size, { forMatMul: true }))));
     }
     const out = tf.concat(parts, 0);
     for (const p of parts) p.dispose();
@@ -289,18 +289,8 @@ export class Sequential implements CallbackModel, Checkpointable {
   /** Assigns values in {@link weights} order; shapes must match. */
   setWeights(values: readonly tf.Tensor[]): void {
     const weights = this.weights;
-    if (values.length !== weights.length) {
-      throw new Error(`setWeights: the model has ${weights.length} weights, got ${values.length} values.`);
-    }
-    weights.forEach((w, i) => {
-      const v = values[i] as tf.Tensor;
-      if (!tf.util.arraysEqual(v.shape, w.variable.shape)) {
-        throw new Error(
-          `setWeights: weight "${w.name}" has shape ${shapeText(w.variable.shape)}, got ${shapeText(v.shape)}.`,
-        );
-      }
-      w.variable.assign(v);
-    });
+    checkWeightValues(weights, values);
+    for (const [i, w] of weights.entries()) w.variable.assign(values[i] as tf.Tensor);
   }
 
   /**
@@ -325,19 +315,12 @@ export class Sequential implements CallbackModel, Checkpointable {
 
   /** fit(source): the source is the training data. */
   private sourceData(source: BatchSource): { train: BatchSource; validation: null } {
-    if (!Number.isSafeInteger(source.batchesPerEpoch) || source.batchesPerEpoch < 1) {
-      throw new RangeError(
-        `fit: \`source.batchesPerEpoch\` must be an integer >= 1, got ${show(source.batchesPerEpoch)}.`,
-      );
-    }
+    checkBatchSource(source);
     if (!this.built) throw new Error('fit with a BatchSource needs a built model: pass inputShape to Sequential.');
     return { train: source, validation: null };
   }
 
-  /**
-   * fit(x, y): the data checked once, the validation split held out from the END before any shuffling (Keras:
-   * `split_at = ceil(n * (1 - split))`), and both parts as sources; the training part shuffled per epoch.
-   */
+  /** fit(x, y): the data checked once, then split into training and validation sources. */
   private async tensorData(
     x: tf.Tensor,
     y: unknown,
@@ -350,19 +333,16 @@ export class Sequential implements CallbackModel, Checkpointable {
     }
     this.ensureBuilt(x, 'fit: x');
     await this.checkData(x, y, 'fit');
-    const { batchSize } = options;
-    const n = x.shape[0] as number;
     const split = options.validationData === undefined ? (options.validationSplit ?? 0) : 0;
-    const trainEnd = split > 0 ? Math.ceil(n * (1 - split)) : n;
-    if (split > 0 && (trainEnd === n || trainEnd === 0)) {
-      throw new RangeError(`fit: validationSplit ${split} of ${n} samples leaves an empty training or validation set.`);
-    }
-    checkTrainingBatchSizes(this.layers, trainEnd, batchSize);
-    const seed = this[trainingProgress].shuffleSeed;
-    return {
-      train: tensorBatches(x, y, { batchSize, end: trainEnd, shuffle: options.shuffle, seed }),
-      validation: trainEnd < n ? tensorBatches(x, y, { batchSize, start: trainEnd, end: n }) : null,
-    };
+    const { batchSize, shuffle } = options;
+    const data = splitBatches(x, y, {
+      batchSize,
+      validationSplit: split,
+      shuffle,
+      seed: this[trainingProgress].shuffleSeed,
+    });
+    checkTrainingBatchSizes(this.layers, data.trainRows, batchSize);
+    return data;
   }
 
   /** fit's validationData as a source (tensors checked once). */

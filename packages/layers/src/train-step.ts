@@ -6,7 +6,7 @@
  */
 import type { Optimizer } from '@opt/optimizers';
 import { tf } from '@opt/tensor';
-import type { BackwardResult, Layer, LayerWeight } from './layers.js';
+import type { BackwardResult, Layer, LayerWeight } from './layers/index.js';
 import { correctCount, type Loss, type MetricName } from './losses.js';
 import type { BatchResult } from './metric-sums.js';
 
@@ -25,17 +25,28 @@ export function forwardInference(layers: readonly Layer[], x: tf.Tensor): tf.Ten
 }
 
 /**
- * One optimizer step on a batch: forward in training mode, the loss and dL/dy, the backward passes from the
- * last layer down to the first one with trainable weights, then `optimizer.applyGradients` with the pairs in
- * the model's weight order.
- *
- * When the last layer outputs a softmax and the loss has a fused softmax-crossentropy gradient, the backward
- * pass starts at the logits (`dL/dz`, fewer kernels than chaining through the clip and the softmax); the layer
- * says whether it can ({@link Layer.outputsSoftmax}).
+ * The fused softmax-crossentropy start, asked for here and nowhere else: when the last layer outputs
+ * `softmax(z)` ({@link Layer.outputsSoftmax}) and the loss has a gradient at the logits, the backward pass
+ * starts at `dL/dz` (fewer kernels than chaining through the clip and the softmax). Null: start at `dL/dy`.
+ */
+function softmaxCrossentropyStart(
+  last: Layer | undefined,
+  loss: Loss,
+): NonNullable<Loss['softmaxValueAndLogitGrad']> | null {
+  if (last === undefined || !last.outputsSoftmax || loss.softmaxValueAndLogitGrad === undefined) return null;
+  return loss.softmaxValueAndLogitGrad.bind(loss);
+}
+
+/**
+ * One optimizer step on a batch: forward in training mode, the loss and dL/dy (or dL/dz, the fused start), the
+ * backward passes from the last layer down to the first one with trainable weights, then
+ * `optimizer.applyGradients` with the pairs in the model's weight order.
  */
 export function trainStep(model: StepModel, optimizer: Optimizer, x: tf.Tensor, y: tf.Tensor): BatchResult {
   const { layers, loss, metrics } = model;
   const firstTrainable = layers.findIndex((l) => l.trainableWeights.length > 0);
+  const last = layers.length - 1;
+  const fused = softmaxCrossentropyStart(layers[last], loss);
   return tf.tidy(() => {
     const caches: unknown[] = [];
     let h = x;
@@ -44,11 +55,7 @@ export function trainStep(model: StepModel, optimizer: Optimizer, x: tf.Tensor, 
       caches.push(r.cache);
       h = r.y;
     }
-    const last = layers.length - 1;
-    const fused = loss.softmaxValueAndLogitGrad !== undefined && last >= 0 && (layers[last] as Layer).outputsSoftmax;
-    const { value, grad } = fused
-      ? (loss.softmaxValueAndLogitGrad as NonNullable<Loss['softmaxValueAndLogitGrad']>)(y, h)
-      : loss.valueAndGrad(y, h);
+    const { value, grad } = fused === null ? loss.valueAndGrad(y, h) : fused(y, h);
     const correct = metrics.map((m) => correctCount(m, y, h));
     const pairs: Array<[tf.Tensor, tf.Variable]> = [];
     let dy: tf.Tensor | null = grad;
@@ -56,7 +63,9 @@ export function trainStep(model: StepModel, optimizer: Optimizer, x: tf.Tensor, 
       const layer = layers[i] as Layer;
       const needDx = i > firstTrainable;
       const r: BackwardResult =
-        fused && i === last ? layer.backwardFromLogits(dy, caches[i], needDx) : layer.backward(dy, caches[i], needDx);
+        fused !== null && i === last
+          ? layer.backwardFromLogits(dy, caches[i], needDx)
+          : layer.backward(dy, caches[i], needDx);
       const trainable = layer.trainableWeights;
       for (let k = trainable.length - 1; k >= 0; k--) {
         pairs.push([r.grads[k] as tf.Tensor, (trainable[k] as LayerWeight).variable]);

@@ -5,7 +5,7 @@
  * run repeats exactly what an uninterrupted one would have done, from an epoch's end or from inside an epoch.
  */
 import type { RandomState } from '@opt/tensor';
-import type { Layer } from './layers.js';
+import type { Layer } from './layers/index.js';
 import type { EpochSums, MetricSums } from './metric-sums.js';
 
 /** The JSON form a checkpoint stores (`training` in model.json). */

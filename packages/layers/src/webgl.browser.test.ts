@@ -1,14 +1,12 @@
 /**
- * fit on WebGL (SwiftShader in headless Chromium) against the same fit on cpu: the batch sums as matrix products,
- * the relu mask as a comparison, the softmax and crossentropy programs and the optimizer's programs (fused Adam,
- * the guard's record) give the cpu backend's weights, losses and accuracies, where tfjs's own kernels compute them.
+ * fit on WebGL (SwiftShader in headless Chromium) against the same fit on cpu: with WebGL's kernels for the ops
+ * (ops/webgl/, each tested against its portable op there) and the optimizer's programs (fused Adam, the guard's
+ * record), the cpu backend's weights, losses and accuracies.
  */
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BatchNormalization, Dense, ReLU, Sequential, Softmax } from './index.js';
-import { gatherRows } from './rows.js';
-import { softmax } from './softmax-webgl.js';
 
 type Case = 'plain' | 'bn' | 'softmax layer, one-hot labels';
 
@@ -64,46 +62,6 @@ async function train(
 
 describe('fit on WebGL', () => {
   afterAll(() => useBackend('cpu'));
-
-  it("softmax: its program up to 64 classes, tfjs's kernel beyond; both give tfjs's values", async () => {
-    await useBackend('webgl');
-    for (const [rows, classes, kernel] of [
-      [5, 3, 'OptSoftmax'],
-      [4, 64, 'OptSoftmax'],
-      [3, 100, 'Softmax'],
-    ] as Array<[number, number, string]>) {
-      const z = tf.mul(tf.randomNormal([rows, classes], 0, 3, 'float32', 7), 1); // packed, as a layer's output
-      const profile = await tf.profile(() => softmax(z));
-      expect(profile.kernelNames).toContain(kernel);
-      const got = tf.tidy(() => softmax(z));
-      const expected = tf.softmax(z);
-      const [a, b] = [await got.data(), await expected.data()];
-      a.forEach((v, i) => {
-        expect(v).toBeCloseTo(b[i] as number, 6);
-      });
-      tf.dispose([z, got, expected, profile.result as tf.Tensor]);
-    }
-  });
-
-  it("gathers the model's inputs into a packed texture: tfjs's gather's rows, odd sizes and repeats included", async () => {
-    await useBackend('webgl');
-    for (const [rows, cols, picks] of [
-      [7, 5, [6, 0, 3, 3, 1]],
-      [9, 4, [8, 7, 2, 0]],
-      [2, 1, [1]],
-    ] as Array<[number, number, number[]]>) {
-      const x = tf.tensor2d(
-        Float32Array.from({ length: rows * cols }, (_, i) => i * 0.25 - 3),
-        [rows, cols],
-      );
-      const got = gatherRows(x, Int32Array.from(picks), { packed: true });
-      const backend = tf.backend() as unknown as { texData: { get(id: object): { isPacked?: boolean } } };
-      expect(backend.texData.get(got.dataId).isPacked).toBe(true);
-      expect(got.shape).toEqual([picks.length, cols]);
-      expect(Array.from(await got.data())).toEqual(Array.from(await tf.gather(x, picks).data()));
-      tf.dispose([x, got]);
-    }
-  });
 
   for (const kind of ['plain', 'bn', 'softmax layer, one-hot labels'] as const) {
     it(`${kind}: the weights, losses and accuracies of the cpu backend after 10 steps`, async () => {

@@ -1,6 +1,6 @@
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
+import { Adadelta, Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -14,6 +14,7 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       adagrad: Adagrad,
       adamax: Adamax,
       nadam: Nadam,
+      adadelta: Adadelta,
     };
     for (const name of OPTIMIZER_NAMES) {
       for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
@@ -27,6 +28,11 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
     expect(getOptimizer('adam').learningRate).toBe(0.001);
     expect(getOptimizer('rmsprop').getConfig().config).toMatchObject({ rho: 0.9, epsilon: 1e-7 });
     expect(getOptimizer('adamw').getConfig().config).toMatchObject({ weightDecay: 0.004 });
+    expect(getOptimizer('adadelta').getConfig().config).toMatchObject({
+      learningRate: 0.001,
+      rho: 0.95,
+      epsilon: 1e-7,
+    });
   });
 
   it('returns an optimizer instance as it is, and rebuilds { className, config }', () => {
@@ -40,7 +46,7 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
 
   it('an unknown name or identifier is an error naming the accepted ones', () => {
     expect(() => getOptimizer('adma')).toThrow(
-      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam',
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta',
     );
     expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
     expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);

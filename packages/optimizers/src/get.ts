@@ -4,10 +4,10 @@
  */
 
 import type { Optimizer } from './optimizer.js';
-import { optimizerFromConfig } from './presets.js';
+import { optimizerFromConfig } from './presets/index.js';
 
 /** Keras's names of the presets; matched case-insensitively, as Keras lower-cases them. */
-export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam'] as const;
+export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', 'adadelta'] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** What {@link getOptimizer} accepts: a name (any case), a `{ className, config }` object, or an optimizer. */
@@ -27,6 +27,7 @@ function presetClassName(name: string): string | null {
     adagrad: 'Adagrad',
     adamax: 'Adamax',
     nadam: 'Nadam',
+    adadelta: 'Adadelta',
   };
   return Object.hasOwn(classes, name.toLowerCase()) ? classes[name.toLowerCase() as OptimizerName] : null;
 }
@@ -52,7 +53,7 @@ function unknownName(name: unknown): never {
 /**
  * Keras's `keras.optimizers.get`:
  * - an optimizer (anything with `applyGradients`) is returned as it is;
- * - a name ('sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', in any case) gives that preset with
+ * - a name ('sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', 'adadelta', in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
  *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.

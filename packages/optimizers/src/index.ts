@@ -1,7 +1,8 @@
 /**
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
- * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam}.
+ * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
+ *   {@link Adadelta}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -15,6 +16,8 @@ export type { LearningRate } from './learning-rate.js';
 export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
 export type { NonFiniteGradients, OptimizerOptions } from './options.js';
 export {
+  Adadelta,
+  type AdadeltaOptions,
   Adagrad,
   type AdagradOptions,
   Adam,
@@ -29,7 +32,7 @@ export {
   type RMSpropOptions,
   SGD,
   type SGDOptions,
-} from './presets.js';
+} from './presets/index.js';
 export type { OptimizerState } from './state.js';
 export {
   chain,
@@ -41,21 +44,17 @@ export {
   type TransformResult,
   type TransformRole,
 } from './transform.js';
-export {
-  addDecayedWeights,
-  clipByGlobalNorm,
-  clipByNorm,
-  clipByValue,
-  ema,
-  momentum,
-  scaleByAdagrad,
-  scaleByAdam,
-  scaleByAdamax,
-  scaleByLearningRate,
-  scaleByNadam,
-  scaleByRms,
-  trace,
-} from './transforms.js';
+export { scaleByAdadelta } from './transforms/adadelta.js';
+export { scaleByAdagrad } from './transforms/adagrad.js';
+export { scaleByAdam } from './transforms/adam.js';
+export { scaleByAdamax } from './transforms/adamax.js';
+export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+export { ema } from './transforms/ema.js';
+export { scaleByLearningRate } from './transforms/learning-rate.js';
+export { momentum, trace } from './transforms/momentum.js';
+export { scaleByNadam } from './transforms/nadam.js';
+export { scaleByRms } from './transforms/rms.js';
+export { addDecayedWeights } from './transforms/weight-decay.js';
 
 /** `new GradientTransformationOptimizer(transform, options)`. */
 export function fromTransformation(

@@ -5,15 +5,17 @@
  * this file puts them together.
  */
 import { readWeights, tf } from '@opt/tensor';
+import { withBaseSteps } from './base-steps.js';
+import { Constants } from './constants.js';
 import { WeightAverages } from './ema.js';
 import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
+import { applyUpdates, keepWhenShut } from './ops/index.js';
 import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { checkPairs, checkVariables } from './pairs.js';
+import { checkPairs, checkVariables, gradientPairs } from './pairs.js';
 import { SlotStore } from './slots.js';
 import { checkEntries, checkState, type OptimizerState, STATE_FORMAT, type StateEntry, writeEntries } from './state.js';
-import { chain, type GradientTransformation, roleOf, type SlotState, type StepContext } from './transform.js';
-import { addDecayedWeights, clipByGlobalNorm, clipByNorm, clipByValue } from './transforms.js';
+import type { GradientTransformation, SlotState, StepContext } from './transform.js';
 import { WeightDecayExclusion } from './weight-decay.js';
 
 /** What every optimizer of this package does (Keras's base optimizer, camelCase). */
@@ -33,27 +35,6 @@ export interface Optimizer {
   /** Throws a NonFiniteGradientError if a step had a non-finite gradient (`nonFiniteGradients: 'throw'`). */
   checkGradients(): Promise<void>;
   dispose(): void;
-}
-
-/** Scalars kept across steps for the transformations' constants (`ctx.constant`), freed by `dispose`. */
-class Constants {
-  private readonly cache = new Map<string, tf.Scalar>();
-  /** The kept scalar holding `value` (at most 64 kept: beyond, a plain scalar freed by the step's tidy). */
-  readonly get = (value: number): tf.Scalar => {
-    const key = Object.is(value, -0) ? '-0' : String(value);
-    let s = this.cache.get(key);
-    if (s === undefined) {
-      if (this.cache.size >= 64) return tf.scalar(value);
-      s = tf.keep(tf.scalar(value));
-      this.cache.set(key, s);
-    }
-    return s;
-  };
-
-  dispose(): void {
-    for (const s of this.cache.values()) s.dispose();
-    this.cache.clear();
-  }
 }
 
 /** `variable.assign(value)` unless it already holds that value (assigning a tensor to itself would free it). */
@@ -100,37 +81,12 @@ export class GradientTransformationOptimizer implements Optimizer {
     this.options = resolveOptions(className, options);
     this.rate = new LearningRateSetting(className, options.learningRate ?? 0.001);
     this.decayExclusion = new WeightDecayExclusion(className, this.options.excludeFromWeightDecay);
-    this.transform = this.withBaseSteps(className, core);
+    this.transform = withBaseSteps(className, core, this.options, (param) => this.decayExclusion.applies(param));
     this.slots = new SlotStore(this.transform);
     this.averages = this.options.useEma
       ? new WeightAverages(this.options.emaMomentum, this.options.emaOverwriteFrequency)
       : null;
     this.guard = new NonFiniteGuard(this.options.nonFiniteGradients);
-  }
-
-  /** Keras's base-optimizer steps before the core: clipping, then decoupled weight decay. */
-  private withBaseSteps(owner: string, core: GradientTransformation): GradientTransformation {
-    if (core === null || typeof core !== 'object' || typeof core.update !== 'function') {
-      throw new TypeError(
-        `${owner}: expected a gradient transformation such as chain(scaleByAdam(), scaleByLearningRate()).`,
-      );
-    }
-    if (roleOf(core) !== 'learningRate') {
-      throw new Error(
-        `${owner}: the transformation ${core.name} never applies the learning rate, so its updates (directions in ` +
-          'which the loss grows) would be added to the weights and training would climb the loss. End it with ' +
-          'scaleByLearningRate(), e.g. chain(scaleByAdam(), scaleByLearningRate()).',
-      );
-    }
-    const { clipnorm, globalClipnorm, clipvalue, weightDecay } = this.options;
-    const parts: GradientTransformation[] = [];
-    if (clipnorm !== null) parts.push(clipByNorm(clipnorm));
-    else if (globalClipnorm !== null) parts.push(clipByGlobalNorm(globalClipnorm));
-    else if (clipvalue !== null) parts.push(clipByValue(clipvalue));
-    if (weightDecay !== null && weightDecay > 0) {
-      parts.push(addDecayedWeights(weightDecay, { mask: (param) => this.decayExclusion.applies(param) }));
-    }
-    return parts.length === 0 ? core : chain(...parts, core);
   }
 
   /**
@@ -186,36 +142,21 @@ export class GradientTransformationOptimizer implements Optimizer {
     const names = variables.map((v) => v.name);
     tf.tidy(() => {
       const grads = pairs.map((p) => p[0]);
-      const verdict = this.guard.verdict(grads, step, names);
-      if (!verdict.pass) return; // a bad step, read back: it writes nothing
+      const { pass, gate } = this.guard.verdict(grads, step, names);
+      if (!pass) return; // a bad step, read back: it writes nothing
       const indices = variables.map((v) => this.slots.index(v) as number);
       const old = this.slots.state(indices);
-      const r = this.transform.update(
-        grads,
-        old,
-        variables,
-        verdict.gate === null ? ctx : { ...ctx, gate: verdict.gate },
+      const r = this.transform.update(grads, old, variables, gate === null ? ctx : { ...ctx, gate });
+      // Every result goes through the gate (null: nothing to gate).
+      const weights = applyUpdates(variables, r.updates, gate);
+      const keep = (next: tf.Tensor, previous: tf.Tensor) => keepWhenShut(gate, next, previous);
+      const state = r.state.map((record, i) =>
+        Object.fromEntries(Object.entries(record).map(([name, t]) => [name, keep(t, old[i]?.[name] as tf.Tensor)])),
       );
-      let weights = r.applied ?? (r.params ?? variables).map((w, i) => tf.add(w, r.updates[i] as tf.Tensor));
-      let state = r.state;
-      let averages = this.averages?.next(indices, weights, step) ?? null;
-      if (verdict.gate !== null) {
-        // The verdict stays on the device: a shut gate keeps every old value.
-        const open = verdict.gate;
-        const keep = (next: tf.Tensor, previous: tf.Tensor) => tf.where(open, next, previous);
-        if (r.gated !== true) {
-          weights = weights.map((w, i) => keep(w, variables[i] as tf.Variable));
-          state = state.map((record, i) =>
-            Object.fromEntries(
-              Object.entries(record).map(([name, t]) => [
-                name,
-                keep(t, (old[i] as Record<string, tf.Tensor>)[name] as tf.Tensor),
-              ]),
-            ),
-          );
-        }
-        averages = averages?.map((a, i) => keep(a, this.averages?.at(indices[i] as number) as tf.Variable)) ?? null;
-      }
+      const averages =
+        this.averages
+          ?.next(indices, weights, step)
+          .map((a, i) => keep(a, this.averages?.at(indices[i] as number) as tf.Variable)) ?? null;
       this.write(indices, weights, state, averages, step);
     });
     this.stepCount += 1;
@@ -266,14 +207,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     this.assertUsable();
     const { value, grads } = tf.variableGrads(lossFn, varList);
     try {
-      const variables = varList ?? Object.values(tf.engine().registeredVariables).filter((v) => v.trainable);
-      const pairs: Array<[tf.Tensor, tf.Variable]> = [];
-      for (const v of variables) {
-        const g = grads[v.name];
-        if (g !== undefined) pairs.push([g, v]);
-        else if (varList !== undefined) throw new Error(`${where}: the loss does not depend on variable "${v.name}".`);
-      }
-      this.applyGradients(pairs);
+      this.applyGradients(gradientPairs(where, grads, varList));
     } catch (e) {
       value.dispose();
       throw e;
@@ -419,7 +353,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     return this.slots.get(variable, name);
   }
 
-  /** Frees every tensor the optimizer made: slots, moving averages, the guard's rows of ones, cached constants. */
+  /** Frees every tensor the optimizer made: slots, moving averages, the guard's record and zeros, cached constants. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;

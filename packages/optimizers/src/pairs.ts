@@ -2,7 +2,7 @@
  * Checks of what a caller passes to `applyGradients`, `build` and `minimize`: each error names the variable
  * (or the position) and says how to fix it.
  */
-import type { tf } from '@opt/tensor';
+import { tf } from '@opt/tensor';
 
 function isVariable(v: unknown): v is tf.Variable {
   return (
@@ -79,4 +79,20 @@ export function checkPairs(
     }
   });
   return pairs.map((p) => p[1]);
+}
+
+/** `tf.variableGrads`' gradients as pairs, in the order of `varList` (else of every trainable variable they cover). */
+export function gradientPairs(
+  where: string,
+  grads: tf.NamedTensorMap,
+  varList: readonly tf.Variable[] | undefined,
+): Array<[tf.Tensor, tf.Variable]> {
+  const variables = varList ?? Object.values(tf.engine().registeredVariables).filter((v) => v.trainable);
+  const pairs: Array<[tf.Tensor, tf.Variable]> = [];
+  for (const v of variables) {
+    const g = grads[v.name];
+    if (g !== undefined) pairs.push([g, v]);
+    else if (varList !== undefined) throw new Error(`${where}: the loss does not depend on variable "${v.name}".`);
+  }
+  return pairs;
 }

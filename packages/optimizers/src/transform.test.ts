@@ -108,7 +108,7 @@ describe('the learning rate is applied once, last', () => {
     expect(() => fromTransformation(chain(custom, scaleByLearningRate(0.01)))).not.toThrow();
   });
 
-  it('chain folds a scaleByLearningRate into the part before it: Keras op order, one kernel fewer per variable', () => {
+  it("a block given its own learningRate multiplies it where Keras does: Keras's op order, one kernel fewer", () => {
     const w = tf.variable(tf.randomNormal([4, 3], 0, 1, 'float32', 3));
     const g = tf.randomNormal([4, 3], 0, 1, 'float32', 4);
     const count = (opt: GradientTransformationOptimizer) => {
@@ -118,12 +118,13 @@ describe('the learning rate is applied once, last', () => {
       return n;
     };
     const options = { nonFiniteGradients: 'unchecked' } as const;
-    const folded = count(fromTransformation(chain(scaleByAdam(), scaleByLearningRate()), options));
-    // Keras's Adam: 7 kernels for the moments, 5 for the weight (m * alpha, sqrt, + eps, divide, subtract)
-    expect(folded).toBe(12);
-    // a scaleByLearningRate that does not follow a foldable part multiplies on its own
-    const apart = count(fromTransformation(chain(scaleByAdam(), addDecayedWeights(0), scaleByLearningRate()), options));
-    expect(apart).toBe(13);
+    const keras = scaleByAdam({ learningRate: 'optimizer' });
+    expect(keras.role).toBe('learningRate');
+    // Keras's Adam: 7 kernels for the moments, 5 for the weight (m * alpha, sqrt, + eps, divide, add)
+    expect(count(fromTransformation(keras, options))).toBe(12);
+    // optax's recipe multiplies the rate on its own, last
+    expect(count(fromTransformation(chain(scaleByAdam(), scaleByLearningRate()), options))).toBe(13);
+    expect(() => chain(keras, scaleByLearningRate())).toThrow('which already applied the learning rate');
     tf.dispose([w, g]);
   });
 });

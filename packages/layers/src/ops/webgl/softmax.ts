@@ -1,13 +1,11 @@
 /**
- * The softmax output and its crossentropy as WebGL programs: the softmax, the loss's value, its gradient with
- * respect to the logits, and the correct count, one program each. With tfjs's kernels they took about 50 programs
- * a step on a batch of 128 x 10 classes (each reduction an unpack and two passes, each elementwise op a pack of its
- * unpacked input): half the programs of the MLP's whole step, on tensors a hundred times smaller than its weights.
- * The arithmetic is the ops' (`losses.ts` says which), in float32 in the shader; cpu and wasm run the ops.
+ * WebGL's kernels for the softmax output and its crossentropy: the softmax, the loss's value, its gradient with
+ * respect to the logits, and the correct count, one program each, where tfjs's kernels take dozens (README: how
+ * many). The arithmetic is the portable ops' (`../softmax.ts`), in float32 in the shader.
  *
  * Each output element of the softmax and the gradient loops over its row (O(N C^2) in all), and the value and the
- * count are single-fragment loops over the batch: they are used up to {@link MAX_CLASSES} classes and
- * {@link MAX_ELEMENTS} elements; wider or larger outputs take the ops.
+ * count are single-fragment loops over the batch: they take up to {@link MAX_CLASSES} classes and
+ * {@link MAX_ELEMENTS} elements; wider or larger outputs take the portable ops.
  */
 import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
@@ -211,40 +209,28 @@ function programsFor(p: tf.Tensor): boolean {
   return webglKernels(KERNELS);
 }
 
-/** `softmax(z)` over the last axis. */
-export function softmax(z: tf.Tensor): tf.Tensor {
-  if (!programsFor(z)) return tf.softmax(z, -1);
+export function softmax(z: tf.Tensor): tf.Tensor | null {
+  if (!programsFor(z)) return null;
   return tf.engine().runKernel(SOFTMAX, { z }) as tf.Tensor;
 }
 
-/** The clip of the crossentropy's probabilities, and the batch's scale. */
-interface CrossentropyConstants {
-  readonly clipMin: number;
-  readonly clipMax: number;
-}
-
-/**
- * The crossentropy's value `sum(y * log(clip(q))) * (-1 / N)` and logit gradient for `p = softmax(z)` and one-hot
- * `y`, or null where the ops compute them.
- */
-export function crossentropyByPrograms(
+/** The crossentropy's value and logit gradient for `p = softmax(z)` and one-hot `y`. */
+export function softmaxCrossentropy(
   y: tf.Tensor,
   p: tf.Tensor,
-  c: CrossentropyConstants,
+  clip: { readonly clipMin: number; readonly clipMax: number },
 ): { value: tf.Scalar; grad: tf.Tensor } | null {
   if (!programsFor(p) || y.rank !== 2) return null;
   const n = p.shape[0] as number;
   const engine = tf.engine();
-  const value = engine.runKernel(VALUE, { p, y }, { ...c, scale: -1 / n }) as tf.Scalar;
-  const grad = engine.runKernel(LOGIT_GRAD, { p, y }, { ...c, scale: 1 / n }) as tf.Tensor;
+  const attrs = { clipMin: clip.clipMin, clipMax: clip.clipMax };
+  const value = engine.runKernel(VALUE, { p, y }, { ...attrs, scale: -1 / n }) as tf.Scalar;
+  const grad = engine.runKernel(LOGIT_GRAD, { p, y }, { ...attrs, scale: 1 / n }) as tf.Tensor;
   return { value, grad };
 }
 
-/**
- * The number of rows where `argmax(p)` is the label's class (one-hot `y` [N, C], or labels [N] or [N, 1]), or null
- * where the ops compute it.
- */
-export function correctCountByProgram(y: tf.Tensor, p: tf.Tensor, sparse: boolean): tf.Scalar | null {
+/** The rows where `argmax(p)` is the label's class (one-hot `y` [N, C], or labels [N] or [N, 1]). */
+export function correctCount(y: tf.Tensor, p: tf.Tensor, sparse: boolean): tf.Scalar | null {
   if (!programsFor(p)) return null;
   const n = p.shape[0] as number;
   const labels = sparse ? (y.size === n ? tf.reshape(y, [n]) : null) : y.rank === 2 ? y : null;

@@ -1,0 +1,37 @@
+/** Keras's base-optimizer steps around a preset's core: clipping before it, decoupled weight decay. */
+import type { tf } from '@opt/tensor';
+import type { ResolvedOptions } from './options.js';
+import { chain, type GradientTransformation, roleOf } from './transform.js';
+import { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+import { addDecayedWeights } from './transforms/weight-decay.js';
+
+/**
+ * `core` with the options' clipping and weight decay (`decays(param)` false: not decayed). Refuses a transformation
+ * that never applies the learning rate: its updates would be added to the weights and climb the loss.
+ */
+export function withBaseSteps(
+  owner: string,
+  core: GradientTransformation,
+  options: ResolvedOptions,
+  decays: (param: tf.Tensor) => boolean,
+): GradientTransformation {
+  if (core === null || typeof core !== 'object' || typeof core.update !== 'function') {
+    throw new TypeError(
+      `${owner}: expected a gradient transformation such as chain(scaleByAdam(), scaleByLearningRate()).`,
+    );
+  }
+  if (roleOf(core) !== 'learningRate') {
+    throw new Error(
+      `${owner}: the transformation ${core.name} never applies the learning rate, so its updates (directions in ` +
+        'which the loss grows) would be added to the weights and training would climb the loss. End it with ' +
+        'scaleByLearningRate(), e.g. chain(scaleByAdam(), scaleByLearningRate()).',
+    );
+  }
+  const { clipnorm, globalClipnorm, clipvalue, weightDecay } = options;
+  const parts: GradientTransformation[] = [];
+  if (clipnorm !== null) parts.push(clipByNorm(clipnorm));
+  else if (globalClipnorm !== null) parts.push(clipByGlobalNorm(globalClipnorm));
+  else if (clipvalue !== null) parts.push(clipByValue(clipvalue));
+  if (weightDecay !== null && weightDecay > 0) parts.push(addDecayedWeights(weightDecay, { mask: decays }));
+  return parts.length === 0 ? core : chain(...parts, core);
+}

@@ -1,0 +1,156 @@
+/**
+ * The WebGL kernels of this package's ops, registered for the active WebGL backend on first use: Adam's three
+ * passes, the gated write of `applyUpdates`, and the two programs of the non-finite verdict's record. Each program
+ * samples packed textures, as the matrix products and tfjs's own packed programs around them do, so that the backend
+ * inserts no pack or unpack between them.
+ */
+import { type tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+
+export const ADAM_MOMENTUM = 'OptAdamMomentum';
+export const ADAM_VELOCITY = 'OptAdamVelocity';
+export const ADAM_UPDATE = 'OptAdamUpdate';
+export const APPLY_UPDATES = 'OptApplyUpdates';
+export const VERDICT_RECORD = 'OptNonFiniteRecord';
+export const VERDICT_GATE = 'OptNonFiniteGate';
+
+/** Larger than any step index a float32 holds exactly (2^24): "no bad step" in a `'throw'` record. */
+export const NO_BAD_STEP = 2 ** 30;
+
+/** Columns per record program: WebGL 2 guarantees 16 texture units and the record takes one. */
+export const MAX_COLUMNS = 12;
+
+function packed(
+  variableNames: string[],
+  outputShape: number[],
+  userCode: string,
+  uniforms: string[] = [],
+): WebGLProgram {
+  return {
+    variableNames,
+    outputShape,
+    packedInputs: true,
+    packedOutput: true,
+    customUniforms: uniforms.map((name) => ({ name, type: 'float' })),
+    userCode,
+  };
+}
+
+/** An elementwise program: `body` sets `result` from vec4s named after the inputs; `open` is the gate. */
+function gated(shape: number[], inputs: string[], uniforms: string[], body: string): WebGLProgram {
+  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = get${name}AtOutCoords();`).join('\n');
+  const program = packed(
+    [...inputs, 'Gate'],
+    shape,
+    `void main() {
+        ${samples}
+        bool open = getGateAtOutCoords().x > 0.5;
+        vec4 result;
+        ${body}
+        setOutput(result);
+      }`,
+    uniforms,
+  );
+  // Shapes as uniforms: one compiled program per rank serves every variable.
+  return { ...program, enableShapeUniforms: shape.length <= 4 };
+}
+
+const ELEMENTWISE: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: string[]; body: string }> = [
+  {
+    kernelName: ADAM_MOMENTUM,
+    inputs: ['G', 'M'],
+    uniforms: ['oneMinusBeta'],
+    body: 'result = open ? m + (g - m) * oneMinusBeta : m;',
+  },
+  {
+    kernelName: ADAM_VELOCITY,
+    inputs: ['G', 'V'],
+    uniforms: ['oneMinusBeta'],
+    body: 'result = open ? v + (g * g - v) * oneMinusBeta : v;',
+  },
+  {
+    kernelName: ADAM_UPDATE,
+    inputs: ['M', 'V'],
+    uniforms: ['stepSize', 'epsilon'],
+    body: 'result = open ? (m * stepSize) / (sqrt(v) + epsilon) : vec4(0.0);',
+  },
+  { kernelName: APPLY_UPDATES, inputs: ['W', 'U'], uniforms: [], body: 'result = open ? w + u : w;' },
+];
+
+/**
+ * The record program for columns of `rows[i]` rows each (`0 * g` summed along each gradient's last axis: 0 where a
+ * row is finite, NaN otherwise). The record is `[badStep, skipped, badRow, open]`; a packed [r, 1] texel holds rows
+ * r and r + 1 of a column in x and z. `'throw'` keeps the first bad step, `'skip'` the last and a count.
+ */
+function recordProgram(rows: readonly number[], policy: 'throw' | 'skip'): WebGLProgram {
+  let offset = 0;
+  const scans = rows
+    .map((r, i) => {
+      const scan = `
+        for (int r = 0; r < ${r}; r += 2) {
+          if (bad >= 0.0) break;
+          vec4 t = getC${i}(r, 0);
+          if (!(t.x == 0.0)) bad = float(${offset} + r);
+          else if (r + 1 < ${r} && !(t.z == 0.0)) bad = float(${offset} + r + 1);
+        }`;
+      offset += r;
+      return scan;
+    })
+    .join('\n');
+  const update =
+    policy === 'throw'
+      ? `if (bad >= 0.0 && badStep == ${NO_BAD_STEP}.0) { badStep = step; badRow = bad; }
+         float open = badStep == ${NO_BAD_STEP}.0 ? 1.0 : 0.0;`
+      : `if (bad >= 0.0) { badStep = step; badRow = bad; skipped += 1.0; }
+         float open = bad >= 0.0 ? 0.0 : 1.0;`;
+  return packed(
+    [...rows.map((_, i) => `C${i}`), 'Record'],
+    [4],
+    `void main() {
+        int index = getOutputCoords();
+        vec4 first = getRecord(0);
+        vec4 second = getRecord(2);
+        float badStep = first.x;
+        float skipped = first.y;
+        float badRow = second.x;
+        float bad = -1.0;
+        ${scans}
+        ${update}
+        setOutput(index == 0 ? vec4(badStep, skipped, 0.0, 0.0) : vec4(badRow, open, 0.0, 0.0));
+      }`,
+    ['step'],
+  );
+}
+
+const KERNELS: Record<string, WebGLKernel> = {
+  ...Object.fromEntries(
+    ELEMENTWISE.map(({ kernelName, inputs, uniforms, body }) => [
+      kernelName,
+      (given: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => {
+        const tensors = [...inputs.map((name) => given[name.toLowerCase()]), given.gate] as tf.TensorInfo[];
+        return {
+          program: gated((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
+          inputs: tensors,
+          uniforms: uniforms.map((name) => [attrs[name] as number]),
+        };
+      },
+    ]),
+  ),
+  [VERDICT_RECORD]: (inputs, attrs) => {
+    const rows = attrs.rows as number[];
+    return {
+      program: recordProgram(rows, attrs.policy as 'throw' | 'skip'),
+      inputs: [...rows.map((_, i) => inputs[`c${i}`] as tf.TensorInfo), inputs.record as tf.TensorInfo],
+      uniforms: [[attrs.step as number]],
+    };
+  },
+  [VERDICT_GATE]: (inputs) => ({
+    program: packed(['Record'], [], 'void main() { setOutput(vec4(getRecord(2).y)); }'),
+    inputs: [inputs.record as tf.TensorInfo],
+    dtype: 'bool',
+  }),
+};
+
+/** Whether the active backend runs this package's WebGL kernels; registers them on first use. */
+export function webglOps(): boolean {
+  return webglKernels(KERNELS);
+}

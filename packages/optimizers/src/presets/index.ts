@@ -1,0 +1,49 @@
+/** Keras 3's optimizers as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
+import type { LearningRate } from '../learning-rate.js';
+import type { GradientTransformationOptimizer } from '../optimizer.js';
+import { Adadelta } from './adadelta.js';
+import { Adagrad } from './adagrad.js';
+import { Adam, AdamW } from './adam.js';
+import { Adamax } from './adamax.js';
+import { Nadam } from './nadam.js';
+import { RMSprop } from './rmsprop.js';
+import { SGD } from './sgd.js';
+
+export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adagrad, type AdagradOptions } from './adagrad.js';
+export { Adam, type AdamOptions, AdamW } from './adam.js';
+export { Adamax, type AdamaxOptions } from './adamax.js';
+export { Nadam, type NadamOptions } from './nadam.js';
+export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { SGD, type SGDOptions } from './sgd.js';
+
+/** Each preset by its class name (`getConfig().className`). */
+export const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta } as const;
+
+/**
+ * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
+ * stored as its `{ className, config }`; pass `schedule` to turn it back into a function.
+ */
+export function optimizerFromConfig(
+  spec: { className: string; config: Record<string, unknown> },
+  options: { schedule?: (config: { className: string; config: Record<string, unknown> }) => LearningRate } = {},
+): GradientTransformationOptimizer {
+  const Ctor = PRESETS[spec.className as keyof typeof PRESETS];
+  if (Ctor === undefined) {
+    throw new Error(
+      `optimizerFromConfig: unknown className "${spec.className}"; expected one of ${Object.keys(PRESETS).join(', ')}.`,
+    );
+  }
+  const config: Record<string, unknown> = { ...spec.config };
+  const lr = config.learningRate;
+  if (lr !== undefined && typeof lr !== 'number') {
+    if (options.schedule === undefined) {
+      throw new Error(
+        `optimizerFromConfig: the learning rate is a schedule (${JSON.stringify(lr)}); pass { schedule: (config) => fn } to rebuild it.`,
+      );
+    }
+    config.learningRate = options.schedule(lr as { className: string; config: Record<string, unknown> });
+  }
+  for (const k of Object.keys(config)) if (config[k] === null) delete config[k];
+  return new Ctor(config as ConstructorParameters<typeof Ctor>[0]);
+}

@@ -1,0 +1,19 @@
+import { GradientTransformationOptimizer } from '../optimizer.js';
+import { scaleByNadam } from '../transforms/nadam.js';
+import type { AdamaxOptions } from './adamax.js';
+import { split } from './split.js';
+
+export type NadamOptions = AdamaxOptions;
+
+/**
+ * Keras Nadam (momentum cache `u_t = beta1 * (1 - 0.5 * 0.96^t)`, product `P_t`):
+ * `mHat = u_{t+1} m / (1 - P_{t+1}) + (1 - u_t) g / (1 - P_t)`; `vHat = v / (1 - beta2^t)`;
+ * `w -= lr * mHat / (sqrt(vHat) + eps)`.
+ */
+export class Nadam extends GradientTransformationOptimizer {
+  constructor(options: NadamOptions = {}) {
+    const { own, base } = split('Nadam', options);
+    const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });
+    super(core, base, 'Nadam', { ...core.config });
+  }
+}
