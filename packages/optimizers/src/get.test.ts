@@ -1,6 +1,20 @@
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adadelta, Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
+import {
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  getOptimizer,
+  Nadam,
+  OPTIMIZER_NAMES,
+  RAdam,
+  RMSprop,
+  Rprop,
+  SGD,
+} from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -15,6 +29,9 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       adamax: Adamax,
       nadam: Nadam,
       adadelta: Adadelta,
+      radam: RAdam,
+      rprop: Rprop,
+      asgd: ASGD,
     };
     for (const name of OPTIMIZER_NAMES) {
       for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
@@ -33,6 +50,20 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       rho: 0.95,
       epsilon: 1e-7,
     });
+    // PyTorch 1.13's defaults (torch.optim).
+    expect(getOptimizer('radam').getConfig().config).toMatchObject({ learningRate: 1e-3, beta1: 0.9, epsilon: 1e-8 });
+    expect(getOptimizer('rprop').getConfig().config).toMatchObject({
+      learningRate: 0.01,
+      etaminus: 0.5,
+      etaplus: 1.2,
+      stepSizes: [1e-6, 50],
+    });
+    expect(getOptimizer('asgd').getConfig().config).toMatchObject({
+      learningRate: 0.01,
+      lambd: 1e-4,
+      alpha: 0.75,
+      t0: 1e6,
+    });
   });
 
   it('returns an optimizer instance as it is, and rebuilds { className, config }', () => {
@@ -46,7 +77,7 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
 
   it('an unknown name or identifier is an error naming the accepted ones', () => {
     expect(() => getOptimizer('adma')).toThrow(
-      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta',
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, radam, rprop, asgd',
     );
     expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
     expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);

@@ -2,7 +2,7 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}.
+ *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -25,11 +25,17 @@ export {
   type AdamaxOptions,
   type AdamOptions,
   AdamW,
+  ASGD,
+  type ASGDOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
+  RAdam,
+  type RAdamOptions,
   RMSprop,
   type RMSpropOptions,
+  Rprop,
+  type RpropOptions,
   SGD,
   type SGDOptions,
 } from './presets/index.js';
@@ -48,12 +54,16 @@ export { scaleByAdadelta } from './transforms/adadelta.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';
+export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { ema } from './transforms/ema.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
+export { scaleByRAdam } from './transforms/radam.js';
 export { scaleByRms } from './transforms/rms.js';
+export { type RpropArguments, scaleByRprop } from './transforms/rprop.js';
 export { addDecayedWeights } from './transforms/weight-decay.js';
 
 /** `new GradientTransformationOptimizer(transform, options)`. */

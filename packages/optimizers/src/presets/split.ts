@@ -15,6 +15,9 @@ export const OWN_KEYS = {
   Adamax: ['beta1', 'beta2', 'epsilon'],
   Nadam: ['beta1', 'beta2', 'epsilon'],
   Adadelta: ['rho', 'epsilon'],
+  RAdam: ['beta1', 'beta2', 'epsilon'],
+  Rprop: ['etaminus', 'etaplus', 'stepSizes'],
+  ASGD: ['lambd', 'alpha', 't0'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PresetName = keyof typeof OWN_KEYS;
