@@ -19,6 +19,8 @@ export const OPTIMIZER_NAMES = [
   'radam',
   'rprop',
   'asgd',
+  'yogi',
+  'adabelief',
 ] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
@@ -43,6 +45,8 @@ function presetClassName(name: string): string | null {
     radam: 'RAdam',
     rprop: 'Rprop',
     asgd: 'ASGD',
+    yogi: 'Yogi',
+    adabelief: 'AdaBelief',
   };
   return Object.hasOwn(classes, name.toLowerCase()) ? classes[name.toLowerCase() as OptimizerName] : null;
 }
@@ -68,7 +72,7 @@ function unknownName(name: unknown): never {
 /**
  * Keras's `keras.optimizers.get`:
  * - an optimizer (anything with `applyGradients`) is returned as it is;
- * - a name ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', ..., 'radam', 'rprop', 'asgd', in any case) gives that preset with
+ * - a name ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', ..., 'radam', 'rprop', 'asgd', 'yogi', 'adabelief', in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
  *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.
