@@ -14,9 +14,9 @@ export interface RpropOptions extends OptimizerOptions {
  * PyTorch's Rprop (`torch.optim.Rprop`, 1.13; lr 0.01, etas 0.5 / 1.2 as `etaminus` / `etaplus`, step_sizes
  * [1e-6, 50]): each weight moves by its own step size against the sign of its gradient; the step size grows by
  * `etaplus` while the sign holds and shrinks by `etaminus` when it flips; see {@link scaleByRprop}. For full-batch
- * training. `learningRate` is the initial step size, read once when the slots are made, as PyTorch reads `lr`:
- * it must be a number (a schedule would change nothing after step 0), and setting `optimizer.learningRate` later
- * does not change the step sizes (in PyTorch neither). PyTorch's Rprop has no weight decay; `weightDecay` here is
+ * training. `learningRate` is the step size every weight starts with (PyTorch reads `lr` once, when it creates
+ * the state): it must be a number (a schedule would change nothing after step 0), and setting
+ * `optimizer.learningRate` later changes no step size, not even of variables built afterwards. PyTorch's Rprop has no weight decay; `weightDecay` here is
  * the base option every preset has, Keras's decoupled `w -= w * wd * lr` with `lr` the constant above.
  */
 export class Rprop extends GradientTransformationOptimizer {
