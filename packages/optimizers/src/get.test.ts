@@ -1,6 +1,22 @@
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adadelta, Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
+import {
+  AdaBelief,
+  Adadelta,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  ASGD,
+  getOptimizer,
+  Nadam,
+  OPTIMIZER_NAMES,
+  RAdam,
+  RMSprop,
+  Rprop,
+  SGD,
+  Yogi,
+} from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -15,6 +31,11 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       adamax: Adamax,
       nadam: Nadam,
       adadelta: Adadelta,
+      radam: RAdam,
+      rprop: Rprop,
+      asgd: ASGD,
+      yogi: Yogi,
+      adabelief: AdaBelief,
     };
     for (const name of OPTIMIZER_NAMES) {
       for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
@@ -33,6 +54,22 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       rho: 0.95,
       epsilon: 1e-7,
     });
+    // PyTorch 1.13's defaults (torch.optim), and optax's (no default learning rate there: the papers').
+    expect(getOptimizer('radam').getConfig().config).toMatchObject({ learningRate: 1e-3, beta1: 0.9, epsilon: 1e-8 });
+    expect(getOptimizer('rprop').getConfig().config).toMatchObject({
+      learningRate: 0.01,
+      etaminus: 0.5,
+      etaplus: 1.2,
+      stepSizes: [1e-6, 50],
+    });
+    expect(getOptimizer('asgd').getConfig().config).toMatchObject({
+      learningRate: 0.01,
+      lambd: 1e-4,
+      alpha: 0.75,
+      t0: 1e6,
+    });
+    expect(getOptimizer('yogi').getConfig().config).toMatchObject({ epsilon: 1e-3, initialAccumulatorValue: 1e-6 });
+    expect(getOptimizer('adabelief').getConfig().config).toMatchObject({ epsilon: 1e-16, epsilonRoot: 1e-16 });
   });
 
   it('returns an optimizer instance as it is, and rebuilds { className, config }', () => {
@@ -46,7 +83,7 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
 
   it('an unknown name or identifier is an error naming the accepted ones', () => {
     expect(() => getOptimizer('adma')).toThrow(
-      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta',
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, radam, rprop, asgd, yogi, adabelief',
     );
     expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
     expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);

@@ -7,7 +7,21 @@ import type { Optimizer } from './optimizer.js';
 import { optimizerFromConfig } from './presets/index.js';
 
 /** Keras's names of the presets; matched case-insensitively, as Keras lower-cases them. */
-export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', 'adadelta'] as const;
+export const OPTIMIZER_NAMES = [
+  'sgd',
+  'rmsprop',
+  'adam',
+  'adamw',
+  'adagrad',
+  'adamax',
+  'nadam',
+  'adadelta',
+  'radam',
+  'rprop',
+  'asgd',
+  'yogi',
+  'adabelief',
+] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
 /** What {@link getOptimizer} accepts: a name (any case), a `{ className, config }` object, or an optimizer. */
@@ -28,6 +42,11 @@ function presetClassName(name: string): string | null {
     adamax: 'Adamax',
     nadam: 'Nadam',
     adadelta: 'Adadelta',
+    radam: 'RAdam',
+    rprop: 'Rprop',
+    asgd: 'ASGD',
+    yogi: 'Yogi',
+    adabelief: 'AdaBelief',
   };
   return Object.hasOwn(classes, name.toLowerCase()) ? classes[name.toLowerCase() as OptimizerName] : null;
 }
@@ -53,7 +72,7 @@ function unknownName(name: unknown): never {
 /**
  * Keras's `keras.optimizers.get`:
  * - an optimizer (anything with `applyGradients`) is returned as it is;
- * - a name ('sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam', 'adadelta', in any case) gives that preset with
+ * - a name ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', ..., 'radam', 'rprop', 'asgd', 'yogi', 'adabelief', in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
  *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.

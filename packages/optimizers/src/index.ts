@@ -2,7 +2,7 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}.
+ *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -16,6 +16,8 @@ export type { LearningRate } from './learning-rate.js';
 export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
 export type { NonFiniteGradients, OptimizerOptions } from './options.js';
 export {
+  AdaBelief,
+  type AdaBeliefOptions,
   Adadelta,
   type AdadeltaOptions,
   Adagrad,
@@ -25,13 +27,21 @@ export {
   type AdamaxOptions,
   type AdamOptions,
   AdamW,
+  ASGD,
+  type ASGDOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
+  RAdam,
+  type RAdamOptions,
   RMSprop,
   type RMSpropOptions,
+  Rprop,
+  type RpropOptions,
   SGD,
   type SGDOptions,
+  Yogi,
+  type YogiOptions,
 } from './presets/index.js';
 export type { OptimizerState } from './state.js';
 export {
@@ -44,17 +54,23 @@ export {
   type TransformResult,
   type TransformRole,
 } from './transform.js';
+export { scaleByBelief } from './transforms/adabelief.js';
 export { scaleByAdadelta } from './transforms/adadelta.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';
+export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { ema } from './transforms/ema.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
+export { scaleByRAdam } from './transforms/radam.js';
 export { scaleByRms } from './transforms/rms.js';
+export { type RpropArguments, scaleByRprop } from './transforms/rprop.js';
 export { addDecayedWeights } from './transforms/weight-decay.js';
+export { scaleByYogi } from './transforms/yogi.js';
 
 /** `new GradientTransformationOptimizer(transform, options)`. */
 export function fromTransformation(

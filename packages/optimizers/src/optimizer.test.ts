@@ -6,10 +6,12 @@ import { countTensors, packWeights, tf, unpackWeights } from '@opt/tensor';
 import { countKernels, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AdaBelief,
   Adagrad,
   Adam,
   Adamax,
   AdamW,
+  ASGD,
   ema,
   type GradientTransformationOptimizer,
   momentum,
@@ -17,8 +19,11 @@ import {
   NonFiniteGradientError,
   type Optimizer,
   type OptimizerState,
+  RAdam,
   RMSprop,
+  Rprop,
   SGD,
+  Yogi,
 } from './index.js';
 
 beforeAll(() => useTestBackend());
@@ -58,6 +63,11 @@ const presets: Array<[string, () => Optimizer]> = [
   ['Adagrad', () => new Adagrad({ clipnorm: 1 })],
   ['Adamax', () => new Adamax({ clipvalue: 0.5 })],
   ['Nadam', () => new Nadam()],
+  ['RAdam', () => new RAdam({ weightDecay: 0.01, useEma: true })], // rectified from step 6: inside the 6 steps
+  ['Rprop', () => new Rprop()],
+  ['ASGD', () => new ASGD({ t0: 1, weightDecay: 0.1 })], // averaging from step 3
+  ['Yogi', () => new Yogi({ clipnorm: 1 })],
+  ['AdaBelief', () => new AdaBelief({ globalClipnorm: 1 })],
 ];
 
 describe('getState / setState resume bit-exact', () => {

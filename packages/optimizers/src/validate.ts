@@ -59,6 +59,8 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
   lr: '`learningRate`',
   eps: '`epsilon`',
   betas: '`beta1` and `beta2` (two numbers, not a pair)',
+  etas: '`etaminus` and `etaplus` (two numbers, not a pair)',
+  epsRoot: '`epsilonRoot`',
   alpha: "`rho` (PyTorch's RMSprop `alpha` is Keras's `rho`)",
   decay:
     "`weightDecay` for decoupled weight decay, or a schedule for Keras 2's learning-rate `decay`: " +

@@ -1,24 +1,48 @@
-/** Keras 3's optimizers as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
+/** Keras 3's optimizers (and PyTorch's and optax's that Keras lacks) as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
 import type { LearningRate } from '../learning-rate.js';
 import type { GradientTransformationOptimizer } from '../optimizer.js';
+import { AdaBelief } from './adabelief.js';
 import { Adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adam, AdamW } from './adam.js';
 import { Adamax } from './adamax.js';
+import { ASGD } from './asgd.js';
 import { Nadam } from './nadam.js';
+import { RAdam } from './radam.js';
 import { RMSprop } from './rmsprop.js';
+import { Rprop } from './rprop.js';
 import { SGD } from './sgd.js';
+import { Yogi } from './yogi.js';
 
+export { AdaBelief, type AdaBeliefOptions } from './adabelief.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
+export { ASGD, type ASGDOptions } from './asgd.js';
 export { Nadam, type NadamOptions } from './nadam.js';
+export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
+export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
+export { Yogi, type YogiOptions } from './yogi.js';
 
 /** Each preset by its class name (`getConfig().className`). */
-export const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta } as const;
+export const PRESETS = {
+  SGD,
+  RMSprop,
+  Adam,
+  AdamW,
+  Adagrad,
+  Adamax,
+  Nadam,
+  Adadelta,
+  RAdam,
+  Rprop,
+  ASGD,
+  Yogi,
+  AdaBelief,
+} as const;
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is

@@ -15,6 +15,11 @@ export const OWN_KEYS = {
   Adamax: ['beta1', 'beta2', 'epsilon'],
   Nadam: ['beta1', 'beta2', 'epsilon'],
   Adadelta: ['rho', 'epsilon'],
+  RAdam: ['beta1', 'beta2', 'epsilon'],
+  Rprop: ['etaminus', 'etaplus', 'stepSizes'],
+  ASGD: ['lambd', 'alpha', 't0'],
+  Yogi: ['beta1', 'beta2', 'epsilon', 'initialAccumulatorValue'],
+  AdaBelief: ['beta1', 'beta2', 'epsilon', 'epsilonRoot'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PresetName = keyof typeof OWN_KEYS;
