@@ -7,6 +7,7 @@ import { countKernels, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaBelief,
+  Adadelta,
   Adagrad,
   Adam,
   Adamax,
@@ -63,6 +64,7 @@ const presets: Array<[string, () => Optimizer]> = [
   ['Adagrad', () => new Adagrad({ clipnorm: 1 })],
   ['Adamax', () => new Adamax({ clipvalue: 0.5 })],
   ['Nadam', () => new Nadam()],
+  ['Adadelta', () => new Adadelta({ clipnorm: 1 })],
   ['RAdam', () => new RAdam({ weightDecay: 0.01, useEma: true })], // rectified from step 6: inside the 6 steps
   ['Rprop', () => new Rprop()],
   ['ASGD', () => new ASGD({ t0: 1, weightDecay: 0.1 })], // averaging from step 3
