@@ -1,6 +1,21 @@
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adadelta, Adagrad, Adam, Adamax, AdamW, getOptimizer, Nadam, OPTIMIZER_NAMES, RMSprop, SGD } from './index.js';
+import {
+  Adadelta,
+  Adafactor,
+  Adagrad,
+  Adam,
+  Adamax,
+  AdamW,
+  Ftrl,
+  getOptimizer,
+  Lamb,
+  Lion,
+  Nadam,
+  OPTIMIZER_NAMES,
+  RMSprop,
+  SGD,
+} from './index.js';
 
 beforeAll(() => useTestBackend());
 
@@ -15,6 +30,10 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       adamax: Adamax,
       nadam: Nadam,
       adadelta: Adadelta,
+      lion: Lion,
+      lamb: Lamb,
+      ftrl: Ftrl,
+      adafactor: Adafactor,
     };
     for (const name of OPTIMIZER_NAMES) {
       for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
@@ -46,9 +65,9 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
 
   it('an unknown name or identifier is an error naming the accepted ones', () => {
     expect(() => getOptimizer('adma')).toThrow(
-      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta',
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor',
     );
-    expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
+    expect(() => getOptimizer({ className: 'Muon' })).toThrow(/unknown optimizer "Muon".*sgd, rmsprop/);
     expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);
     expect(() => getOptimizer(42 as never)).toThrow(/cannot interpret 42 as an optimizer/);
     expect(() => getOptimizer(null as never)).toThrow(/cannot interpret null/);
