@@ -6,12 +6,17 @@ import { countTensors, packWeights, tf, unpackWeights } from '@opt/tensor';
 import { countKernels, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  Adadelta,
+  Adafactor,
   Adagrad,
   Adam,
   Adamax,
   AdamW,
   ema,
+  Ftrl,
   type GradientTransformationOptimizer,
+  Lamb,
+  Lion,
   momentum,
   Nadam,
   NonFiniteGradientError,
@@ -58,6 +63,11 @@ const presets: Array<[string, () => Optimizer]> = [
   ['Adagrad', () => new Adagrad({ clipnorm: 1 })],
   ['Adamax', () => new Adamax({ clipvalue: 0.5 })],
   ['Nadam', () => new Nadam()],
+  ['Adadelta', () => new Adadelta({ useEma: true })],
+  ['Lion', () => new Lion({ weightDecay: 0.1 })],
+  ['Lamb', () => new Lamb({ weightDecay: 0.01, clipnorm: 1 })],
+  ['Ftrl', () => new Ftrl({ l1RegularizationStrength: 0.01, beta: 0.1 })],
+  ['Adafactor', () => new Adafactor({ useEma: true })],
 ];
 
 describe('getState / setState resume bit-exact', () => {
