@@ -311,7 +311,7 @@ export const CATALOG = [
     ],
     reference: 'Shazeer & Stern 2018',
     formula:
-      'v ≈ row mean × column mean of g² + eps1; u = g/√v clipped to RMS d; w -= max(eps2, RMS(w)) min(lr, 1/√t) u',
+      'v ≈ row mean × column mean of g² + eps1; u = g/√v clipped to RMS clipThreshold; w -= max(eps2, RMS(w)) min(lr, 1/√t) u',
     slotsPerParameter: 0,
     slots: 'rank ≥ 2: a row and a column per matrix (about 0 per weight); vectors: 1 (velocity)',
     whenToUse: 'large models short of memory: second moments in rows plus columns instead of a full matrix',
