@@ -40,6 +40,7 @@ console.log(JSON.stringify({ backend: report.backend, grad: Array.from(g.dataSyn
   // Depends on @opt/optimizers alone: trains a tfjs-core linear model with Adam.
   '@opt/optimizers': `
 import { Adam } from '@opt/optimizers';
+import { CATALOG } from '@opt/optimizers/catalog';
 import { tf, useBackend } from '@opt/tensor';
 await useBackend('cpu');
 const w = tf.variable(tf.zeros([3, 1]));
@@ -51,7 +52,7 @@ const first = mse().dataSync()[0] as number;
 for (let step = 0; step < 300; step++) optimizer.minimize(mse, [w])?.dispose();
 const last = mse().dataSync()[0] as number;
 const state = await optimizer.getState();
-console.log(JSON.stringify({ learned: last < first / 100, iterations: optimizer.iterations, hasState: state !== undefined }));
+console.log(JSON.stringify({ learned: last < first / 100, iterations: optimizer.iterations, hasState: state !== undefined, lion: CATALOG.some((e) => e.name === 'lion') }));
 `,
   // No tfjs at all: pure functions of the step.
   '@opt/schedules': `
@@ -91,7 +92,7 @@ console.log(JSON.stringify({ train: data.train.count, test: data.test.count, fir
 
 const expected = {
   '@opt/tensor': { backend: 'cpu', grad: 6 },
-  '@opt/optimizers': { learned: true, iterations: 300, hasState: true },
+  '@opt/optimizers': { learned: true, iterations: 300, hasState: true, lion: true },
   '@opt/schedules': { at2500: 0.000531441, points: true },
   '@opt/layers': { epochs: 10, learned: true },
   '@opt/data-fashion-mnist': { train: 60000, test: 10000, first: 'Ankle boot' },

@@ -2,7 +2,8 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}.
+ *   {@link Adadelta}, {@link Lion}, {@link Lamb}, {@link Ftrl}, {@link Adafactor}; PyTorch's {@link RAdam},
+ *   {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}; {@link CATALOG} lists them.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -10,6 +11,16 @@ import { GradientTransformationOptimizer } from './optimizer.js';
 import type { OptimizerOptions } from './options.js';
 import type { GradientTransformation } from './transform.js';
 
+export {
+  CATALOG,
+  type CatalogEntry,
+  type CatalogOption,
+  type CatalogOptionKey,
+  catalogEntry,
+  type OptionKind,
+  type OptionRange,
+  type PresetName,
+} from './catalog.js';
 export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
 export type { LearningRate } from './learning-rate.js';
@@ -20,6 +31,8 @@ export {
   type AdaBeliefOptions,
   Adadelta,
   type AdadeltaOptions,
+  Adafactor,
+  type AdafactorOptions,
   Adagrad,
   type AdagradOptions,
   Adam,
@@ -29,9 +42,16 @@ export {
   AdamW,
   ASGD,
   type ASGDOptions,
+  Ftrl,
+  type FtrlOptions,
+  Lamb,
+  type LambOptions,
+  Lion,
+  type LionOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
+  PRESETS,
   RAdam,
   type RAdamOptions,
   RMSprop,
@@ -56,6 +76,7 @@ export {
 } from './transform.js';
 export { scaleByBelief } from './transforms/adabelief.js';
 export { scaleByAdadelta } from './transforms/adadelta.js';
+export { scaleByAdafactor } from './transforms/adafactor.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';
@@ -63,7 +84,10 @@ export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
 export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { ema } from './transforms/ema.js';
+export { scaleByFtrl } from './transforms/ftrl.js';
+export { scaleByLamb, scaleByTrustRatio } from './transforms/lamb.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
+export { scaleByLion } from './transforms/lion.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
 export { scaleByRAdam } from './transforms/radam.js';

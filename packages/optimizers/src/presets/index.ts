@@ -1,12 +1,18 @@
 /** Keras 3's optimizers (and PyTorch's and optax's that Keras lacks) as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
+
+import { CATALOG, type PresetName } from '../catalog.js';
 import type { LearningRate } from '../learning-rate.js';
 import type { GradientTransformationOptimizer } from '../optimizer.js';
 import { AdaBelief } from './adabelief.js';
 import { Adadelta } from './adadelta.js';
+import { Adafactor } from './adafactor.js';
 import { Adagrad } from './adagrad.js';
 import { Adam, AdamW } from './adam.js';
 import { Adamax } from './adamax.js';
 import { ASGD } from './asgd.js';
+import { Ftrl } from './ftrl.js';
+import { Lamb } from './lamb.js';
+import { Lion } from './lion.js';
 import { Nadam } from './nadam.js';
 import { RAdam } from './radam.js';
 import { RMSprop } from './rmsprop.js';
@@ -16,10 +22,14 @@ import { Yogi } from './yogi.js';
 
 export { AdaBelief, type AdaBeliefOptions } from './adabelief.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
+export { Ftrl, type FtrlOptions } from './ftrl.js';
+export { Lamb, type LambOptions } from './lamb.js';
+export { Lion, type LionOptions } from './lion.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
@@ -27,8 +37,7 @@ export { Rprop, type RpropOptions } from './rprop.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Yogi, type YogiOptions } from './yogi.js';
 
-/** Each preset by its class name (`getConfig().className`). */
-export const PRESETS = {
+const CLASSES = {
   SGD,
   RMSprop,
   Adam,
@@ -37,12 +46,21 @@ export const PRESETS = {
   Adamax,
   Nadam,
   Adadelta,
+  Lion,
+  Lamb,
+  Ftrl,
+  Adafactor,
   RAdam,
   Rprop,
   ASGD,
   Yogi,
   AdaBelief,
 } as const;
+
+/** Each preset by its class name (`getConfig().className`), in catalog order; a test checks both list the same. */
+export const PRESETS: { readonly [Name in PresetName]: (typeof CLASSES)[Name] } = Object.fromEntries(
+  CATALOG.map((entry) => [entry.className, CLASSES[entry.className]]),
+) as { readonly [Name in PresetName]: (typeof CLASSES)[Name] };
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
