@@ -56,10 +56,53 @@ describe('the catalog through opt', () => {
     });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(
-      '--epsilon applies to rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta and lamb, not lion.',
+      '--epsilon applies to rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lamb, radam, yogi and adabelief, not lion.',
     );
     expect(range.code).toBe(2);
     expect(range.stderr).toContain('--beta1 must be a number in (0, 1] for lion, got 0.');
+  });
+});
+
+describe("PyTorch's and optax's optimizers through opt", () => {
+  it("trains rprop with --step-sizes low,high and asgd with --asgd-alpha (the cosine schedule's is --alpha)", async () => {
+    const [rprop, asgd] = await Promise.all([
+      optIn(work.dir, 'train', ...quick, '--optimizer', 'rprop', '--step-sizes', '1e-5,10', '--out', 'rprop'),
+      optIn(work.dir, 'train', ...quick, '--optimizer', 'asgd', '--asgd-alpha', '0.5', '--t0', '3', '--out', 'asgd'),
+    ]);
+    expect([rprop.code, rprop.stderr]).toEqual([0, '']);
+    expect(JSON.parse(readFileSync(join(work.dir, 'rprop', 'config.json'), 'utf8')).config).toMatchObject({
+      optimizer: 'rprop',
+      learningRate: 0.01, // torch.optim.Rprop's lr
+      stepSizes: [1e-5, 10],
+      etaminus: 0.5,
+      etaplus: 1.2,
+    });
+    expect([asgd.code, asgd.stderr]).toEqual([0, '']);
+    expect(JSON.parse(readFileSync(join(work.dir, 'asgd', 'config.json'), 'utf8')).config).toMatchObject({
+      optimizer: 'asgd',
+      asgdAlpha: 0.5,
+      t0: 3,
+      lambd: 1e-4,
+      alpha: null,
+    });
+  });
+
+  it('refuses a step-size pair out of order or for another optimizer, and --asgd-alpha for adam', () => {
+    const refused = (flags: Record<string, unknown>) => {
+      try {
+        resolveConfig(inputFromFlags(flags));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refused({ optimizer: 'rprop', stepSizes: '10,1' })).toBe(
+      '--step-sizes must be two positive numbers such as 0.000001,50, low <= high, got "10,1".',
+    );
+    expect(refused({ optimizer: 'rprop', stepSizes: '1,2,3' })).toMatch(/^--step-sizes must be two positive numbers/);
+    expect(refused({ optimizer: 'adam', stepSizes: '1,2' })).toBe('--step-sizes applies to rprop, not adam.');
+    expect(refused({ optimizer: 'adam', asgdAlpha: '0.5' })).toBe('--asgd-alpha applies to asgd, not adam.');
+    expect(refused({ optimizer: 'yogi', epsilon: '0.01' })).toBe('accepted');
   });
 });
 
