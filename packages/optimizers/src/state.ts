@@ -4,7 +4,7 @@
  * writing plain numbers back is sync (`setState`), the convention of this package (see the README).
  */
 import { type NamedWeight, tf } from '@opt/tensor';
-import { positive } from './validate.js';
+import { nonNegative, positive } from './validate.js';
 
 export const STATE_FORMAT = 'opt.optimizer-state.v1';
 
@@ -36,7 +36,9 @@ export function checkState(where: string, state: OptimizerState, className: stri
   if (!Number.isInteger(state.iterations) || state.iterations < 0) {
     throw new Error(`${where}: \`iterations\` must be a whole number >= 0, got ${String(state.iterations)}.`);
   }
-  positive(where, 'learningRate', state.learningRate, '0.001');
+  // A schedule may be at 0 (a warmup from 0, a cosine decay's end); a constant rate is > 0.
+  if (state.extra?.learningRateIsSchedule === true) nonNegative(where, 'learningRate', state.learningRate, '0.001');
+  else positive(where, 'learningRate', state.learningRate, '0.001');
   if (!Array.isArray(state.slots)) throw new Error(`${where}: \`slots\` must be an array of named weights.`);
 }
 
