@@ -4,6 +4,8 @@
  * writing plain numbers back is sync (`setState`), the convention of this package (see the README).
  */
 import { type NamedWeight, tf } from '@opt/tensor';
+import type { WeightAverages } from './ema.js';
+import type { SlotStore } from './slots.js';
 import { nonNegative, positive } from './validate.js';
 
 export const STATE_FORMAT = 'opt.optimizer-state.v1';
@@ -78,5 +80,18 @@ export function writeEntries(entries: readonly StateEntry[], state: OptimizerSta
     tf.tidy(() => {
       entry.variable.assign(tf.tensor(w.values, w.shape.slice(), 'float32'));
     });
+  });
+}
+
+/** The saved tensors in build order: per variable its slots, then its moving average (`useEma`). */
+export function stateEntries(slots: SlotStore, averages: WeightAverages | null): StateEntry[] {
+  return slots.variables.flatMap((v, i) => {
+    const record = slots.record(i);
+    const entries: StateEntry[] = slots.slotNames.map((s) => ({
+      name: `${i}/${v.name}/${s}`,
+      variable: record[s] as tf.Variable,
+    }));
+    if (averages !== null) entries.push({ name: `${i}/${v.name}/average`, variable: averages.at(i) });
+    return entries;
   });
 }

@@ -15,6 +15,7 @@ export interface AdadeltaOptions extends OptimizerOptions {
  * `delta = sqrt(ad + eps) / sqrt(ag + eps) * g`; `ad = rho * ad + (1 - rho) * delta^2`; `w -= lr * delta`.
  */
 export class Adadelta extends GradientTransformationOptimizer {
+  static override className = 'opt.Adadelta';
   constructor(options: AdadeltaOptions = {}) {
     const { own, base } = split('Adadelta', options);
     const core = scaleByAdadelta({ rho: own.rho, epsilon: own.epsilon });

@@ -10,6 +10,7 @@ export interface AdagradOptions extends OptimizerOptions {
 
 /** Keras Adagrad: `acc += g^2` (from `initialAccumulatorValue`); `w -= lr * g / sqrt(acc + eps)`. */
 export class Adagrad extends GradientTransformationOptimizer {
+  static override className = 'opt.Adagrad';
   constructor(options: AdagradOptions = {}) {
     const { own, base } = split('Adagrad', options);
     const { initialAccumulatorValue, epsilon } = own;

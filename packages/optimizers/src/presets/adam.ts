@@ -16,6 +16,7 @@ export interface AdamOptions extends OptimizerOptions {
  * (amsgrad: `vHat = max(vHat, v)` in place of v).
  */
 export class Adam extends GradientTransformationOptimizer {
+  static override className = 'opt.Adam';
   constructor(options: AdamOptions = {}, className: 'Adam' | 'AdamW' = 'Adam') {
     const { own, base } = split(className, options);
     const { beta1, beta2, epsilon, amsgrad } = own;
@@ -27,6 +28,7 @@ export class Adam extends GradientTransformationOptimizer {
 
 /** Keras AdamW: Adam with decoupled weight decay `w -= w * weightDecay * lr` before each update (default 0.004). */
 export class AdamW extends Adam {
+  static override className = 'opt.AdamW';
   constructor(options: AdamOptions = {}) {
     super(options, 'AdamW');
   }

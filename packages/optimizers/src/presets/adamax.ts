@@ -14,6 +14,7 @@ export interface AdamaxOptions extends OptimizerOptions {
  * `w -= lr * m / ((1 - beta1^t) * (u + eps))`.
  */
 export class Adamax extends GradientTransformationOptimizer {
+  static override className = 'opt.Adamax';
   constructor(options: AdamaxOptions = {}) {
     const { own, base } = split('Adamax', options);
     const core = scaleByAdamax({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });

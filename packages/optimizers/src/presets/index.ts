@@ -1,6 +1,7 @@
 /** Keras 3's optimizers as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
+import { tf } from '@opt/tensor';
 import type { LearningRate } from '../learning-rate.js';
-import type { GradientTransformationOptimizer } from '../optimizer.js';
+import { GradientTransformationOptimizer } from '../optimizer.js';
 import { Adadelta } from './adadelta.js';
 import { Adagrad } from './adagrad.js';
 import { Adam, AdamW } from './adam.js';
@@ -19,6 +20,10 @@ export { SGD, type SGDOptions } from './sgd.js';
 
 /** Each preset by its class name (`getConfig().className`). */
 export const PRESETS = { SGD, RMSprop, Adam, AdamW, Adagrad, Adamax, Nadam, Adadelta } as const;
+
+// tf.loadLayersModel finds a saved optimizer's class in tfjs's registry by its className (`opt.Adam`, ...).
+for (const cls of [GradientTransformationOptimizer, ...Object.values(PRESETS)])
+  tf.serialization.registerClass(cls, 'opt');
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is

@@ -11,6 +11,7 @@ export type NadamOptions = AdamaxOptions;
  * `w -= lr * mHat / (sqrt(vHat) + eps)`.
  */
 export class Nadam extends GradientTransformationOptimizer {
+  static override className = 'opt.Nadam';
   constructor(options: NadamOptions = {}) {
     const { own, base } = split('Nadam', options);
     const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });

@@ -19,6 +19,7 @@ export interface RMSpropOptions extends OptimizerOptions {
  * `w -= inc`, or with momentum `mom = momentum * mom + inc`, `w -= mom`.
  */
 export class RMSprop extends GradientTransformationOptimizer {
+  static override className = 'opt.RMSprop';
   constructor(options: RMSpropOptions = {}) {
     const { own, base } = split('RMSprop', options);
     const rho = unitClosed('RMSprop', 'rho', own.rho ?? 0.9, '0.9');

@@ -15,6 +15,7 @@ export interface SGDOptions extends OptimizerOptions {
  * `v = momentum * v - lr * g`, `w += v` (Nesterov: `w += momentum * v - lr * g`).
  */
 export class SGD extends GradientTransformationOptimizer {
+  static override className = 'opt.SGD';
   constructor(options: SGDOptions = {}) {
     const { own, base } = split('SGD', options);
     const momentum = unitClosed('SGD', 'momentum', own.momentum ?? 0, '0.9');
