@@ -280,7 +280,11 @@ describe('pack and consume', () => {
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfjs-app', private: true, type: 'module' }));
       const ours = [...closure('@opt/optimizers')].map(tarballOf);
       if (manager === 'npm') {
-        run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', '@tensorflow/tfjs@4.22.0', ...ours], project);
+        run(
+          'npm',
+          ['install', '--no-audit', '--no-fund', '--loglevel=error', '@tensorflow/tfjs@4.22.0', ...ours],
+          project,
+        );
       } else {
         // Strict: a package sees only what it declares; tfjs-core is a peer that must resolve to the app's copy.
         // The overrides stand in for the registry: each @opt dependency comes from its tarball.
@@ -289,8 +293,14 @@ describe('pack and consume', () => {
           join(project, 'pnpm-workspace.yaml'),
           `allowBuilds:\n  core-js: false\noverrides:\n${overrides.join('\n')}\n`,
         );
-        const dependencies = { '@tensorflow/tfjs': '4.22.0', '@opt/optimizers': `file:${tarballOf('@opt/optimizers')}` };
-        writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfjs-app', private: true, type: 'module', dependencies }));
+        const dependencies = {
+          '@tensorflow/tfjs': '4.22.0',
+          '@opt/optimizers': `file:${tarballOf('@opt/optimizers')}`,
+        };
+        writeFileSync(
+          join(project, 'package.json'),
+          JSON.stringify({ name: 'tfjs-app', private: true, type: 'module', dependencies }),
+        );
         run('pnpm', ['install'], project);
       }
       const copies = run('find', ['-L', 'node_modules', '-path', '*/@tensorflow/tfjs-core/package.json'], project)
