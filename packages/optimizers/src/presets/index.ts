@@ -1,8 +1,9 @@
 /** Keras 3's optimizers (and PyTorch's and optax's that Keras lacks) as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
 
+import { tf } from '@opt/tensor';
 import { CATALOG, type PresetName } from '../catalog.js';
 import type { LearningRate } from '../learning-rate.js';
-import type { GradientTransformationOptimizer } from '../optimizer.js';
+import { GradientTransformationOptimizer } from '../optimizer.js';
 import { AdaBelief } from './adabelief.js';
 import { Adadelta } from './adadelta.js';
 import { Adafactor } from './adafactor.js';
@@ -61,6 +62,14 @@ const CLASSES = {
 export const PRESETS: { readonly [Name in PresetName]: (typeof CLASSES)[Name] } = Object.fromEntries(
   CATALOG.map((entry) => [entry.className, CLASSES[entry.className]]),
 ) as { readonly [Name in PresetName]: (typeof CLASSES)[Name] };
+
+// tf.loadLayersModel finds a saved optimizer's class in tfjs's registry by its static className (`opt.Adam`, ...):
+// each preset's is the catalog's name, set here so that no preset restates it.
+for (const entry of CATALOG) {
+  Object.defineProperty(CLASSES[entry.className], 'className', { value: `opt.${entry.className}`, configurable: true });
+}
+for (const cls of [GradientTransformationOptimizer, ...Object.values(PRESETS)])
+  tf.serialization.registerClass(cls, 'opt');
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
