@@ -50,8 +50,12 @@ describe('backends in a browser', () => {
     const report = await useBackend('auto', { wasmPaths: __TFJS_WASM_DIST__ });
     expect(report.backend).toBe('wasm');
     expect(report.skipped).toEqual([
-      { backend: 'webgpu', reason: 'software adapter SwiftShader (fallback adapter), wasm is faster here' },
-      { backend: 'webgl', reason: 'software renderer SwiftShader, wasm is faster here' },
+      {
+        backend: 'webgpu',
+        reason: 'software adapter SwiftShader (fallback adapter), wasm is faster here',
+        software: 'SwiftShader (fallback adapter)',
+      },
+      { backend: 'webgl', reason: 'software renderer SwiftShader, wasm is faster here', software: 'SwiftShader' },
     ]);
     expect(describeBackend(report)).toContain('skipped webgpu: software adapter SwiftShader');
   });

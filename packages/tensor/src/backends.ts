@@ -55,14 +55,22 @@ export interface UseBackendOptions {
   wasmThreadWorker?: string;
 }
 
+/** A backend `auto` did not choose, and why. */
+export interface SkippedBackend {
+  readonly backend: BackendName;
+  readonly reason: string;
+  /** Set when it loads but runs on a software GPU (`'SwiftShader'`), so that `auto` preferred wasm. */
+  readonly software?: string;
+}
+
 /** What {@link useBackend} chose, and why each faster backend was skipped. */
 export interface BackendReport {
   /** The active backend. */
   readonly backend: BackendName;
   readonly requested: BackendRequest;
   readonly platform: Platform;
-  /** Backends `auto` tried before the chosen one, each with the reason it could not load. */
-  readonly skipped: ReadonlyArray<{ readonly backend: BackendName; readonly reason: string }>;
+  /** Backends `auto` tried before the chosen one, each with the reason it could not load or was passed over. */
+  readonly skipped: readonly SkippedBackend[];
   /** wasm only: the threads it computes on and why. */
   readonly threads?: WasmThreadsReport;
   /** webgpu only: the adapter it computes on, and whether (and why) it is a software one. */
@@ -76,7 +84,10 @@ type Details = Pick<BackendReport, 'threads' | 'adapter' | 'renderer'>;
 
 /** Thrown inside `auto` for a GPU backend on a software renderer while wasm is still to be tried. */
 class SoftwareGpu extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly software: string,
+  ) {
     super(reason);
   }
 }
@@ -216,7 +227,9 @@ async function activate(
   }
   if (passOverSoftware) {
     const software = loaded.adapter?.software ?? loaded.renderer?.software ?? null;
-    if (software !== null) throw new SoftwareGpu(softwareSkipReason(loaded.adapter ? 'adapter' : 'renderer', software));
+    if (software !== null) {
+      throw new SoftwareGpu(softwareSkipReason(loaded.adapter ? 'adapter' : 'renderer', software), software);
+    }
   }
   if (tf.findBackendFactory(name) == null) {
     throw new BackendUnavailableError(
@@ -280,7 +293,7 @@ export async function useBackend(
   }
   const order = [...(options.candidates ?? AUTO_ORDER[platform])];
   // Insertion order is the order the report lists them in; a later reason replaces an earlier one.
-  const skipped = new Map<BackendName, string>();
+  const skipped = new Map<BackendName, SkippedBackend>();
   const passedOver = new Set<BackendName>();
   for (let i = 0; i < order.length; i++) {
     const name = order[i] as BackendName;
@@ -288,22 +301,23 @@ export async function useBackend(
     try {
       const details = await activate(name, platform, options, wasmLater >= 0 && !passedOver.has(name));
       skipped.delete(name);
-      const list = [...skipped].map(([backend, reason]) => ({ backend, reason }));
-      return { backend: name, requested: 'auto', platform, skipped: list, ...details };
+      return { backend: name, requested: 'auto', platform, skipped: [...skipped.values()], ...details };
     } catch (error) {
       if (error instanceof SoftwareGpu) {
         passedOver.add(name);
         order.splice(wasmLater + 1, 0, name);
       }
-      skipped.set(
-        name,
-        error instanceof BackendUnavailableError || error instanceof SoftwareGpu ? error.reason : messageOf(error),
-      );
+      if (error instanceof SoftwareGpu) {
+        skipped.set(name, { backend: name, reason: error.reason, software: error.software });
+      } else {
+        const reason = error instanceof BackendUnavailableError ? error.reason : messageOf(error);
+        skipped.set(name, { backend: name, reason });
+      }
     }
   }
   throw new BackendUnavailableError(
     'auto',
-    `no backend could load: ${[...skipped].map(([backend, reason]) => `${backend} (${reason})`).join('; ')}`,
+    `no backend could load: ${[...skipped.values()].map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
     'Install @tensorflow/tfjs-backend-cpu, which runs everywhere.',
   );
 }

@@ -22,6 +22,7 @@ export {
   detectPlatform,
   MAX_WASM_THREADS,
   type Platform,
+  type SkippedBackend,
   type UseBackendOptions,
   useBackend,
   type WasmThreads,
