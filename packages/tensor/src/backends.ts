@@ -143,6 +143,19 @@ export function explainNativeLoadFailure(error: unknown, specifier: string): Bac
   );
 }
 
+function passOver(kind: 'adapter' | 'renderer', software: string): never {
+  throw new SoftwareGpu(softwareSkipReason(kind, software), software);
+}
+
+/**
+ * tfjs-backend-webgpu's WEBGPU_USE_LOW_POWER_GPU, the power preference it requests its adapter with; a user can only
+ * have set it once the package registered it, so an unregistered flag is its default, false.
+ */
+function webgpuLowPower(): boolean {
+  const registry = (tf.env() as unknown as { flagRegistry?: Record<string, unknown> }).flagRegistry;
+  return registry?.WEBGPU_USE_LOW_POWER_GPU !== undefined && tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU');
+}
+
 /** What a backend tells before it starts: wasm, how to report its threads; a GPU backend, its adapter or renderer. */
 interface Loaded {
   threads?: () => WasmThreadsReport;
@@ -150,8 +163,16 @@ interface Loaded {
   renderer?: WebGLRendererReport;
 }
 
-/** Imports a backend's package (registering it), asks a GPU backend's browser which GPU it gets, explains a failure. */
-async function loadBackend(name: BackendName, platform: Platform, options: UseBackendOptions): Promise<Loaded> {
+/**
+ * Imports a backend's package (registering it) and explains a failure. A GPU backend first asks the browser which GPU
+ * it would get; with `passOverSoftware` a software one throws {@link SoftwareGpu} before its package is fetched.
+ */
+async function loadBackend(
+  name: BackendName,
+  platform: Platform,
+  options: UseBackendOptions,
+  passOverSoftware: boolean,
+): Promise<Loaded> {
   switch (name) {
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
@@ -166,8 +187,9 @@ async function loadBackend(name: BackendName, platform: Platform, options: UseBa
           `In Node.js choose ${otherChoices(platform, 'webgl')} (or 'auto').`,
         );
       }
-      await import('@tensorflow/tfjs-backend-webgl');
       const renderer = probeWebGL();
+      if (passOverSoftware && renderer?.software) passOver('renderer', renderer.software);
+      await import('@tensorflow/tfjs-backend-webgl');
       return renderer === null ? {} : { renderer };
     }
     case 'webgpu': {
@@ -178,10 +200,10 @@ async function loadBackend(name: BackendName, platform: Platform, options: UseBa
           `In Node.js choose ${otherChoices(platform, 'webgpu')} (or 'auto').`,
         );
       }
+      const adapter = await probeWebGPU(webgpuLowPower() ? 'low-power' : 'high-performance');
+      if (passOverSoftware && adapter.software !== null) passOver('adapter', adapter.software);
       await import('@tensorflow/tfjs-backend-webgpu');
-      // The flag tfjs-backend-webgpu registers and requests its adapter with.
-      const lowPower = tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU');
-      return { adapter: await probeWebGPU(lowPower ? 'low-power' : 'high-performance') };
+      return { adapter };
     }
     case 'tensorflow': {
       if (platform === 'browser') {
@@ -205,7 +227,7 @@ async function loadBackend(name: BackendName, platform: Platform, options: UseBa
 
 /**
  * Activates `name` and resolves to what its report adds. With `passOverSoftware` (`auto` with wasm still to try),
- * a GPU backend on a software renderer throws {@link SoftwareGpu} before it starts.
+ * a GPU backend on a software renderer throws {@link SoftwareGpu} before its package is even imported.
  */
 async function activate(
   name: BackendName,
@@ -215,21 +237,15 @@ async function activate(
 ): Promise<Details> {
   let loaded: Loaded;
   try {
-    loaded = await loadBackend(name, platform, options);
+    loaded = await loadBackend(name, platform, options, passOverSoftware);
   } catch (error) {
-    if (error instanceof BackendUnavailableError) throw error;
+    if (error instanceof BackendUnavailableError || error instanceof SoftwareGpu) throw error;
     throw new BackendUnavailableError(
       name,
       `importing its package failed: ${messageOf(error)}`,
       `Check that @tensorflow/tfjs-backend-${name} ${tf.version_core} is installed, or choose another backend.`,
       { cause: error },
     );
-  }
-  if (passOverSoftware) {
-    const software = loaded.adapter?.software ?? loaded.renderer?.software ?? null;
-    if (software !== null) {
-      throw new SoftwareGpu(softwareSkipReason(loaded.adapter ? 'adapter' : 'renderer', software), software);
-    }
   }
   if (tf.findBackendFactory(name) == null) {
     throw new BackendUnavailableError(
@@ -304,10 +320,10 @@ export async function useBackend(
       return { backend: name, requested: 'auto', platform, skipped: [...skipped.values()], ...details };
     } catch (error) {
       if (error instanceof SoftwareGpu) {
+        // Tried again right behind wasm, should wasm not load (a software GPU still beats cpu); each goes right
+        // behind it, so webgl comes back before webgpu: on SwiftShader it trained 10x faster (layers README).
         passedOver.add(name);
         order.splice(wasmLater + 1, 0, name);
-      }
-      if (error instanceof SoftwareGpu) {
         skipped.set(name, { backend: name, reason: error.reason, software: error.software });
       } else {
         const reason = error instanceof BackendUnavailableError ? error.reason : messageOf(error);
