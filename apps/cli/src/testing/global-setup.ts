@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { realDataDir } from './fixtures/opt.js';
 
-const FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+const FILES = [
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
+];
 
 export default function setup(): () => void {
   // A copy the person running the tests named is theirs to choose.
