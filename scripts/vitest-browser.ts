@@ -21,6 +21,15 @@ const BASE_ARGS = [
 /** WebGL2 through ANGLE + SwiftShader (software), for the tfjs webgl backend in a machine without a GPU. */
 export const WEBGL_ARGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
 
+/**
+ * WebGPU on SwiftShader's Vulkan (software), for the tfjs webgpu backend in a machine without a GPU. WebGPU also
+ * needs a secure context: the test page is served from http://127.0.0.1 (below).
+ */
+export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
+
+/** Both GPU APIs, for suites that compare webgl and webgpu against cpu. */
+export const GPU_ARGS = [...WEBGL_ARGS, ...WEBGPU_ARGS];
+
 /** The Chromium executable, or an error that says how to get one (before vitest starts anything). */
 export function chromiumPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
   const executablePath = env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -33,7 +42,7 @@ export function chromiumPath(env: Readonly<Record<string, string | undefined>> =
 }
 
 export interface BrowserTestOptions {
-  /** Chromium flags beyond the base ones, e.g. {@link WEBGL_ARGS}. */
+  /** Chromium flags beyond the base ones, e.g. {@link WEBGL_ARGS} or {@link GPU_ARGS}. */
   readonly chromiumArgs?: readonly string[];
   /** Directories the test server may serve besides the workspace (`/@fs/...`). */
   readonly allowFs?: readonly string[];
@@ -59,6 +68,8 @@ export function browserTestConfig(options: BrowserTestOptions = {}): UserConfig 
         enabled: true,
         headless: true,
         screenshotFailures: false,
+        // A secure context by its address (WebGPU needs one), and only this machine can reach the server.
+        api: { host: '127.0.0.1' },
         provider: playwright({
           launchOptions: { executablePath, args: [...BASE_ARGS, ...(options.chromiumArgs ?? [])] },
         }),

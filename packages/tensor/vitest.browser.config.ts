@@ -1,12 +1,12 @@
-// The backends in a real Chromium, webgl through SwiftShader (setup shared: scripts/vitest-browser.ts).
+// The backends in a real Chromium, webgl and webgpu through SwiftShader (setup shared: scripts/vitest-browser.ts).
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { browserTestConfig, WEBGL_ARGS } from '../../scripts/vitest-browser.js';
+import { browserTestConfig, GPU_ARGS } from '../../scripts/vitest-browser.js';
 
 const wasmDist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
 
 export default browserTestConfig({
-  chromiumArgs: WEBGL_ARGS,
+  chromiumArgs: GPU_ARGS,
   allowFs: [wasmDist],
   define: { __TFJS_WASM_DIST__: JSON.stringify(`/@fs${wasmDist}/`) },
 });

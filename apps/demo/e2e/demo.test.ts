@@ -1,5 +1,5 @@
 /**
- * The demo end to end: the built site in Debian's headless Chromium with WebGL (SwiftShader), the real
+ * The demo end to end: the built site in Debian's headless Chromium with WebGL and WebGPU (SwiftShader), the real
  * Fashion-MNIST served by `vite preview` through the data package's lookup. Screenshots of every view go
  * to test-results/ (git-ignored). Waits have no time limit of their own (`timeout: 0`): SwiftShader is slower on a
  * loaded machine, and vitest's test timeout catches a hang.
@@ -89,8 +89,29 @@ async function race(
 }
 
 describe('the demo in Chromium with WebGL', () => {
-  it('reports the webgl backend, and every view has labelled controls, links its chapter section and fits a phone', async () => {
-    await page.goto(`${preview.url}#playground`);
+  it('auto passes over the software GPUs here for wasm, says why beside the badge, and offers the others', async () => {
+    await page.goto(`${preview.url}#moving-averages`);
+    await page.waitForSelector('[data-backend]');
+    expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('wasm');
+    expect(await page.textContent('[data-backend-reason="page backend"]')).toBe(
+      'auto: skipped webgpu: software adapter SwiftShader (fallback adapter), wasm is faster here; ' +
+        'webgl: software renderer SwiftShader, wasm is faster here',
+    );
+    expect(await page.$('[data-notice]')).toBeNull();
+    expect(await page.$$eval('select[name=backend] option', (o) => o.map((x) => x.textContent))).toEqual([
+      'auto',
+      'webgpu',
+      'webgl',
+      'wasm',
+      'cpu',
+    ]);
+    await page.selectOption('select[name=backend]', 'webgl');
+    await page.waitForURL(/\?backend=webgl#moving-averages$/);
+    await page.waitForSelector('[data-backend=webgl]');
+  });
+
+  it('reports the webgl backend asked for, and every view has labelled controls, links its chapter section and fits a phone', async () => {
+    await page.goto(`${preview.url}?backend=webgl#playground`);
     await page.waitForSelector('[data-backend]');
     await page.waitForSelector('#playground svg.paths');
     expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('webgl');
@@ -352,6 +373,30 @@ describe('the demo in Chromium with WebGL', () => {
     await page.click('[data-action=reset]');
     await page.waitForSelector('#training[data-state=idle]', { timeout: 0 });
     expect((await snapshot()).step).toBe(0);
+  });
+
+  it('on webgpu (asked for with ?backend=webgpu) the worker trains a few steps, and one step agrees with cpu', async () => {
+    await page.goto(`${preview.url}?backend=webgpu#training`);
+    await page.waitForSelector('[data-data=ready]', { timeout: 0 });
+    expect(await page.getAttribute('[data-backend]', 'data-backend')).toBe('webgpu');
+    expect(await page.getAttribute('[data-worker-backend]', 'data-worker-backend')).toBe('webgpu');
+    await page.selectOption('#training select[name=per-class]', '100');
+    // Small batches, few steps: SwiftShader's WebGPU is the slowest backend here (seconds per step under load).
+    await page.fill('#training input[name=batch-size]', '32');
+    await page.click('[data-action=start]');
+    await page.waitForFunction(() => (window.optDemo?.training()?.step ?? 0) >= 3, undefined, { timeout: 0 });
+    await page.click('[data-action=pause]');
+    await page.waitForSelector('#training[data-state=paused]', { timeout: 0 });
+    const s = await snapshot();
+    expect(s.backend).toBe('webgpu');
+    console.log(`webgpu: ${s.step} steps, ${s.msPerStep.toFixed(0)} ms/step (SwiftShader)`);
+    await page.click('[data-action=reset]');
+    await page.waitForSelector('#training[data-state=idle]', { timeout: 0 });
+    await page.click('[data-action=parity]');
+    await page.waitForSelector('.parity[data-max-weight-difference]', { timeout: 0 });
+    console.log(`parity on webgpu: ${await page.textContent('.parity')}`);
+    expect(Number(await page.getAttribute('.parity', 'data-max-weight-difference'))).toBeLessThan(1e-5);
+    expect(Number(await page.getAttribute('.parity', 'data-loss-difference'))).toBeLessThan(1e-5);
   });
 
   it('wrote no console errors or warnings on any view', () => {

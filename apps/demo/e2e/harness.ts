@@ -1,7 +1,7 @@
 /**
  * The end-to-end tests' real parts: the built site served by `vite preview`
  * (a child process on a free port, killed by its PID) and Debian's Chromium
- * driven by playwright-core, with WebGL through SwiftShader.
+ * driven by playwright-core, with WebGL and WebGPU through SwiftShader.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +17,10 @@ export const ARTIFACTS = join(APP_DIR, 'test-results');
 const DRIVER_PERFORMANCE_NOTE = /^\[\.WebGL-[^\]]*\]GL Driver Message \([^,]*, Performance,/;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** The flags the packages' browser tests use: no network chatter, WebGL2 on SwiftShader. */
+/**
+ * The flags the packages' browser tests use (scripts/vitest-browser.ts): no network chatter, WebGL2 and WebGPU on
+ * SwiftShader. WebGPU also needs a secure context: the servers listen on 127.0.0.1.
+ */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-quic',
@@ -28,6 +31,9 @@ export const CHROMIUM_ARGS = [
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
   '--ignore-gpu-blocklist',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
 ];
 
 /** A port nobody uses right now (bind to 0, read it, release it). */

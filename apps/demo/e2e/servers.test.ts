@@ -60,7 +60,7 @@ describe('servers', () => {
       expect([bytes[0], bytes[1]]).toEqual([0x1f, 0x8b]);
       expect((await fetch(`${dev.url}fashion-mnist/no-such-file`)).status).toBe(404);
       const page = await browser.newPage();
-      await page.goto(`${dev.url}#playground`);
+      await page.goto(`${dev.url}?backend=webgl#playground`);
       await page.waitForSelector('[data-backend=webgl]', { timeout: 0 });
       await page.waitForSelector('#playground svg.paths', { timeout: 0 });
       await page.click('#playground [data-action=step]');

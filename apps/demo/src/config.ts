@@ -22,13 +22,18 @@ export const chapterUrl: string = query.get('chapter') ?? import.meta.env.VITE_C
 /** The wasm backend's binaries, copied to `tfjs-wasm/` by the build (see vite/tfjs-wasm.ts). */
 export const wasmPaths: string = new URL('tfjs-wasm/', document.baseURI).href;
 
-const BACKENDS = ['auto', 'webgl', 'wasm', 'cpu'] as const;
+/** What the page offers, in auto's order. */
+export const BACKEND_CHOICES = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'] as const;
+const BACKENDS: readonly string[] = BACKEND_CHOICES;
 
-/** `?backend=cpu` (or webgl, wasm) asks for one backend; default `auto` (webgl, then wasm, then cpu). */
+/**
+ * `?backend=webgpu` (or webgl, wasm, cpu) asks for one backend; default `auto` (webgpu, then webgl, then wasm,
+ * then cpu, with a software GPU moved behind wasm).
+ */
 export function requestedBackend(): { request: BackendRequest; error: string | null } {
   const asked = query.get('backend');
   if (asked === null) return { request: 'auto', error: null };
-  if ((BACKENDS as readonly string[]).includes(asked)) return { request: asked as BackendRequest, error: null };
+  if (BACKENDS.includes(asked)) return { request: asked as BackendRequest, error: null };
   return {
     request: 'auto',
     error: `?backend=${asked} is not a backend this page can use; choose one of ${BACKENDS.join(', ')}. Using auto.`,

@@ -4,7 +4,7 @@
  * visit and kept afterwards.
  */
 import './style.css';
-import { backendStatus, startBackend } from './backend.js';
+import { backendPicker, backendStatus, startBackend } from './backend.js';
 import { movingAveragesView } from './moving-averages/view.js';
 import { playgroundView } from './playground/view.js';
 import { schedulesView } from './schedules/view.js';
@@ -68,7 +68,7 @@ function current(): ViewId {
 window.optDemo = { training: () => training?.snapshot() ?? null };
 
 const choice = await startBackend();
-status.replaceChildren(backendStatus(choice, 'page backend'), stepTime);
+status.replaceChildren(backendStatus(choice, 'page backend'), backendPicker(), stepTime);
 document.body.dataset.backend = choice.report.backend;
 window.addEventListener('hashchange', () => show(current()));
 show(current());

@@ -1,12 +1,12 @@
 // @opt/layers' fit against tfjs-layers' model.fit in headless Chromium (Debian's, at CHROMIUM_PATH or
-// /usr/bin/chromium): on WebGL (SwiftShader, the flags of scripts/vitest-browser.ts) and on wasm with threads (the
-// page is cross-origin isolated: COOP/COEP headers). MLP 784-256-128-10, Adam, batch 128, random data, plain and
+// /usr/bin/chromium): on WebGL and WebGPU (SwiftShader, the flags of scripts/vitest-browser.ts; the page is served from
+// 127.0.0.1, a secure context) and on wasm with threads (the page is cross-origin isolated: COOP/COEP headers). MLP 784-256-128-10, Adam, batch 128, random data, plain and
 // Dense(useBias: false) -> BatchNormalization -> ReLU; ours with Adam's default non-finite guard and 'unchecked'.
 // Each measurement runs in a fresh browser profile with the GPU program caches off, so that its first step pays
 // the shader compilation a fresh page pays. Prints per configuration: the first step (ms), kernels per step (and
 // on WebGL the programs run per step, the packs and unpacks the backend inserts included), steps per second (median
 // of --rounds epochs of --steps steps) and the wasm thread count, then the ratios.
-// Usage: node scripts/bench-browser.mjs [--backends webgl,wasm] [--threads auto|N] [--steps 20] [--rounds 3]
+// Usage: node scripts/bench-browser.mjs [--backends webgl,wasm,webgpu] [--threads auto|N] [--steps 20] [--rounds 3]
 //   [--repeat 1] [--models plain,bn] [--libs tfjs,throw,unchecked]   (after pnpm build)
 //   --interleave [--rounds 7]: steps per second only, the trainers in one page in alternating epochs (the ratios
 //     least disturbed by the machine's changes of pace; use this for them)
@@ -25,7 +25,7 @@ const flag = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? fallback : args[i + 1];
 };
-const backends = flag('backends', 'webgl,wasm').split(',');
+const backends = flag('backends', 'webgl,wasm,webgpu').split(',');
 const models = flag('models', 'plain,bn').split(',');
 const threads = flag('threads', 'auto') === 'auto' ? 'auto' : Number(flag('threads'));
 const steps = Number(flag('steps', '20'));
@@ -58,6 +58,9 @@ const ARGS = [
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
   '--ignore-gpu-blocklist',
+  '--enable-unsafe-webgpu',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
   // Every page compiles its shaders afresh, as a first visit does.
   '--disable-gpu-program-cache',
   '--disable-gpu-shader-disk-cache',
@@ -102,6 +105,7 @@ const server = await createServer({
       '@tensorflow/tfjs-layers',
       '@opt/tensor > @tensorflow/tfjs-core',
       '@opt/tensor > @tensorflow/tfjs-backend-webgl',
+      '@opt/tensor > @tensorflow/tfjs-backend-webgpu',
       '@opt/tensor > @tensorflow/tfjs-backend-wasm',
       '@opt/tensor > @tensorflow/tfjs-backend-cpu',
     ],
@@ -184,7 +188,7 @@ if (args.includes('--interleave')) {
           const rate = median(res.rates[i]);
           const ratio = median(res.ratios[i]);
           console.log(
-            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s  x${ratio.toFixed(2)} of ${libs[0].label} (median of ${res.rates[i].length} alternating epochs: ${res.rates[i].map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
+            `${backend.padEnd(6)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s  x${ratio.toFixed(2)} of ${libs[0].label} (median of ${res.rates[i].length} alternating epochs: ${res.rates[i].map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
           );
         });
       }
@@ -216,7 +220,7 @@ try {
           });
           if (listPrograms) console.log(`${res.programKeys.join('\n')}\nper step: ${res.programRuns.join(', ')}`);
           console.log(
-            `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms (${res.programs} programs)  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step${res.programsPerStep === null ? '' : ` ${res.programsPerStep.toFixed(1)} programs/step`}  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
+            `${backend.padEnd(6)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(res.threads ?? '-').padStart(2)}  first step ${res.firstStepMs.toFixed(0).padStart(6)} ms (${res.programs} programs)  ${res.kernelsPerStep.toFixed(1).padStart(6)} kernels/step${res.programsPerStep === null ? '' : ` ${res.programsPerStep.toFixed(1)} programs/step`}  ${res.stepsPerSecond.toFixed(1).padStart(6)} steps/s  (${res.rates.map((v) => v.toFixed(1)).join(' ')})  load ${loadavg()[0].toFixed(1)}`,
           );
           if (!results.has(key)) results.set(key, []);
           results.get(key).push(res);
@@ -242,7 +246,7 @@ for (const backend of backends) {
       const rate = median(rs.map((x) => x.stepsPerSecond));
       const first = median(rs.map((x) => x.firstStepMs));
       console.log(
-        `${backend.padEnd(5)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(rs[0]?.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s (x${(rate / theirRate).toFixed(2)})  first step ${first.toFixed(0).padStart(6)} ms (x${(first / theirFirst).toFixed(2)})  ${rs[0]?.kernelsPerStep.toFixed(1)} kernels/step${rs[0]?.programsPerStep == null ? '' : ` (${rs[0].programsPerStep.toFixed(1)} programs)`}  [${rs[0]?.backend}]`,
+        `${backend.padEnd(6)} ${model.padEnd(5)} ${l.label.padEnd(22)} threads ${String(rs[0]?.threads ?? '-').padStart(2)}  ${rate.toFixed(1).padStart(6)} steps/s (x${(rate / theirRate).toFixed(2)})  first step ${first.toFixed(0).padStart(6)} ms (x${(first / theirFirst).toFixed(2)})  ${rs[0]?.kernelsPerStep.toFixed(1)} kernels/step${rs[0]?.programsPerStep == null ? '' : ` (${rs[0].programsPerStep.toFixed(1)} programs)`}  [${rs[0]?.backend}]`,
       );
     }
   }

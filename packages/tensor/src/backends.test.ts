@@ -25,7 +25,7 @@ describe('useBackend', () => {
   it('runs in Node here and orders auto fastest first', () => {
     expect(detectPlatform()).toBe('node');
     expect(AUTO_ORDER.node).toEqual(['tensorflow', 'wasm', 'cpu']);
-    expect(AUTO_ORDER.browser).toEqual(['webgl', 'wasm', 'cpu']);
+    expect(AUTO_ORDER.browser).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
   });
 
   it('auto picks the native backend where it loads, else wasm, and says why it skipped native', async () => {
@@ -86,6 +86,15 @@ describe('useBackend', () => {
     );
   });
 
+  it('explains why webgpu cannot load in Node and what to choose instead', async () => {
+    const error = (await useBackend('webgpu').catch((e: unknown) => e)) as BackendUnavailableError;
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error.message).toBe(
+      'Backend "webgpu" is not available: WebGPU needs a browser; Node.js has no navigator.gpu.\n' +
+        "In Node.js choose 'tensorflow', 'wasm', 'cpu' (or 'auto').",
+    );
+  });
+
   it('explains why the native backend cannot load, with the underlying message', async () => {
     if (await nativeLoads()) return; // a machine with libtensorflow: nothing to explain
     const error = (await useBackend('tensorflow').catch((e: unknown) => e)) as BackendUnavailableError;
@@ -107,7 +116,7 @@ describe('useBackend', () => {
 
   it('rejects a backend name it does not know, listing the choices', async () => {
     await expect(useBackend('gpu' as never)).rejects.toThrow(
-      `Backend "gpu" is not available: there is no backend of that name.\nChoose one of 'cpu', 'wasm', 'webgl', 'tensorflow', 'auto'.`,
+      `Backend "gpu" is not available: there is no backend of that name.\nChoose one of 'cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow', 'auto'.`,
     );
   });
 });

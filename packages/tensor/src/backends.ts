@@ -5,25 +5,31 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './backend-error.js';
+import { probeWebGL, probeWebGPU } from './gpu-probe.js';
+import { softwareSkipReason, type WebGLRendererReport, type WebGPUAdapterReport } from './software-gpu.js';
 import { checkThreads, prepareWasm, type WasmThreads, type WasmThreadsReport } from './wasm-backend.js';
 
 export { BackendUnavailableError } from './backend-error.js';
+export type { WebGLRendererReport, WebGPUAdapterReport } from './software-gpu.js';
 export { MAX_WASM_THREADS, type WasmThreads, type WasmThreadsReport } from './wasm-backend.js';
 
 /** A backend that can run kernels. */
-export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'tensorflow';
+export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu' | 'tensorflow';
 /** What an application may ask for: a backend, or `auto` for the fastest that loads. */
 export type BackendRequest = BackendName | 'auto';
 
-export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'tensorflow'];
+export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
 
 /** Where code runs, which decides which backends can load and in what order `auto` tries them. */
 export type Platform = 'node' | 'browser';
 
-/** Fastest first: the order in which `auto` tries backends. */
+/**
+ * Fastest first: the order in which `auto` tries backends. A GPU backend on a software renderer is tried after
+ * wasm instead (see {@link useBackend}).
+ */
 export const AUTO_ORDER: Readonly<Record<Platform, readonly BackendName[]>> = {
   node: ['tensorflow', 'wasm', 'cpu'],
-  browser: ['webgl', 'wasm', 'cpu'],
+  browser: ['webgpu', 'webgl', 'wasm', 'cpu'],
 };
 
 export interface UseBackendOptions {
@@ -49,16 +55,41 @@ export interface UseBackendOptions {
   wasmThreadWorker?: string;
 }
 
+/** A backend `auto` did not choose, and why. */
+export interface SkippedBackend {
+  readonly backend: BackendName;
+  readonly reason: string;
+  /** Set when it loads but runs on a software GPU (`'SwiftShader'`), so that `auto` preferred wasm. */
+  readonly software?: string;
+}
+
 /** What {@link useBackend} chose, and why each faster backend was skipped. */
 export interface BackendReport {
   /** The active backend. */
   readonly backend: BackendName;
   readonly requested: BackendRequest;
   readonly platform: Platform;
-  /** Backends `auto` tried before the chosen one, each with the reason it could not load. */
-  readonly skipped: ReadonlyArray<{ readonly backend: BackendName; readonly reason: string }>;
+  /** Backends `auto` tried before the chosen one, each with the reason it could not load or was passed over. */
+  readonly skipped: readonly SkippedBackend[];
   /** wasm only: the threads it computes on and why. */
   readonly threads?: WasmThreadsReport;
+  /** webgpu only: the adapter it computes on, and whether (and why) it is a software one. */
+  readonly adapter?: WebGPUAdapterReport;
+  /** webgl only: the renderer of its context, and whether (and why) it is a software one. */
+  readonly renderer?: WebGLRendererReport;
+}
+
+/** What a backend's start tells the report besides its name. */
+type Details = Pick<BackendReport, 'threads' | 'adapter' | 'renderer'>;
+
+/** Thrown inside `auto` for a GPU backend on a software renderer while wasm is still to be tried. */
+class SoftwareGpu extends Error {
+  constructor(
+    readonly reason: string,
+    readonly software: string,
+  ) {
+    super(reason);
+  }
 }
 
 export function detectPlatform(): Platform {
@@ -112,22 +143,43 @@ export function explainNativeLoadFailure(error: unknown, specifier: string): Bac
   );
 }
 
+function passOver(kind: 'adapter' | 'renderer', software: string): never {
+  throw new SoftwareGpu(softwareSkipReason(kind, software), software);
+}
+
 /**
- * Imports a backend's package (registering it) and explains a failure. For wasm, resolves to what reports its
- * threads once it is initialized.
+ * tfjs-backend-webgpu's WEBGPU_USE_LOW_POWER_GPU, the power preference it requests its adapter with; a user can only
+ * have set it once the package registered it, so an unregistered flag is its default, false.
+ */
+function webgpuLowPower(): boolean {
+  const registry = (tf.env() as unknown as { flagRegistry?: Record<string, unknown> }).flagRegistry;
+  return registry?.WEBGPU_USE_LOW_POWER_GPU !== undefined && tf.env().getBool('WEBGPU_USE_LOW_POWER_GPU');
+}
+
+/** What a backend tells before it starts: wasm, how to report its threads; a GPU backend, its adapter or renderer. */
+interface Loaded {
+  threads?: () => WasmThreadsReport;
+  adapter?: WebGPUAdapterReport;
+  renderer?: WebGLRendererReport;
+}
+
+/**
+ * Imports a backend's package (registering it) and explains a failure. A GPU backend first asks the browser which GPU
+ * it would get; with `passOverSoftware` a software one throws {@link SoftwareGpu} before its package is fetched.
  */
 async function loadBackend(
   name: BackendName,
   platform: Platform,
   options: UseBackendOptions,
-): Promise<(() => WasmThreadsReport) | undefined> {
+  passOverSoftware: boolean,
+): Promise<Loaded> {
   switch (name) {
     case 'cpu':
       await import('@tensorflow/tfjs-backend-cpu');
-      return;
+      return {};
     case 'wasm':
-      return prepareWasm(platform, options);
-    case 'webgl':
+      return { threads: await prepareWasm(platform, options) };
+    case 'webgl': {
       if (platform === 'node') {
         throw new BackendUnavailableError(
           'webgl',
@@ -135,8 +187,24 @@ async function loadBackend(
           `In Node.js choose ${otherChoices(platform, 'webgl')} (or 'auto').`,
         );
       }
+      const renderer = probeWebGL();
+      if (passOverSoftware && renderer?.software) passOver('renderer', renderer.software);
       await import('@tensorflow/tfjs-backend-webgl');
-      return;
+      return renderer === null ? {} : { renderer };
+    }
+    case 'webgpu': {
+      if (platform === 'node') {
+        throw new BackendUnavailableError(
+          'webgpu',
+          'WebGPU needs a browser; Node.js has no navigator.gpu.',
+          `In Node.js choose ${otherChoices(platform, 'webgpu')} (or 'auto').`,
+        );
+      }
+      const adapter = await probeWebGPU(webgpuLowPower() ? 'low-power' : 'high-performance');
+      if (passOverSoftware && adapter.software !== null) passOver('adapter', adapter.software);
+      await import('@tensorflow/tfjs-backend-webgpu');
+      return { adapter };
+    }
     case 'tensorflow': {
       if (platform === 'browser') {
         throw new BackendUnavailableError(
@@ -152,22 +220,26 @@ async function loadBackend(
       } catch (error) {
         throw explainNativeLoadFailure(error, specifier);
       }
-      return;
+      return {};
     }
   }
 }
 
-/** Activates `name`; for wasm, resolves to its threads. */
+/**
+ * Activates `name` and resolves to what its report adds. With `passOverSoftware` (`auto` with wasm still to try),
+ * a GPU backend on a software renderer throws {@link SoftwareGpu} before its package is even imported.
+ */
 async function activate(
   name: BackendName,
   platform: Platform,
   options: UseBackendOptions,
-): Promise<WasmThreadsReport | undefined> {
-  let threads: (() => WasmThreadsReport) | undefined;
+  passOverSoftware = false,
+): Promise<Details> {
+  let loaded: Loaded;
   try {
-    threads = await loadBackend(name, platform, options);
+    loaded = await loadBackend(name, platform, options, passOverSoftware);
   } catch (error) {
-    if (error instanceof BackendUnavailableError) throw error;
+    if (error instanceof BackendUnavailableError || error instanceof SoftwareGpu) throw error;
     throw new BackendUnavailableError(
       name,
       `importing its package failed: ${messageOf(error)}`,
@@ -200,16 +272,23 @@ async function activate(
     throw new BackendUnavailableError(name, 'it failed to initialize.', hint);
   }
   await tf.ready();
-  return threads?.();
+  const threads = loaded.threads?.();
+  return {
+    ...(threads && { threads }),
+    ...(loaded.adapter && { adapter: loaded.adapter }),
+    ...(loaded.renderer && { renderer: loaded.renderer }),
+  };
 }
 
 /**
  * Makes `request` the active backend and reports what was chosen.
  *
- * `auto` tries, fastest first, the native `tensorflow` backend, then `wasm`,
- * then `cpu` in Node.js, and `webgl`, `wasm`, `cpu` in the browser; the report
- * says why each faster one was skipped. Asking for a specific backend that
- * cannot load throws a {@link BackendUnavailableError}.
+ * `auto` tries, fastest first, the native `tensorflow` backend, then `wasm`, then `cpu` in Node.js, and `webgpu`,
+ * `webgl`, `wasm`, `cpu` in the browser; the report says why each faster one was skipped. A GPU backend whose
+ * adapter or renderer is a software one (SwiftShader, llvmpipe, a WebGPU fallback adapter: see
+ * `software-gpu.ts`) is moved behind `wasm`, which trains faster there, and the report says so
+ * ("software renderer SwiftShader, wasm is faster here"); it is still tried before `cpu`. Asking for a specific
+ * backend uses it as asked, software or not, and one that cannot load throws a {@link BackendUnavailableError}.
  */
 export async function useBackend(
   request: BackendRequest = 'auto',
@@ -225,36 +304,57 @@ export async function useBackend(
   }
   checkThreads(options.threads);
   if (request !== 'auto') {
-    const threads = await activate(request, platform, options);
-    return { backend: request, requested: request, platform, skipped: [], ...(threads && { threads }) };
+    const details = await activate(request, platform, options);
+    return { backend: request, requested: request, platform, skipped: [], ...details };
   }
-  const candidates = options.candidates ?? AUTO_ORDER[platform];
-  const skipped: Array<{ backend: BackendName; reason: string }> = [];
-  for (const name of candidates) {
+  const order = [...(options.candidates ?? AUTO_ORDER[platform])];
+  // Insertion order is the order the report lists them in; a later reason replaces an earlier one.
+  const skipped = new Map<BackendName, SkippedBackend>();
+  const passedOver = new Set<BackendName>();
+  for (let i = 0; i < order.length; i++) {
+    const name = order[i] as BackendName;
+    const wasmLater = order.indexOf('wasm', i + 1);
     try {
-      const threads = await activate(name, platform, options);
-      return { backend: name, requested: 'auto', platform, skipped, ...(threads && { threads }) };
+      const details = await activate(name, platform, options, wasmLater >= 0 && !passedOver.has(name));
+      skipped.delete(name);
+      return { backend: name, requested: 'auto', platform, skipped: [...skipped.values()], ...details };
     } catch (error) {
-      skipped.push({
-        backend: name,
-        reason: error instanceof BackendUnavailableError ? error.reason : messageOf(error),
-      });
+      if (error instanceof SoftwareGpu) {
+        // Tried again right behind wasm, should wasm not load (a software GPU still beats cpu); each goes right
+        // behind it, so webgl comes back before webgpu: on SwiftShader it trained 10x faster (layers README).
+        passedOver.add(name);
+        order.splice(wasmLater + 1, 0, name);
+        skipped.set(name, { backend: name, reason: error.reason, software: error.software });
+      } else {
+        const reason = error instanceof BackendUnavailableError ? error.reason : messageOf(error);
+        skipped.set(name, { backend: name, reason });
+      }
     }
   }
   throw new BackendUnavailableError(
     'auto',
-    `no backend could load: ${skipped.map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
+    `no backend could load: ${[...skipped.values()].map((s) => `${s.backend} (${s.reason})`).join('; ')}`,
     'Install @tensorflow/tfjs-backend-cpu, which runs everywhere.',
   );
 }
 
-/** One line for logs and UIs: "wasm (auto; 2 threads: one per core (2 cores); skipped tensorflow: ...)". */
+/**
+ * One line for logs and UIs: "wasm (auto; 2 threads: one per core (2 cores); skipped tensorflow: ...)", or for a
+ * GPU "webgpu (requested; adapter google swiftshader, software: SwiftShader (fallback adapter))".
+ */
 export function describeBackend(report: BackendReport): string {
   const parts = [report.requested === 'auto' ? 'auto' : 'requested'];
   if (report.threads) {
     const { count, reason } = report.threads;
     parts.push(`${count} thread${count === 1 ? '' : 's'}: ${reason}`);
   }
+  const gpu = report.adapter
+    ? `adapter ${[report.adapter.vendor, report.adapter.architecture, report.adapter.description].filter((s) => s !== '').join(' ') || 'without a name'}`
+    : report.renderer
+      ? `renderer ${report.renderer.renderer}`
+      : null;
+  const software = report.adapter?.software ?? report.renderer?.software ?? null;
+  if (gpu !== null) parts.push(software === null ? gpu : `${gpu}, software: ${software}`);
   if (report.skipped.length > 0) {
     parts.push(`skipped ${report.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')}`);
   }

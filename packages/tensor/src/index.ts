@@ -2,8 +2,8 @@
  * @opt/tensor: the tensor layer every opt package computes through.
  *
  * - `tf`: TensorFlow.js core's own API, with gradients registered.
- * - {@link useBackend}: the application picks cpu, wasm, webgl, the native
- *   `tensorflow` backend, or `auto`.
+ * - {@link useBackend}: the application picks cpu, wasm, webgl, webgpu, the
+ *   native `tensorflow` backend, or `auto` (which passes over software GPUs).
  * - {@link Random} and the initializers: seeded, backend-independent values.
  * - {@link webglKernels}: kernels of the packages' own as WebGL programs, registered on first use.
  */
@@ -22,10 +22,13 @@ export {
   detectPlatform,
   MAX_WASM_THREADS,
   type Platform,
+  type SkippedBackend,
   type UseBackendOptions,
   useBackend,
   type WasmThreads,
   type WasmThreadsReport,
+  type WebGLRendererReport,
+  type WebGPUAdapterReport,
 } from './backends.js';
 export {
   computeFans,
@@ -43,6 +46,7 @@ export {
 export { countTensors, tensorLeak } from './memory.js';
 export { Random, type RandomState } from './random.js';
 export { assertShape, formatShape, type ShapeSpec, shapeMatches } from './shapes.js';
+export { softwareAdapter, softwareRenderer } from './software-gpu.js';
 export {
   isWebGLBackend,
   type WebGLKernel,

@@ -102,6 +102,7 @@ export type RunState = 'idle' | 'preparing' | 'running' | 'paused' | 'stopping' 
 
 export interface WorkerBackend {
   readonly report: BackendReport;
+  readonly reason: string | null;
   readonly notice: string | null;
 }
 

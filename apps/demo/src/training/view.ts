@@ -328,8 +328,13 @@ export function trainingView(stepTimeLabel: HTMLElement): { element: HTMLElement
         {},
         'Training runs in a Web Worker on ',
         h('strong', { 'data-worker-backend': choice.report.backend }, choice.report.backend),
-        choice.report.backend === 'webgl' ? ' (WebGL through an OffscreenCanvas).' : '.',
+        choice.report.backend === 'webgl'
+          ? ' (WebGL through an OffscreenCanvas).'
+          : choice.report.backend === 'webgpu'
+            ? " (WebGPU, the worker's own device)."
+            : '.',
       ),
+      choice.reason === null ? '' : h('p', { class: 'backend-reason', 'data-backend-reason': 'worker' }, choice.reason),
       choice.notice === null ? '' : h('p', { class: 'notice', role: 'alert', 'data-notice': 'worker' }, choice.notice),
     );
     return trainer;

@@ -128,7 +128,8 @@ export function finiteVerdictReference(
   const { rows, ranges } = finiteRows(grads, zeros);
   const nonFinite = tf.reshape(tf.notEqual(rows, rows), [-1]); // NaN != NaN
   const bad = tf.any(nonFinite);
-  const firstBad = tf.cast(tf.argMax(tf.cast(nonFinite, 'float32')), 'float32');
+  // A scalar: tfjs-backend-webgpu 4.22's ArgMax of a vector has shape [1], which tf.stack below refuses.
+  const firstBad = tf.reshape(tf.cast(tf.argMax(tf.cast(nonFinite, 'float32')), 'float32'), []);
   const [badStep, skipped, badRow] = tf.unstack(record) as [tf.Scalar, tf.Scalar, tf.Scalar, tf.Scalar];
   const stepT = tf.scalar(step);
   const takes = policy === 'throw' ? tf.logicalAnd(bad, tf.equal(badStep, NO_BAD_STEP)) : bad;

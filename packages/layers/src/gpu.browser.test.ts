@@ -1,7 +1,7 @@
 /**
- * fit on WebGL (SwiftShader in headless Chromium) against the same fit on cpu: with WebGL's kernels for the ops
- * (ops/webgl/, each tested against its portable op there) and the optimizer's programs (fused Adam, the guard's
- * record), the cpu backend's weights, losses and accuracies.
+ * fit on WebGL and WebGPU (SwiftShader in headless Chromium) against the same fit on cpu: with WebGL's kernels for
+ * the ops (ops/webgl/, each tested against its portable op there) and the optimizer's programs (fused Adam, the
+ * guard's record), and with WebGPU running the portable ops, the cpu backend's weights, losses and accuracies.
  */
 import { Adam } from '@opt/optimizers';
 import { Random, tf, useBackend } from '@opt/tensor';
@@ -40,7 +40,7 @@ function build(kind: Case): Sequential {
  * weights (moving statistics included) and the history.
  */
 async function train(
-  backend: 'cpu' | 'webgl',
+  backend: 'cpu' | 'webgl' | 'webgpu',
   kind: Case,
 ): Promise<{ weights: number[][]; loss: number[]; accuracy: number[] }> {
   await useBackend(backend);
@@ -60,28 +60,41 @@ async function train(
   return { weights, loss: h.history.loss as number[], accuracy: h.history.accuracy as number[] };
 }
 
-describe('fit on WebGL', () => {
-  afterAll(() => useBackend('cpu'));
+/** The largest difference of `other`'s weights from cpu's, relative to each weight (at least 1e-2). */
+function worstWeight(other: number[][], cpu: number[][]): number {
+  let worst = 0;
+  other.forEach((values, i) => {
+    const expected = cpu[i] as number[];
+    for (let j = 0; j < values.length; j++) {
+      const scale = Math.max(1e-2, Math.abs(expected[j] as number));
+      worst = Math.max(worst, Math.abs((values[j] as number) - (expected[j] as number)) / scale);
+    }
+  });
+  return worst;
+}
 
-  for (const kind of ['plain', 'bn', 'softmax layer, one-hot labels'] as const) {
-    it(`${kind}: the weights, losses and accuracies of the cpu backend after 10 steps`, async () => {
-      const cpu = await train('cpu', kind);
-      const webgl = await train('webgl', kind);
-      expect(tf.getBackend()).toBe('webgl');
-      expect(webgl.weights.length).toBe(cpu.weights.length);
-      webgl.weights.forEach((values, i) => {
-        const expected = cpu.weights[i] as number[];
-        let worst = 0;
-        for (let j = 0; j < values.length; j++) {
-          const scale = Math.max(1e-2, Math.abs(expected[j] as number));
-          worst = Math.max(worst, Math.abs((values[j] as number) - (expected[j] as number)) / scale);
-        }
-        expect(worst, `weight ${i}`).toBeLessThan(1e-4);
+// WebGPU runs the portable ops (no kernels of ours): one case, the one with the most kinds of ops, is enough.
+const CASES = {
+  webgl: ['plain', 'bn', 'softmax layer, one-hot labels'],
+  webgpu: ['bn'],
+} as const satisfies Record<string, readonly Case[]>;
+
+for (const backend of ['webgl', 'webgpu'] as const) {
+  describe(`fit on ${backend}`, () => {
+    afterAll(() => useBackend('cpu'));
+
+    for (const kind of CASES[backend]) {
+      it(`${kind}: the weights, losses and accuracies of the cpu backend after 10 steps`, async () => {
+        const cpu = await train('cpu', kind);
+        const other = await train(backend, kind);
+        expect(tf.getBackend()).toBe(backend);
+        expect(other.weights.length).toBe(cpu.weights.length);
+        expect(worstWeight(other.weights, cpu.weights)).toBeLessThan(1e-4);
+        other.loss.forEach((v, i) => {
+          expect(v).toBeCloseTo(cpu.loss[i] as number, 5);
+        });
+        expect(other.accuracy).toEqual(cpu.accuracy);
       });
-      webgl.loss.forEach((v, i) => {
-        expect(v).toBeCloseTo(cpu.loss[i] as number, 5);
-      });
-      expect(webgl.accuracy).toEqual(cpu.accuracy);
-    });
-  }
-});
+    }
+  });
+}
