@@ -21,6 +21,9 @@ export const OPTIMIZER_NAMES = [
   'asgd',
   'yogi',
   'adabelief',
+  'schedulefreeadamw',
+  'schedulefreesgd',
+  'prodigy',
 ] as const;
 export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
 
@@ -47,6 +50,9 @@ function presetClassName(name: string): string | null {
     asgd: 'ASGD',
     yogi: 'Yogi',
     adabelief: 'AdaBelief',
+    schedulefreeadamw: 'ScheduleFreeAdamW',
+    schedulefreesgd: 'ScheduleFreeSGD',
+    prodigy: 'Prodigy',
   };
   return Object.hasOwn(classes, name.toLowerCase()) ? classes[name.toLowerCase() as OptimizerName] : null;
 }

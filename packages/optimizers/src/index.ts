@@ -2,7 +2,8 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}.
+ *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief},
+ *   {@link ScheduleFreeAdamW}, {@link ScheduleFreeSGD}, {@link Prodigy}.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -32,12 +33,19 @@ export {
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
+  Prodigy,
+  type ProdigyOptions,
   RAdam,
   type RAdamOptions,
   RMSprop,
   type RMSpropOptions,
   Rprop,
   type RpropOptions,
+  ScheduleFreeAdamW,
+  type ScheduleFreeAdamWOptions,
+  ScheduleFreeOptimizer,
+  ScheduleFreeSGD,
+  type ScheduleFreeSGDOptions,
   SGD,
   type SGDOptions,
   Yogi,
@@ -62,13 +70,16 @@ export { scaleByAdamax } from './transforms/adamax.js';
 export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
 export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
+export { scaleByDebiasedRms } from './transforms/debiased-rms.js';
 export { ema } from './transforms/ema.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
+export { type ProdigyArguments, scaleByProdigy } from './transforms/prodigy.js';
 export { scaleByRAdam } from './transforms/radam.js';
 export { scaleByRms } from './transforms/rms.js';
 export { type RpropArguments, scaleByRprop } from './transforms/rprop.js';
+export { scheduleFree, scheduleFreeEvalParams } from './transforms/schedule-free.js';
 export { addDecayedWeights } from './transforms/weight-decay.js';
 export { scaleByYogi } from './transforms/yogi.js';
 

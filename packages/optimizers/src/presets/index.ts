@@ -8,9 +8,11 @@ import { Adam, AdamW } from './adam.js';
 import { Adamax } from './adamax.js';
 import { ASGD } from './asgd.js';
 import { Nadam } from './nadam.js';
+import { Prodigy } from './prodigy.js';
 import { RAdam } from './radam.js';
 import { RMSprop } from './rmsprop.js';
 import { Rprop } from './rprop.js';
+import { ScheduleFreeAdamW, ScheduleFreeSGD } from './schedule-free.js';
 import { SGD } from './sgd.js';
 import { Yogi } from './yogi.js';
 
@@ -21,9 +23,17 @@ export { Adam, type AdamOptions, AdamW } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
 export { Nadam, type NadamOptions } from './nadam.js';
+export { Prodigy, type ProdigyOptions } from './prodigy.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
+export {
+  ScheduleFreeAdamW,
+  type ScheduleFreeAdamWOptions,
+  ScheduleFreeOptimizer,
+  ScheduleFreeSGD,
+  type ScheduleFreeSGDOptions,
+} from './schedule-free.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Yogi, type YogiOptions } from './yogi.js';
 
@@ -42,6 +52,9 @@ export const PRESETS = {
   ASGD,
   Yogi,
   AdaBelief,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
+  Prodigy,
 } as const;
 
 /**

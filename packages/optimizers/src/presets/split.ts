@@ -20,6 +20,9 @@ export const OWN_KEYS = {
   ASGD: ['lambd', 'alpha', 't0'],
   Yogi: ['beta1', 'beta2', 'epsilon', 'initialAccumulatorValue'],
   AdaBelief: ['beta1', 'beta2', 'epsilon', 'epsilonRoot'],
+  ScheduleFreeAdamW: ['beta1', 'beta2', 'epsilon', 'warmupSteps', 'weightLrPower'],
+  ScheduleFreeSGD: ['beta1', 'warmupSteps', 'weightLrPower'],
+  Prodigy: ['beta1', 'beta2', 'beta3', 'epsilon', 'estimLr0', 'estimLrCoef', 'safeguardWarmup'],
 } as const satisfies Record<string, readonly string[]>;
 
 export type PresetName = keyof typeof OWN_KEYS;
