@@ -73,6 +73,7 @@ export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { scaleByDebiasedRms } from './transforms/debiased-rms.js';
 export { ema } from './transforms/ema.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
+export { lookahead } from './transforms/lookahead.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
 export { type ProdigyArguments, scaleByProdigy } from './transforms/prodigy.js';

@@ -14,7 +14,9 @@ import {
   AdamW,
   ASGD,
   ema,
+  fromTransformation,
   type GradientTransformationOptimizer,
+  lookahead,
   momentum,
   Nadam,
   NonFiniteGradientError,
@@ -76,6 +78,7 @@ const presets: Array<[string, () => Optimizer]> = [
   ['ScheduleFreeAdamW', () => new ScheduleFreeAdamW({ warmupSteps: 4, weightDecay: 0.01 })], // resumed inside the warmup
   ['ScheduleFreeSGD', () => new ScheduleFreeSGD({ learningRate: 0.1, useEma: true })],
   ['Prodigy', () => new Prodigy({ weightDecay: 0.01 })], // d and the numerator's sum are saved
+  ['lookahead(Adam)', () => fromTransformation(lookahead(new Adam().transform, { syncPeriod: 2, resetState: true }))],
 ];
 
 describe('getState / setState resume bit-exact', () => {
