@@ -249,6 +249,9 @@ describe('evaluating at the average', () => {
     expect(() => opt.applyGradients([[g, params[0] as tf.Variable]])).toThrow(
       'ScheduleFreeSGD.applyGradients: the variables hold the averaged point x (swapToEval() was called); call swapToTrain()',
     );
+    expect(() => opt.setState({} as never)).toThrow(
+      'ScheduleFreeSGD.setState: the variables hold the averaged point x',
+    );
     opt.swapToTrain();
     expect(params.map((p) => Array.from(p.dataSync()))).toEqual(y);
     opt.applyGradients([[g, params[0] as tf.Variable]]); // training goes on

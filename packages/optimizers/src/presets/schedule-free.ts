@@ -1,5 +1,6 @@
 import { tf } from '@opt/tensor';
 import type { OptimizerOptions } from '../options.js';
+import type { OptimizerState } from '../state.js';
 import { chain, type GradientTransformation } from '../transform.js';
 import { scaleByDebiasedRms } from '../transforms/debiased-rms.js';
 import { scaleByLearningRate } from '../transforms/learning-rate.js';
@@ -78,13 +79,21 @@ export class ScheduleFreeOptimizer extends CoupledDecayOptimizer {
   }
 
   override applyGradients(pairs: ReadonlyArray<readonly [grad: tf.Tensor, variable: tf.Variable]>): void {
-    if (this.trainWeights !== null) {
-      throw new Error(
-        `${this.className}.applyGradients: the variables hold the averaged point x (swapToEval() was called); ` +
-          'call swapToTrain() before the next training step.',
-      );
-    }
+    this.assertTraining('applyGradients', 'the next training step');
     super.applyGradients(pairs);
+  }
+
+  override setState(state: OptimizerState): void {
+    this.assertTraining('setState', 'restoring a state (swapToTrain would write back the y of before)');
+    super.setState(state);
+  }
+
+  private assertTraining(method: string, before: string): void {
+    if (this.trainWeights === null) return;
+    throw new Error(
+      `${this.className}.${method}: the variables hold the averaged point x (swapToEval() was called); ` +
+        `call swapToTrain() before ${before}.`,
+    );
   }
 
   override dispose(): void {
