@@ -40,6 +40,7 @@ console.log(JSON.stringify({ backend: report.backend, grad: Array.from(g.dataSyn
   // Depends on @opt/optimizers alone: trains a tfjs-core linear model with Adam.
   '@opt/optimizers': `
 import { Adam } from '@opt/optimizers';
+import { CATALOG } from '@opt/optimizers/catalog';
 import { tf, useBackend } from '@opt/tensor';
 await useBackend('cpu');
 const w = tf.variable(tf.zeros([3, 1]));
@@ -51,7 +52,7 @@ const first = mse().dataSync()[0] as number;
 for (let step = 0; step < 300; step++) optimizer.minimize(mse, [w])?.dispose();
 const last = mse().dataSync()[0] as number;
 const state = await optimizer.getState();
-console.log(JSON.stringify({ learned: last < first / 100, iterations: optimizer.iterations, hasState: state !== undefined }));
+console.log(JSON.stringify({ learned: last < first / 100, iterations: optimizer.iterations, hasState: state !== undefined, lion: CATALOG.some((e) => e.name === 'lion') }));
 `,
   // No tfjs at all: pure functions of the step.
   '@opt/schedules': `
@@ -91,7 +92,7 @@ console.log(JSON.stringify({ train: data.train.count, test: data.test.count, fir
 
 const expected = {
   '@opt/tensor': { backend: 'cpu', grad: 6 },
-  '@opt/optimizers': { learned: true, iterations: 300, hasState: true },
+  '@opt/optimizers': { learned: true, iterations: 300, hasState: true, lion: true },
   '@opt/schedules': { at2500: 0.000531441, points: true },
   '@opt/layers': { epochs: 10, learned: true },
   '@opt/data-fashion-mnist': { train: 60000, test: 10000, first: 'Ankle boot' },
@@ -268,6 +269,66 @@ describe('pack and consume', () => {
       const out = run(process.execPath, [join(project, 'out', 'smoke.js')], project);
       assert.ok(out.trim().length > 0, `${name}'s smoke script printed nothing`);
       assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), expected[name]);
+    });
+  }
+
+  // Issue 22: a TensorFlow.js user's project. tfjs-layers' compile takes only a tf.Optimizer of its own tfjs-core,
+  // and tf.loadLayersModel finds our classes in that copy's registry: the install must hold one tfjs-core.
+  for (const manager of ['npm', 'pnpm']) {
+    it(`a tfjs app (${manager}: @tensorflow/tfjs and the tarballs) trains a LayersModel with AdamW, saves and loads it`, () => {
+      const project = join(scratch, `tfjs-app-${manager}`);
+      mkdirSync(project, { recursive: true });
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfjs-app', private: true, type: 'module' }));
+      const ours = [...closure('@opt/optimizers')].map(tarballOf);
+      if (manager === 'npm') {
+        run(
+          'npm',
+          ['install', '--no-audit', '--no-fund', '--loglevel=error', '@tensorflow/tfjs@4.22.0', ...ours],
+          project,
+        );
+      } else {
+        // Strict: a package sees only what it declares; tfjs-core is a peer that must resolve to the app's copy.
+        // The overrides stand in for the registry: each @opt dependency comes from its tarball.
+        const overrides = [...closure('@opt/optimizers')].map((n) => `  '${n}': 'file:${tarballOf(n)}'`);
+        writeFileSync(
+          join(project, 'pnpm-workspace.yaml'),
+          `allowBuilds:\n  core-js: false\noverrides:\n${overrides.join('\n')}\n`,
+        );
+        const dependencies = {
+          '@tensorflow/tfjs': '4.22.0',
+          '@opt/optimizers': `file:${tarballOf('@opt/optimizers')}`,
+        };
+        writeFileSync(
+          join(project, 'package.json'),
+          JSON.stringify({ name: 'tfjs-app', private: true, type: 'module', dependencies }),
+        );
+        run('pnpm', ['install'], project);
+      }
+      const copies = run('find', ['-L', 'node_modules', '-path', '*/@tensorflow/tfjs-core/package.json'], project)
+        .split('\n')
+        .filter(Boolean)
+        .map((file) => resolve(project, file))
+        .map((file) => execFileSync('realpath', [file], { encoding: 'utf8' }).trim());
+      assert.equal(new Set(copies).size, 1, `more than one tfjs-core: ${[...new Set(copies)].join(', ')}`);
+      writeFileSync(
+        join(project, 'app.mjs'),
+        `import * as tf from '@tensorflow/tfjs';
+import { AdamW } from '@opt/optimizers';
+tf.enableProdMode();
+const model = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: 'softmax' })] });
+model.compile({ optimizer: new AdamW({ learningRate: 0.01, weightDecay: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+const x = tf.tensor2d([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]]);
+const y = tf.tensor1d([0, 1, 1, 0]);
+await model.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 });
+let saved;
+await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
+const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
+await loaded.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+console.log(JSON.stringify({ className: loaded.optimizer.getClassName(), iterations: loaded.optimizer.iterations }));
+`,
+      );
+      const out = run(process.execPath, ['app.mjs'], project);
+      assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), { className: 'opt.AdamW', iterations: 8 });
     });
   }
 

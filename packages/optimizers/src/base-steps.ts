@@ -1,5 +1,5 @@
 /** Keras's base-optimizer steps around a preset's core: clipping before it, decoupled weight decay. */
-import type { tf } from '@opt/tensor';
+import { tf } from '@opt/tensor';
 import type { ResolvedOptions } from './options.js';
 import { chain, type GradientTransformation, roleOf } from './transform.js';
 import { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
@@ -32,6 +32,38 @@ export function withBaseSteps(
   if (clipnorm !== null) parts.push(clipByNorm(clipnorm));
   else if (globalClipnorm !== null) parts.push(clipByGlobalNorm(globalClipnorm));
   else if (clipvalue !== null) parts.push(clipByValue(clipvalue));
-  if (weightDecay !== null && weightDecay > 0) parts.push(addDecayedWeights(weightDecay, { mask: decays }));
-  return parts.length === 0 ? core : chain(...parts, core);
+  if (weightDecay !== null && weightDecay > 0) {
+    if (core.readsParams === true) return chainOrCore([...parts, decayedBeforeUpdate(core, weightDecay, decays)]);
+    parts.push(addDecayedWeights(weightDecay, { mask: decays }));
+  }
+  return chainOrCore([...parts, core]);
+}
+
+function chainOrCore(parts: GradientTransformation[]): GradientTransformation {
+  return parts.length === 1 ? (parts[0] as GradientTransformation) : chain(...parts);
+}
+
+/**
+ * Keras's order for a core that reads the weights: `w' = w - w * wd * lr` first, then the core's update computed at
+ * `w'`; the update returned is `(w' - w) + update`, so that the optimizer's `w + update` lands where Keras's does.
+ */
+function decayedBeforeUpdate(
+  core: GradientTransformation,
+  weightDecay: number,
+  decays: (param: tf.Tensor) => boolean,
+): GradientTransformation {
+  return {
+    ...core,
+    update(grads, state, params, ctx) {
+      const factor = tf.scalar(weightDecay * ctx.learningRate);
+      const decayed = params.map((w) => (decays(w) ? tf.sub(w, tf.mul(w, factor)) : w));
+      const r = core.update(grads, state, decayed, ctx);
+      const updates = r.updates.map((u, i) => {
+        const w = params[i] as tf.Tensor;
+        const d = decayed[i] as tf.Tensor;
+        return d === w ? u : tf.add(tf.sub(d, w), u);
+      });
+      return { updates, state: r.state };
+    },
+  };
 }

@@ -3,12 +3,16 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaBelief,
   Adadelta,
+  Adafactor,
   Adagrad,
   Adam,
   Adamax,
   AdamW,
   ASGD,
+  Ftrl,
   getOptimizer,
+  Lamb,
+  Lion,
   Nadam,
   OPTIMIZER_NAMES,
   Prodigy,
@@ -34,6 +38,10 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       adamax: Adamax,
       nadam: Nadam,
       adadelta: Adadelta,
+      lion: Lion,
+      lamb: Lamb,
+      ftrl: Ftrl,
+      adafactor: Adafactor,
       radam: RAdam,
       rprop: Rprop,
       asgd: ASGD,
@@ -116,9 +124,9 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
 
   it('an unknown name or identifier is an error naming the accepted ones', () => {
     expect(() => getOptimizer('adma')).toThrow(
-      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, radam, rprop, asgd, yogi, adabelief',
+      'getOptimizer: unknown optimizer "adma". Known names (any case): sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, radam, rprop, asgd, yogi, adabelief',
     );
-    expect(() => getOptimizer({ className: 'Lion' })).toThrow(/unknown optimizer "Lion".*sgd, rmsprop/);
+    expect(() => getOptimizer({ className: 'Muon' })).toThrow(/unknown optimizer "Muon".*sgd, rmsprop/);
     expect(() => getOptimizer('toString')).toThrow(/unknown optimizer "toString"/);
     expect(() => getOptimizer(42 as never)).toThrow(/cannot interpret 42 as an optimizer/);
     expect(() => getOptimizer(null as never)).toThrow(/cannot interpret null/);

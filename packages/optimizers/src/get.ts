@@ -3,29 +3,11 @@
  * optimizer instance, so that `compile({ optimizer: 'adam' })` works as it does in Keras and tfjs-layers.
  */
 
+import { catalogEntry, OPTIMIZER_NAMES, type OptimizerName } from './catalog.js';
 import type { Optimizer } from './optimizer.js';
 import { optimizerFromConfig } from './presets/index.js';
 
-/** Keras's names of the presets; matched case-insensitively, as Keras lower-cases them. */
-export const OPTIMIZER_NAMES = [
-  'sgd',
-  'rmsprop',
-  'adam',
-  'adamw',
-  'adagrad',
-  'adamax',
-  'nadam',
-  'adadelta',
-  'radam',
-  'rprop',
-  'asgd',
-  'yogi',
-  'adabelief',
-  'schedulefreeadamw',
-  'schedulefreesgd',
-  'prodigy',
-] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+export { OPTIMIZER_NAMES, type OptimizerName } from './catalog.js';
 
 /** What {@link getOptimizer} accepts: a name (any case), a `{ className, config }` object, or an optimizer. */
 export type OptimizerIdentifier =
@@ -36,25 +18,7 @@ export type OptimizerIdentifier =
 
 /** The preset's class name for a name in any case ('ADAM' -> 'Adam'), or null. */
 function presetClassName(name: string): string | null {
-  const classes: Record<OptimizerName, string> = {
-    sgd: 'SGD',
-    rmsprop: 'RMSprop',
-    adam: 'Adam',
-    adamw: 'AdamW',
-    adagrad: 'Adagrad',
-    adamax: 'Adamax',
-    nadam: 'Nadam',
-    adadelta: 'Adadelta',
-    radam: 'RAdam',
-    rprop: 'Rprop',
-    asgd: 'ASGD',
-    yogi: 'Yogi',
-    adabelief: 'AdaBelief',
-    schedulefreeadamw: 'ScheduleFreeAdamW',
-    schedulefreesgd: 'ScheduleFreeSGD',
-    prodigy: 'Prodigy',
-  };
-  return Object.hasOwn(classes, name.toLowerCase()) ? classes[name.toLowerCase() as OptimizerName] : null;
+  return catalogEntry(name)?.className ?? null;
 }
 
 function show(value: unknown): string {
@@ -78,7 +42,7 @@ function unknownName(name: unknown): never {
 /**
  * Keras's `keras.optimizers.get`:
  * - an optimizer (anything with `applyGradients`) is returned as it is;
- * - a name ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', ..., 'radam', 'rprop', 'asgd', 'yogi', 'adabelief', in any case) gives that preset with
+ * - a name of the catalog ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', 'lion', ..., in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
  *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.

@@ -2,8 +2,9 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}; PyTorch's {@link RAdam}, {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief},
- *   {@link ScheduleFreeAdamW}, {@link ScheduleFreeSGD}, {@link Prodigy}.
+ *   {@link Adadelta}, {@link Lion}, {@link Lamb}, {@link Ftrl}, {@link Adafactor}; PyTorch's {@link RAdam},
+ *   {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}, {@link ScheduleFreeAdamW},
+ *   {@link ScheduleFreeSGD}, {@link Prodigy}; {@link CATALOG} lists them.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -11,6 +12,16 @@ import { GradientTransformationOptimizer } from './optimizer.js';
 import type { OptimizerOptions } from './options.js';
 import type { GradientTransformation } from './transform.js';
 
+export {
+  CATALOG,
+  type CatalogEntry,
+  type CatalogOption,
+  type CatalogOptionKey,
+  catalogEntry,
+  type OptionKind,
+  type OptionRange,
+  type PresetName,
+} from './catalog.js';
 export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
 export type { LearningRate } from './learning-rate.js';
@@ -21,6 +32,8 @@ export {
   type AdaBeliefOptions,
   Adadelta,
   type AdadeltaOptions,
+  Adafactor,
+  type AdafactorOptions,
   Adagrad,
   type AdagradOptions,
   Adam,
@@ -30,9 +43,16 @@ export {
   AdamW,
   ASGD,
   type ASGDOptions,
+  Ftrl,
+  type FtrlOptions,
+  Lamb,
+  type LambOptions,
+  Lion,
+  type LionOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
+  PRESETS,
   Prodigy,
   type ProdigyOptions,
   RAdam,
@@ -64,6 +84,7 @@ export {
 } from './transform.js';
 export { scaleByBelief } from './transforms/adabelief.js';
 export { scaleByAdadelta } from './transforms/adadelta.js';
+export { scaleByAdafactor } from './transforms/adafactor.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';
@@ -72,7 +93,10 @@ export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping
 export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { scaleByDebiasedRms } from './transforms/debiased-rms.js';
 export { ema } from './transforms/ema.js';
+export { scaleByFtrl } from './transforms/ftrl.js';
+export { scaleByLamb, scaleByTrustRatio } from './transforms/lamb.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
+export { scaleByLion } from './transforms/lion.js';
 export { lookahead } from './transforms/lookahead.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';

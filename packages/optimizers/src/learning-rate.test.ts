@@ -113,4 +113,19 @@ describe('setting learningRate', () => {
     constant.dispose();
     tf.dispose([w, g]);
   });
+
+  it("a state saved where a schedule is at 0 (a warmup's first step) restores: 0 is a schedule's rate, as in Keras", async () => {
+    const w = tf.variable(tf.tensor1d([1]));
+    const g = tf.tensor1d([1]);
+    const saved = new Adam({ learningRate: schedule({ 0: 0, 1: 0 }) });
+    saved.applyGradients([[g, w]]);
+    const state = await saved.getState();
+    expect(state.learningRate).toBe(0);
+    const restored = new Adam({ learningRate: schedule({ 0: 0, 1: 0 }) });
+    restored.setState(state);
+    expect(restored.iterations).toBe(1);
+    tf.dispose([w, g]);
+    saved.dispose();
+    restored.dispose();
+  });
 });

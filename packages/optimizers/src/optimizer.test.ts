@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   AdaBelief,
   Adadelta,
+  Adafactor,
   Adagrad,
   Adam,
   Adamax,
@@ -15,7 +16,10 @@ import {
   ASGD,
   ema,
   fromTransformation,
+  Ftrl,
   type GradientTransformationOptimizer,
+  Lamb,
+  Lion,
   lookahead,
   momentum,
   Nadam,
@@ -69,7 +73,11 @@ const presets: Array<[string, () => Optimizer]> = [
   ['Adagrad', () => new Adagrad({ clipnorm: 1 })],
   ['Adamax', () => new Adamax({ clipvalue: 0.5 })],
   ['Nadam', () => new Nadam()],
-  ['Adadelta', () => new Adadelta({ clipnorm: 1 })],
+  ['Adadelta', () => new Adadelta({ useEma: true })],
+  ['Lion', () => new Lion({ weightDecay: 0.1 })],
+  ['Lamb', () => new Lamb({ weightDecay: 0.01, clipnorm: 1 })],
+  ['Ftrl', () => new Ftrl({ l1RegularizationStrength: 0.01, beta: 0.1 })],
+  ['Adafactor', () => new Adafactor({ useEma: true })],
   ['RAdam', () => new RAdam({ weightDecay: 0.01, useEma: true })], // rectified from step 6: inside the 6 steps
   ['Rprop', () => new Rprop()],
   ['ASGD', () => new ASGD({ t0: 1, weightDecay: 0.1 })], // averaging from step 3

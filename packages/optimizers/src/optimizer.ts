@@ -12,15 +12,28 @@ import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
 import { applyUpdates, keepWhenShut } from './ops/index.js';
 import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { checkPairs, checkVariables, gradientPairs } from './pairs.js';
-import { SlotStore } from './slots.js';
-import { checkEntries, checkState, type OptimizerState, STATE_FORMAT, type StateEntry, writeEntries } from './state.js';
-import type { GradientTransformation, SlotState, StepContext } from './transform.js';
+import { checkPairs, checkVariables, gradientPairs, minimizeArguments } from './pairs.js';
+import { SlotStore, writeStep } from './slots.js';
+import {
+  checkEntries,
+  checkState,
+  type OptimizerState,
+  STATE_FORMAT,
+  type StateEntry,
+  stateEntries,
+  writeEntries,
+} from './state.js';
+import { fromTfjsConfig, type Gradients, readOptimizerWeights, toPairs, weightsOf } from './tfjs.js';
+import type { GradientTransformation, StepContext } from './transform.js';
 import { WeightDecayExclusion } from './weight-decay.js';
+
+/** `getConfig()`'s result: the preset's name and its arguments, JSON-able (tfjs's `ConfigDict`). */
+export type OptimizerConfig = { className: string; config: tf.serialization.ConfigDict };
 
 /** What every optimizer of this package does (Keras's base optimizer, camelCase). */
 export interface Optimizer {
-  applyGradients(pairs: ReadonlyArray<readonly [grad: tf.Tensor, variable: tf.Variable]>): void;
+  /** `[gradient, variable]` pairs, or tfjs's `{ [variableName]: gradient }` / `[{ name, tensor }]`. */
+  applyGradients(gradients: Gradients): void;
   minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
   minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
   minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
@@ -37,15 +50,16 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** `variable.assign(value)` unless it already holds that value (assigning a tensor to itself would free it). */
-function assignValue(variable: tf.Variable, value: tf.Tensor): void {
-  if (value.dataId !== variable.dataId) variable.assign(value);
-}
-
 /**
  * Wraps a gradient transformation into an {@link Optimizer}. The transformation must apply the learning rate
  * (end it with `scaleByLearningRate()`); it sees the optimizer's learning rate in its step context, so
  * `learningRate` can be read and set between steps and a schedule drives every part of the chain.
+ *
+ * It is a `tf.Optimizer` of tfjs-core, so tfjs-layers' `model.compile({ optimizer })` takes it, `fit` steps it
+ * through `minimize`, and `model.save(handler, { includeOptimizer: true })` keeps its config and weights
+ * (`getWeights`: `iter`, then the slots). Each preset registers itself with `tf.serialization.registerClass`
+ * under `opt.<Preset>` (not tfjs's own `Adam`, `SGD`, ... which `tf.train` registers), and `tf.loadLayersModel`
+ * rebuilds it with {@link GradientTransformationOptimizer.fromConfig} and `setWeights`.
  *
  * ```ts
  * const opt = new GradientTransformationOptimizer(
@@ -54,7 +68,9 @@ function assignValue(variable: tf.Variable, value: tf.Tensor): void {
  * );
  * ```
  */
-export class GradientTransformationOptimizer implements Optimizer {
+export class GradientTransformationOptimizer extends tf.Optimizer implements Optimizer {
+  /** The name tfjs's serialization registry knows this class by (`getClassName()`). */
+  static className = 'opt.GradientTransformationOptimizer';
   /** The whole step: clipping, weight decay, then the preset's core. */
   readonly transform: GradientTransformation;
   protected readonly className: string;
@@ -76,6 +92,7 @@ export class GradientTransformationOptimizer implements Optimizer {
     className = 'GradientTransformationOptimizer',
     extraConfig: Record<string, unknown> = {},
   ) {
+    super();
     this.className = className;
     this.extraConfig = extraConfig;
     this.options = resolveOptions(className, options);
@@ -98,7 +115,7 @@ export class GradientTransformationOptimizer implements Optimizer {
   }
 
   /** Steps applied so far (Keras's `optimizer.iterations`). */
-  get iterations(): number {
+  override get iterations(): number {
     return this.stepCount;
   }
 
@@ -130,10 +147,12 @@ export class GradientTransformationOptimizer implements Optimizer {
 
   /**
    * Keras `apply_gradients`: clips, decays, updates each variable in place and increments `iterations`.
+   * Takes `[gradient, variable]` pairs, or tfjs's `{ [variableName]: gradient }` and `[{ name, tensor }]`.
    * Throws first if an earlier step had a non-finite gradient (`nonFiniteGradients: 'throw'`).
    */
-  applyGradients(pairs: ReadonlyArray<readonly [grad: tf.Tensor, variable: tf.Variable]>): void {
+  override applyGradients(gradients: Gradients): void {
     this.assertUsable();
+    const pairs = toPairs(this.className, gradients);
     const variables = checkPairs(this.className, pairs);
     if (variables.length === 0) return; // Keras: nothing to apply, iterations unchanged
     this.build(variables);
@@ -157,33 +176,9 @@ export class GradientTransformationOptimizer implements Optimizer {
         this.averages
           ?.next(indices, weights, step)
           .map((a, i) => keep(a, this.averages?.at(indices[i] as number) as tf.Variable)) ?? null;
-      this.write(indices, weights, state, averages, step);
+      writeStep(this.slots, this.averages, { indices, weights, state, averages, step });
     });
     this.stepCount += 1;
-  }
-
-  /** Writes a step's results: slots, moving averages (and their overwrite), weights. */
-  private write(
-    indices: readonly number[],
-    weights: readonly tf.Tensor[],
-    state: SlotState,
-    averages: readonly tf.Tensor[] | null,
-    step: number,
-  ): void {
-    const overwrite = this.averages?.overwritesAt(step) ?? false;
-    indices.forEach((k, i) => {
-      const record = this.slots.record(k);
-      for (const name of this.slots.slotNames) {
-        assignValue(record[name] as tf.Variable, (state[i] as Record<string, tf.Tensor>)[name] as tf.Tensor);
-      }
-      let w = weights[i] as tf.Tensor;
-      if (averages !== null && this.averages !== null) {
-        const average = this.averages.at(k);
-        assignValue(average, averages[i] as tf.Tensor);
-        if (overwrite) w = average;
-      }
-      assignValue(this.slots.variables[k] as tf.Variable, w);
-    });
   }
 
   /**
@@ -191,19 +186,17 @@ export class GradientTransformationOptimizer implements Optimizer {
    * `varList`, every trainable variable the loss depends on. TensorFlow.js's form `minimize(f, returnCost,
    * varList)` works too: with `returnCost` false the loss is freed and `null` returned.
    */
-  minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
-  minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
-  minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
-  minimize(lossFn: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]): tf.Scalar | null;
-  minimize(lossFn: () => tf.Scalar, second?: tf.Variable[] | boolean, third?: tf.Variable[]): tf.Scalar | null {
+  override minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
+  override minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
+  override minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
+  override minimize(lossFn: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]): tf.Scalar | null;
+  override minimize(
+    lossFn: () => tf.Scalar,
+    second?: tf.Variable[] | boolean,
+    third?: tf.Variable[],
+  ): tf.Scalar | null {
     const where = `${this.className}.minimize`;
-    if (typeof lossFn !== 'function') {
-      throw new TypeError(`${where}: \`lossFn\` must be a function returning the loss as a scalar tensor.`);
-    }
-    const tfjsForm = typeof second === 'boolean';
-    const returnCost = tfjsForm ? second : true;
-    const list = tfjsForm ? third : second;
-    const varList = list === undefined || list === null ? undefined : checkVariables(where, 'varList', list);
+    const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
     this.assertUsable();
     const { value, grads } = tf.variableGrads(lossFn, varList);
     try {
@@ -219,13 +212,14 @@ export class GradientTransformationOptimizer implements Optimizer {
     return null;
   }
 
-  getConfig(): { className: string; config: Record<string, unknown> } {
+  /** The preset's name and arguments; `optimizerFromConfig` (or tfjs's `fromConfig`) rebuilds it. */
+  override getConfig(): OptimizerConfig {
     const o = this.options;
     return {
       className: this.className,
       config: {
-        ...this.extraConfig,
-        learningRate: this.rate.describe(),
+        ...(this.extraConfig as tf.serialization.ConfigDict),
+        learningRate: this.rate.describe() as tf.serialization.ConfigDictValue,
         weightDecay: o.weightDecay,
         excludeFromWeightDecay: this.decayExclusion.config,
         clipnorm: o.clipnorm,
@@ -236,7 +230,7 @@ export class GradientTransformationOptimizer implements Optimizer {
         emaOverwriteFrequency: o.emaOverwriteFrequency,
         nonFiniteGradients: o.nonFiniteGradients,
         ...(this.className === 'GradientTransformationOptimizer'
-          ? { transform: { name: this.transform.name, config: this.transform.config } }
+          ? { transform: { name: this.transform.name, config: this.transform.config as tf.serialization.ConfigDict } }
           : {}),
       },
     };
@@ -286,24 +280,49 @@ export class GradientTransformationOptimizer implements Optimizer {
     this.guard.reset(typeof skipped === 'number' ? skipped : 0);
   }
 
+  /**
+   * tfjs's `getWeights`, what `model.save(..., { includeOptimizer: true })` stores (`iter`, then the slots: see
+   * `weightsOf`); the learning rate is in `getConfig()`. Throws a pending non-finite-gradient error, as `getState`.
+   */
+  override async getWeights(): Promise<Array<{ name: string; tensor: tf.Tensor }>> {
+    this.assertAlive();
+    await this.guard.settle();
+    this.assertUsable();
+    const { skippedSteps } = await this.guard.report();
+    return weightsOf(this.stepCount, skippedSteps, this.decayExclusion.config, this.stateEntries());
+  }
+
+  /** tfjs's `setWeights` (`tf.loadLayersModel` calls it): restores {@link getWeights}' output as `setState` does. */
+  override async setWeights(weights: Array<{ name: string; tensor: tf.Tensor }>): Promise<void> {
+    this.assertAlive();
+    const { iterations, skipped, patterns, slots } = await readOptimizerWeights(this.className, weights);
+    if (patterns !== null && JSON.stringify(patterns) !== JSON.stringify(this.decayExclusion.config)) {
+      this.decayExclusion.restoreNames(patterns, this.slots.variables.length > 0);
+    }
+    const { className, rate } = this;
+    const learningRate = rate.isSchedule ? rate.at(iterations) : this.learningRate;
+    const extra = { learningRateIsSchedule: rate.isSchedule, skippedSteps: skipped };
+    const config = this.getConfig().config;
+    this.setState({ format: STATE_FORMAT, className, config, iterations, learningRate, slots, extra });
+  }
+
+  /** tfjs's deserialization (`tf.loadLayersModel`): the preset `cls` built from the config tfjs-layers saved. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return fromTfjsConfig(cls, config, (cls as unknown) === GradientTransformationOptimizer);
+  }
+
   /** The saved tensors in order: per variable its slots, then its moving average. */
   private stateEntries(): StateEntry[] {
-    return this.slots.variables.flatMap((v, i) => {
-      const record = this.slots.record(i);
-      const entries: StateEntry[] = this.slots.slotNames.map((s) => ({
-        name: `${i}/${v.name}/${s}`,
-        variable: record[s] as tf.Variable,
-      }));
-      if (this.averages !== null) entries.push({ name: `${i}/${v.name}/average`, variable: this.averages.at(i) });
-      return entries;
-    });
+    return stateEntries(this.slots, this.averages);
   }
 
   /** Checks that the state's slots fit the built variables (count and shapes). */
   private checkSlots(state: OptimizerState): void {
     const perVariable = this.slots.slotNames.length + (this.averages !== null ? 1 : 0);
-    const where = `${this.className}.setState`;
-    checkEntries(where, this.stateEntries(), state, this.slots.variables.length, perVariable);
+    checkEntries(`${this.className}.setState`, this.stateEntries(), state, this.slots.variables.length, perVariable);
   }
 
   /** Writes a state set before the optimizer was built, once it is. */
@@ -354,7 +373,7 @@ export class GradientTransformationOptimizer implements Optimizer {
   }
 
   /** Frees every tensor the optimizer made: slots, moving averages, the guard's record and zeros, cached constants. */
-  dispose(): void {
+  override dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     this.slots.dispose();

@@ -6,13 +6,17 @@ import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  Adafactor,
   Adagrad,
   Adam,
   Adamax,
   AdamW,
   chain,
+  Ftrl,
   fromTransformation,
   GradientTransformationOptimizer,
+  Lamb,
+  Lion,
   momentum,
   Nadam,
   optimizerFromConfig,
@@ -73,6 +77,10 @@ describe('unknown option keys are refused, with the right name', () => {
       new Adagrad({ initialAccumulatorValue: 0.2, epsilon: 1e-6, clipvalue: 1 }),
       new Adamax({ beta1: 0.8, beta2: 0.99, epsilon: 1e-6, nonFiniteGradients: 'skip' }),
       new Nadam({ beta1: 0.8, beta2: 0.99, epsilon: 1e-6, nonFiniteGradients: 'unchecked' }),
+      new Lion({ beta1: 0.8, beta2: 0.9, weightDecay: 0.1, clipnorm: 1 }),
+      new Lamb({ beta1: 0.8, beta2: 0.99, epsilon: 1e-6, useEma: true }),
+      new Ftrl({ learningRatePower: -0.3, l1RegularizationStrength: 0.1, beta: 0.5, clipvalue: 1 }),
+      new Adafactor({ beta2Decay: -0.5, epsilon1: 1e-20, relativeStep: false, globalClipnorm: 1 }),
     ];
     for (const opt of made) {
       const rebuilt = optimizerFromConfig(JSON.parse(JSON.stringify(opt.getConfig())));

@@ -96,3 +96,19 @@ export function gradientPairs(
   }
   return pairs;
 }
+
+/** `minimize(lossFn, varList?)` or tfjs's `minimize(lossFn, returnCost, varList?)`: whether to return the loss, and the list. */
+export function minimizeArguments(
+  where: string,
+  lossFn: unknown,
+  second: tf.Variable[] | boolean | undefined,
+  third: tf.Variable[] | undefined,
+): { returnCost: boolean; varList: tf.Variable[] | undefined } {
+  if (typeof lossFn !== 'function') {
+    throw new TypeError(`${where}: \`lossFn\` must be a function returning the loss as a scalar tensor.`);
+  }
+  const tfjsForm = typeof second === 'boolean';
+  const list = tfjsForm ? third : second;
+  const varList = list === undefined || list === null ? undefined : checkVariables(where, 'varList', list);
+  return { returnCost: tfjsForm ? second : true, varList };
+}

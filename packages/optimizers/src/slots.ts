@@ -3,6 +3,7 @@
  * (Keras's optimizer variables: `momentum`, `velocity`, ...), created once by the transformation's `init`.
  */
 import { tf } from '@opt/tensor';
+import type { WeightAverages } from './ema.js';
 import type { GradientTransformation, SlotState } from './transform.js';
 
 export class SlotStore {
@@ -60,4 +61,38 @@ export class SlotStore {
   dispose(): void {
     for (const record of this.records) for (const s of Object.values(record)) s.dispose();
   }
+}
+
+/** `variable.assign(value)` unless it already holds that value (assigning a tensor to itself would free it). */
+function assignValue(variable: tf.Variable, value: tf.Tensor): void {
+  if (value.dataId !== variable.dataId) variable.assign(value);
+}
+
+/** Writes a step's results: slots, moving averages (and their overwrite every `emaOverwriteFrequency` steps), weights. */
+export function writeStep(
+  slots: SlotStore,
+  averageStore: WeightAverages | null,
+  step: {
+    indices: readonly number[];
+    weights: readonly tf.Tensor[];
+    state: SlotState;
+    averages: readonly tf.Tensor[] | null;
+    step: number;
+  },
+): void {
+  const { indices, weights, state, averages } = step;
+  const overwrite = averageStore?.overwritesAt(step.step) ?? false;
+  indices.forEach((k, i) => {
+    const record = slots.record(k);
+    for (const name of slots.slotNames) {
+      assignValue(record[name] as tf.Variable, (state[i] as Record<string, tf.Tensor>)[name] as tf.Tensor);
+    }
+    let w = weights[i] as tf.Tensor;
+    if (averages !== null && averageStore !== null) {
+      const average = averageStore.at(k);
+      assignValue(average, averages[i] as tf.Tensor);
+      if (overwrite) w = average;
+    }
+    assignValue(slots.variables[k] as tf.Variable, w);
+  });
 }

@@ -4,7 +4,9 @@
  * writing plain numbers back is sync (`setState`), the convention of this package (see the README).
  */
 import { type NamedWeight, tf } from '@opt/tensor';
-import { positive } from './validate.js';
+import type { WeightAverages } from './ema.js';
+import type { SlotStore } from './slots.js';
+import { nonNegative, positive } from './validate.js';
 
 export const STATE_FORMAT = 'opt.optimizer-state.v1';
 
@@ -36,7 +38,9 @@ export function checkState(where: string, state: OptimizerState, className: stri
   if (!Number.isInteger(state.iterations) || state.iterations < 0) {
     throw new Error(`${where}: \`iterations\` must be a whole number >= 0, got ${String(state.iterations)}.`);
   }
-  positive(where, 'learningRate', state.learningRate, '0.001');
+  // A schedule may be at 0 (a warmup from 0, a cosine decay's end); a constant rate is > 0.
+  if (state.extra?.learningRateIsSchedule === true) nonNegative(where, 'learningRate', state.learningRate, '0.001');
+  else positive(where, 'learningRate', state.learningRate, '0.001');
   if (!Array.isArray(state.slots)) throw new Error(`${where}: \`slots\` must be an array of named weights.`);
 }
 
@@ -76,5 +80,18 @@ export function writeEntries(entries: readonly StateEntry[], state: OptimizerSta
     tf.tidy(() => {
       entry.variable.assign(tf.tensor(w.values, w.shape.slice(), 'float32'));
     });
+  });
+}
+
+/** The saved tensors in build order: per variable its slots, then its moving average (`useEma`). */
+export function stateEntries(slots: SlotStore, averages: WeightAverages | null): StateEntry[] {
+  return slots.variables.flatMap((v, i) => {
+    const record = slots.record(i);
+    const entries: StateEntry[] = slots.slotNames.map((s) => ({
+      name: `${i}/${v.name}/${s}`,
+      variable: record[s] as tf.Variable,
+    }));
+    if (averages !== null) entries.push({ name: `${i}/${v.name}/average`, variable: averages.at(i) });
+    return entries;
   });
 }

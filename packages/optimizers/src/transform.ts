@@ -54,6 +54,11 @@ export interface GradientTransformation {
   readonly slotNames: readonly string[];
   /** Where it sits relative to the learning rate; `'gradient'` when absent. */
   readonly role?: TransformRole;
+  /**
+   * The update reads the parameters' values (Lamb's trust ratio, Adafactor's RMS of the weights, Ftrl's closed form):
+   * the optimizer then hands it the weights after its decoupled weight decay, as Keras decays before the update step.
+   */
+  readonly readsParams?: boolean;
   init(params: readonly tf.Tensor[]): SlotState;
   update(
     grads: readonly tf.Tensor[],
@@ -133,6 +138,7 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
     name: 'chain',
     config: { transforms: transforms.map((t) => ({ name: t.name, config: t.config })) },
     slotNames: routes.flat(),
+    readsParams: transforms.some((t) => t.readsParams === true),
     role: roles.includes('learningRate')
       ? 'learningRate'
       : roles.every((r) => r === 'weights')

@@ -1,4 +1,5 @@
 /** Argument checks shared by the transformations and presets: each error names the argument, its value and the range. */
+import { type CatalogOption, describeOption, optionAccepts } from './option-spec.js';
 
 function show(value: unknown): string {
   return typeof value === 'number' || typeof value === 'boolean'
@@ -108,4 +109,14 @@ export function checkOptions<T extends object>(
     );
   }
   return options;
+}
+
+/**
+ * A preset option of the catalog: `value`, or the option's Keras default when undefined, checked against the
+ * option's kind and range (the message names the range from the catalog and the default as an example).
+ */
+export function catalogOption<T extends number | boolean>(owner: string, option: CatalogOption, value: unknown): T {
+  const v = value === undefined ? option.default : value;
+  if (!optionAccepts(option, v)) fail(owner, option.key, v, describeOption(option), String(option.default));
+  return v as T;
 }

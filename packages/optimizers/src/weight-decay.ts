@@ -35,6 +35,17 @@ export class WeightDecayExclusion {
     if (options.varNames !== undefined) this.addNames(where, 'varNames', options.varNames);
   }
 
+  /**
+   * Replaces the name patterns with `patterns` (the exact ones a tfjs save kept in the optimizer's weights: loading
+   * turns `a_b` into `aB` in every string of the saved config). Before the first step only.
+   */
+  restoreNames(patterns: readonly string[], built: boolean): void {
+    if (built) throw new Error(`${this.owner}.setWeights: restore the weights before the optimizer's first step.`);
+    this.patterns.splice(0);
+    this.names = null;
+    this.addNames(this.owner, 'excludeFromWeightDecay', patterns);
+  }
+
   /** Whether decoupled weight decay applies to `param` (a variable not excluded by object or name). */
   applies(param: tf.Tensor): boolean {
     if (!(param instanceof tf.Variable)) return true;

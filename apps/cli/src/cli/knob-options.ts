@@ -28,11 +28,8 @@ export function addKnobOptions(command: Command, except: readonly KnobKey[] = []
         heading,
       ),
     );
-    // A switch that defaults to on (staircase) can be turned off.
-    if (knob.key === 'staircase')
-      command.addOption(
-        new Option(`--no-${knob.flag}`, 'decay every step instead of once per period').helpGroup(heading),
-      );
+    // A switch that defaults to on (staircase, relativeStep) can be turned off.
+    if (knob.offHelp !== undefined) command.addOption(new Option(`--no-${knob.flag}`, knob.offHelp).helpGroup(heading));
   }
   return command;
 }

@@ -13,6 +13,7 @@ import { planFromFile, planFromLists } from '../compare/plan.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { type CompareReport, runCompare } from '../compare/run-compare.js';
 import { readConfigFile } from '../config/files.js';
+import { OPTIMIZER_ALIASES, OPTIMIZER_NAMES } from '../config/knobs.js';
 import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
 import { compareProgress, printCompareTable } from '../ui/compare-report.js';
 import { seconds } from '../ui/format.js';
@@ -71,7 +72,7 @@ export function registerCompareCommand(program: Command): void {
     )
     .option(
       '--optimizers <names>',
-      'optimizers to compare, comma-separated (sgd, momentum, nesterov, rmsprop, adam, adamw, adagrad, adamax, nadam)',
+      `optimizers to compare, comma-separated (${[...OPTIMIZER_NAMES, ...Object.keys(OPTIMIZER_ALIASES)].join(', ')})`,
     )
     .option('--learning-rates <lrs>', 'learning rates, comma-separated: crossed with --optimizers')
     .option('--seeds <seeds>', 'seeds, comma-separated: repeats of every config')

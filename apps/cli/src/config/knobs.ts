@@ -3,11 +3,23 @@
  * file's value is checked, when it applies and its default. Flags, JSON/YAML config files and (later) sweep
  * specs all go through this table, so a knob has one name, one range and one default everywhere.
  *
- * Pure: no TensorFlow.js here, so a sweep coordinator can validate configs without loading a backend.
+ * Pure: no TensorFlow.js here, so a sweep coordinator can validate configs without loading a backend. The
+ * optimizers, their options' flags, scopes, ranges and defaults derive from `@opt/optimizers/catalog`.
  */
 
-export const OPTIMIZER_NAMES = ['sgd', 'rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam'] as const;
-export type OptimizerName = (typeof OPTIMIZER_NAMES)[number];
+import {
+  CATALOG,
+  CATALOG_OPTION_KEYS,
+  type CatalogOption,
+  type CatalogOptionKey,
+  catalogEntry,
+  OPTIMIZER_NAMES,
+  type OptimizerName,
+  type OptionRange,
+} from '@opt/optimizers/catalog';
+
+/** The optimizers and their options come from @opt/optimizers' catalog (which loads no TensorFlow.js). */
+export { OPTIMIZER_NAMES, type OptimizerName };
 
 /** Names that stand for a preset with chosen knobs: the chapter's "momentum" is SGD with momentum 0.9. */
 export const OPTIMIZER_ALIASES = {
@@ -34,21 +46,40 @@ export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgl', 'tensorflow', 'auto'] as
 /** Decay steps: a number of optimizer steps, one epoch of steps, or all the steps of the run. */
 export type DecaySteps = number | 'epoch' | 'run';
 
+type CatalogOptions = (typeof CATALOG)[number]['options'][number];
+
+/**
+ * Catalog options whose name another knob already has: their knob is named after the one optimizer that takes them
+ * (ASGD's `alpha` is `asgdAlpha`, `--asgd-alpha`: `alpha` is the cosine schedule's floor).
+ */
+const RENAMED = { alpha: 'asgdAlpha' } as const;
+type OptionKnobKey<K extends string> = K extends keyof typeof RENAMED ? (typeof RENAMED)[K] : K;
+
+/** The config field (and knob) of a catalog option's key. */
+export function optionKnobKey(key: string): string {
+  return (RENAMED as Record<string, string>)[key] ?? key;
+}
+
+/** Each option of the catalog as a config field: its kind's type, or null where the optimizer does not take it. */
+export type OptimizerOptionFields = {
+  [K in CatalogOptionKey as OptionKnobKey<K>]:
+    | (Extract<CatalogOptions, { key: K }>['kind'] extends 'boolean'
+        ? boolean
+        : Extract<CatalogOptions, { key: K }>['kind'] extends 'numberPair'
+          ? [number, number]
+          : number)
+    | null;
+};
+
 /**
  * One run, fully resolved: every knob has its value (null where it does not apply to the chosen optimizer
  * or schedule). Plain JSON: it is what run directories store, compare workers receive and sweeps enqueue.
+ * The optimizers' own options (momentum, beta1, ..., l1RegularizationStrength) are the catalog's; a config
+ * saved before an option existed lacks its field, and {@link completeConfig} fills it in.
  */
-export interface TrainConfig {
+export interface TrainConfig extends OptimizerOptionFields {
   optimizer: OptimizerName;
   learningRate: number;
-  momentum: number | null;
-  nesterov: boolean | null;
-  rho: number | null;
-  beta1: number | null;
-  beta2: number | null;
-  epsilon: number | null;
-  amsgrad: boolean | null;
-  centered: boolean | null;
   weightDecay: number | null;
   clipnorm: number | null;
   clipvalue: number | null;
@@ -119,6 +150,13 @@ export interface Knob {
   readonly negatable?: boolean;
   /** Does not change what is trained (where the data is read from): left out of "knobs that differ". */
   readonly environment?: boolean;
+  /** A switch that defaults to on: `--no-<flag>` turns it off, with this help. */
+  readonly offHelp?: string;
+  /**
+   * Added after run directories and sweep queues existed: left out of a config's id while at its default (null
+   * included), so that a config saved before the knob existed keeps its id.
+   */
+  readonly idWhenSet?: boolean;
 }
 
 function fail(expected: string, got: unknown): never {
@@ -149,6 +187,7 @@ function describeRule(rule: NumberRule): string {
     return `${kind} in ${rule.minExclusive ? '(' : '['}${rule.min}, ${rule.max}${rule.maxExclusive ? ')' : ']'}`;
   }
   if (rule.min !== undefined) return `${kind} ${rule.minExclusive ? '>' : '>='} ${rule.min}`;
+  if (rule.max !== undefined) return `${kind} ${rule.maxExclusive ? '<' : '<='} ${rule.max}`;
   return kind;
 }
 
@@ -161,7 +200,7 @@ function checkNumber(value: unknown, rule: NumberRule, expected: string, origina
   return value;
 }
 
-type Scope = Pick<Knob, 'optimizers' | 'schedules' | 'negatable' | 'environment'>;
+type Scope = Pick<Knob, 'optimizers' | 'schedules' | 'negatable' | 'environment' | 'offHelp' | 'idWhenSet'>;
 
 function numberKnob(
   key: KnobKey,
@@ -251,6 +290,30 @@ function listKnob(
   };
 }
 
+/** Two numbers `low,high` with `low <= high` (Rprop's `stepSizes`). */
+function pairKnob(
+  key: KnobKey,
+  flag: string,
+  help: string,
+  rule: NumberRule,
+  example: readonly [number, number],
+  scope: Scope,
+): Knob {
+  const list = listKnob(key, flag, '<low,high>', 'optimizer', help, rule, example.join(','), scope);
+  const expected = `two ${list.expected.replace(/^comma-separated /, '')}, low <= high`;
+  const pair = (items: unknown, original: unknown) => {
+    const [low, high] = items as number[];
+    if ((items as number[]).length !== 2 || !((low as number) <= (high as number))) fail(expected, original);
+    return items;
+  };
+  return {
+    ...list,
+    expected,
+    parse: (text) => pair(list.parse(text), text),
+    check: (value) => pair(list.check(value), value),
+  };
+}
+
 /** An integer number of steps, or a word for a span of the run. */
 function stepsKnob(
   key: KnobKey,
@@ -278,15 +341,78 @@ function stepsKnob(
   };
 }
 
-const SGD_RMS: readonly OptimizerName[] = ['sgd', 'rmsprop'];
-const ADAM_LIKE: readonly OptimizerName[] = ['adam', 'adamw', 'adamax', 'nadam'];
-const WITH_EPSILON: readonly OptimizerName[] = ['rmsprop', 'adam', 'adamw', 'adagrad', 'adamax', 'nadam'];
 const unit = { min: 0, max: 1 } satisfies NumberRule;
-const beta = { min: 0, max: 1, maxExclusive: true } satisfies NumberRule;
 const positive = { min: 0, minExclusive: true } satisfies NumberRule;
 const nonNegative = { min: 0 } satisfies NumberRule;
 const positiveInteger = { integer: true, min: 0, minExclusive: true } satisfies NumberRule;
 const nonNegativeInteger = { integer: true, min: 0 } satisfies NumberRule;
+
+/** The chapter's option knobs, in the order they had before the catalog (configs' ids depend on it). */
+const FIRST_OPTIONS: readonly CatalogOptionKey[] = [
+  'momentum',
+  'nesterov',
+  'rho',
+  'beta1',
+  'beta2',
+  'epsilon',
+  'amsgrad',
+  'centered',
+];
+
+/** `l1RegularizationStrength` -> `l1-regularization-strength`. */
+const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The loosest of the ranges (each optimizer's own is checked once the optimizer is known). */
+function loosest(ranges: readonly OptionRange[]): NumberRule {
+  const mins = ranges.map((r) => r.min);
+  const maxes = ranges.map((r) => r.max);
+  const rule: NumberRule = {};
+  if (mins.every((m) => m !== undefined)) {
+    rule.min = Math.min(...(mins as number[]));
+    rule.minExclusive = ranges.every((r) => r.min !== rule.min || r.minExclusive === true);
+  }
+  if (maxes.every((m) => m !== undefined)) {
+    rule.max = Math.max(...(maxes as number[]));
+    rule.maxExclusive = ranges.every((r) => r.max !== rule.max || r.maxExclusive === true);
+  }
+  return rule;
+}
+
+/** One knob per option key of the catalog: its flag, help, scope (the optimizers that take it) and range. */
+function optimizerOptionKnobs(): Knob[] {
+  const keys = [...FIRST_OPTIONS, ...CATALOG_OPTION_KEYS.filter((k) => !FIRST_OPTIONS.includes(k))];
+  return keys.map((key) => {
+    const takers = CATALOG.filter((e) => e.options.some((o) => o.key === key));
+    const options = takers.map(
+      (e) => (e.options as readonly CatalogOption[]).find((o) => o.key === key) as CatalogOption,
+    );
+    const first = options[0] as CatalogOption;
+    const scope: Scope = {
+      optimizers: takers.map((e) => e.name),
+      ...(FIRST_OPTIONS.includes(key) ? {} : { idWhenSet: true }),
+    };
+    const help = `${first.help} (${scope.optimizers?.join(', ')})`;
+    const knob = optionKnobKey(key) as KnobKey;
+    if (knob !== key && takers.length !== 1)
+      throw new Error(`knobs: ${key} is renamed ${knob}, yet ${takers.length} optimizers take it.`);
+    if (first.kind === 'boolean') {
+      const on = first.default === true;
+      return booleanKnob(knob, kebab(knob), 'optimizer', help, on ? { ...scope, offHelp: `turn ${key} off` } : scope);
+    }
+    const rule = loosest(options.map((o) => o.range ?? {}));
+    if (first.kind === 'numberPair')
+      return pairKnob(knob, kebab(knob), help, rule, first.default as [number, number], scope);
+    if (first.kind === 'integer') rule.integer = true;
+    return numberKnob(knob, kebab(knob), `<${kebab(knob)}>`, 'optimizer', help, rule, scope);
+  });
+}
+
+/** The catalog's option of `optimizer` behind the knob `knobKey`, or undefined when that optimizer takes none. */
+export function optimizerOption(optimizer: OptimizerName, knobKey: string): CatalogOption | undefined {
+  return (catalogEntry(optimizer)?.options as readonly CatalogOption[] | undefined)?.find(
+    (o) => optionKnobKey(o.key) === knobKey,
+  );
+}
 
 /** The table, in the order help lists it. */
 export const KNOBS: readonly Knob[] = [
@@ -306,28 +432,7 @@ export const KNOBS: readonly Knob[] = [
     "step size (the schedule's initial or peak rate); default: the preset's Keras default",
     positive,
   ),
-  numberKnob('momentum', 'momentum', '<m>', 'optimizer', 'velocity decay of sgd and rmsprop', unit, {
-    optimizers: SGD_RMS,
-  }),
-  booleanKnob('nesterov', 'nesterov', 'optimizer', 'Nesterov momentum (sgd)', { optimizers: ['sgd'] }),
-  numberKnob('rho', 'rho', '<rho>', 'optimizer', "rmsprop's decay of the moving average of g^2", unit, {
-    optimizers: ['rmsprop'],
-  }),
-  numberKnob('beta1', 'beta1', '<b1>', 'optimizer', 'decay of the first-moment average (adam family)', beta, {
-    optimizers: ADAM_LIKE,
-  }),
-  numberKnob('beta2', 'beta2', '<b2>', 'optimizer', 'decay of the second-moment average (adam family)', beta, {
-    optimizers: ADAM_LIKE,
-  }),
-  numberKnob('epsilon', 'epsilon', '<eps>', 'optimizer', 'added to the denominator for stability', positive, {
-    optimizers: WITH_EPSILON,
-  }),
-  booleanKnob('amsgrad', 'amsgrad', 'optimizer', 'AMSGrad: divide by the running maximum of v (adam, adamw)', {
-    optimizers: ['adam', 'adamw'],
-  }),
-  booleanKnob('centered', 'centered', 'optimizer', 'centered RMSprop: divide by the variance estimate', {
-    optimizers: ['rmsprop'],
-  }),
+  ...optimizerOptionKnobs(),
   numberKnob(
     'weightDecay',
     'weight-decay',
@@ -379,7 +484,7 @@ export const KNOBS: readonly Knob[] = [
     'staircase',
     'schedule',
     'decay in whole periods, p = floor(step / decay steps) (default on: the chapter decays once per epoch; --no-staircase decays every step)',
-    { schedules: ['inverse-time', 'exponential'] },
+    { schedules: ['inverse-time', 'exponential'], offHelp: 'decay every step instead of once per period' },
   ),
   listKnob(
     'boundaries',
@@ -600,16 +705,17 @@ export const KNOBS: readonly Knob[] = [
 
 export const KNOB_BY_KEY: ReadonlyMap<KnobKey, Knob> = new Map(KNOBS.map((k) => [k.key, k]));
 
-/** Keras 3's defaults of each preset, for the knobs that apply to it (checked against the presets by a test). */
-export const OPTIMIZER_DEFAULTS: Readonly<Record<OptimizerName, Partial<TrainConfig>>> = {
-  sgd: { learningRate: 0.01, momentum: 0, nesterov: false },
-  rmsprop: { learningRate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  adam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false },
-  adamw: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false, weightDecay: 0.004 },
-  adagrad: { learningRate: 0.001, epsilon: 1e-7 },
-  adamax: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-  nadam: { learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
-};
+/** Keras 3's defaults of each preset, for the knobs that apply to it: the catalog's. */
+export const OPTIMIZER_DEFAULTS: Readonly<Record<OptimizerName, Partial<TrainConfig>>> = Object.fromEntries(
+  CATALOG.map((e) => [
+    e.name,
+    {
+      learningRate: e.learningRate,
+      ...('baseDefaults' in e ? e.baseDefaults : {}),
+      ...Object.fromEntries(e.options.map((o) => [optionKnobKey(o.key), o.default])),
+    },
+  ]),
+) as Record<OptimizerName, Partial<TrainConfig>>;
 
 /** Defaults of each schedule's parameters (Keras's where Keras has one; per-epoch decay as in the chapter). */
 export const SCHEDULE_DEFAULTS: Readonly<Record<ScheduleName, Partial<TrainConfig>>> = {

@@ -1,4 +1,4 @@
-import { Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD } from '@opt/optimizers';
+import { CATALOG, PRESETS } from '@opt/optimizers';
 import { BACKEND_NAMES } from '@opt/tensor';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../cli/errors.js';
@@ -26,20 +26,15 @@ const usage = (fn: () => unknown): UsageError => {
 
 describe('the knob table', () => {
   it("holds Keras's defaults for every preset: the presets' own getConfig is the oracle", () => {
-    const presets = {
-      sgd: SGD,
-      rmsprop: RMSprop,
-      adam: Adam,
-      adamw: AdamW,
-      adagrad: Adagrad,
-      adamax: Adamax,
-      nadam: Nadam,
-    };
+    expect([...OPTIMIZER_NAMES]).toEqual(CATALOG.map((e) => e.name));
     for (const name of OPTIMIZER_NAMES) {
-      const optimizer = new presets[name]();
+      const className = CATALOG.find((e) => e.name === name)?.className as keyof typeof PRESETS;
+      const optimizer = new PRESETS[className]();
       const config = optimizer.getConfig().config;
-      for (const [key, value] of Object.entries(OPTIMIZER_DEFAULTS[name]))
-        expect([name, key, config[key]]).toEqual([name, key, value]);
+      for (const [key, value] of Object.entries(OPTIMIZER_DEFAULTS[name])) {
+        const option = key === 'asgdAlpha' ? 'alpha' : key; // the knob's name beside the cosine schedule's alpha
+        expect([name, key, config[option]]).toEqual([name, key, value]);
+      }
       optimizer.dispose();
     }
   });
@@ -148,7 +143,7 @@ describe('resolveConfig', () => {
   it('refuses a knob the optimizer or schedule does not have, naming both', () => {
     expect(usage(() => flags({ momentum: '0.9' })).message).toBe('--momentum applies to sgd and rmsprop, not adam.');
     expect(usage(() => flags({ optimizer: 'sgd', beta1: '0.8' })).message).toBe(
-      '--beta1 applies to adam, adamw, adamax and nadam, not sgd.',
+      '--beta1 applies to adam, adamw, adamax, nadam, lion, lamb, radam, yogi and adabelief, not sgd.',
     );
     expect(usage(() => flags({ schedule: 'cosine', decayRate: '2' })).message).toContain(
       '--decay-rate applies to the inverse-time and exponential schedules, not cosine',
@@ -169,7 +164,9 @@ describe('resolveConfig', () => {
       [{ learningRate: '-1' }, '--learning-rate must be a positive number, got "-1".'],
       [{ learningRate: 'fast' }, '--learning-rate must be a positive number, got "fast".'],
       [{ optimizer: 'sgd', momentum: '1.5' }, '--momentum must be a number in [0, 1], got "1.5".'],
-      [{ beta2: '1' }, '--beta2 must be a number in [0, 1), got "1".'],
+      [{ beta2: '1' }, '--beta2 must be a number in [0, 1) for adam, got 1.'],
+      [{ optimizer: 'lion', beta1: '0' }, '--beta1 must be a number in (0, 1] for lion, got 0.'],
+      [{ optimizer: 'ftrl', learningRatePower: '0.5' }, '--learning-rate-power must be a number <= 0, got "0.5".'],
       [{ seed: '1e20' }, '--seed must be an integer >= 0, got "1e20".'],
       [{ seed: '9007199254740992' }, '--seed must be an integer >= 0, got "9007199254740992".'],
       [{ batchSize: '0' }, '--batch-size must be a positive integer or full, got "0".'],
@@ -177,7 +174,7 @@ describe('resolveConfig', () => {
       [{ validationSplit: '1' }, '--validation-split must be a number in (0, 1), got "1".'],
       [
         { optimizer: 'adamm' },
-        '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, momentum, nesterov, got "adamm".',
+        '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, radam, rprop, asgd, yogi, adabelief, momentum, nesterov, got "adamm".',
       ],
     ];
     for (const [given, message] of cases) expect(usage(() => flags(given)).message).toBe(message);

@@ -5,6 +5,7 @@
  * Every message names the flag or field and the value.
  */
 import { createHash } from 'node:crypto';
+import { describeOption, optionAccepts } from '@opt/optimizers/catalog';
 import { UsageError } from '../cli/errors.js';
 import {
   EMA_MOMENTUM_DEFAULT,
@@ -17,6 +18,7 @@ import {
   OPTIMIZER_ALIASES,
   OPTIMIZER_DEFAULTS,
   type OptimizerName,
+  optimizerOption,
   SCHEDULE_DEFAULTS,
   type ScheduleName,
   type TrainConfig,
@@ -187,6 +189,17 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
       );
     }
   }
+  // A flag's range is the loosest over the optimizers that take it; here the chosen one's own (Lion's beta1 is (0, 1]).
+  for (const knob of KNOBS) {
+    const option = optimizerOption(opt, knob.key);
+    const value = v[knob.key];
+    if (option === undefined || value === undefined || optionAccepts(option, value)) continue;
+    throw new UsageError(
+      `${name(knob.key)} must be ${describeOption(option)} for ${opt}, got ${JSON.stringify(value)}.`,
+      name(knob.key),
+      value,
+    );
+  }
   if (v.emaMomentum !== undefined && v.ema !== true) {
     throw new UsageError(
       `${name('emaMomentum')} sets the moving average of the weights: add --ema to keep one.`,
@@ -304,8 +317,30 @@ export function knobsDiffering(config: TrainConfig): Array<{ key: KnobKey; value
  * the same id on every machine, e.g. a queue's job id, so that adding the same trial twice adds nothing.
  */
 export function configId(config: TrainConfig): string {
-  const canonical = JSON.stringify(KNOBS.filter((k) => !k.environment).map((k) => [k.key, config[k.key]]));
+  const full = completeConfig(config);
+  const atDefault = (k: Knob) => sameValue(full[k.key], defaultOf(full.optimizer, k.key));
+  const kept = KNOBS.filter((k) => !k.environment && !(k.idWhenSet === true && atDefault(k)));
+  const canonical = JSON.stringify(kept.map((k) => [k.key, full[k.key]]));
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/** What an optimizer's knob resolves to when not given: its default for that optimizer, or null if it does not apply. */
+function defaultOf(optimizer: OptimizerName, key: KnobKey): unknown {
+  const knob = KNOB_BY_KEY.get(key);
+  if (knob?.optimizers !== undefined && !knob.optimizers.includes(optimizer)) return null;
+  return (OPTIMIZER_DEFAULTS[optimizer] as Record<string, unknown>)[key] ?? null;
+}
+
+/**
+ * A config as saved by an earlier version, with the optimizer options added since filled in as that version trained
+ * them: the optimizer's default where it takes the option (Adagrad's initialAccumulatorValue 0.1), else null.
+ */
+export function completeConfig(config: TrainConfig): TrainConfig {
+  const missing = KNOBS.filter((k) => k.idWhenSet === true && config[k.key] === undefined);
+  if (missing.length === 0) return config;
+  const out = { ...config } as Record<string, unknown>;
+  for (const k of missing) out[k.key] = defaultOf(config.optimizer, k.key);
+  return out as unknown as TrainConfig;
 }
 
 /** The knobs whose values differ between two configs, in table order. */

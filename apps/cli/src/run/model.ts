@@ -4,7 +4,7 @@
  */
 import { totalmem } from 'node:os';
 import { BatchNormalization, Dense, type Layer, ReLU, Sequential } from '@opt/layers';
-import { Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop, SGD } from '@opt/optimizers';
+import { CATALOG, type GradientTransformationOptimizer, PRESETS } from '@opt/optimizers';
 import {
   cosineDecay,
   exponentialDecay,
@@ -14,18 +14,14 @@ import {
   polynomialDecay,
 } from '@opt/schedules';
 import { UsageError } from '../cli/errors.js';
-import type { DecaySteps, OptimizerName, TrainConfig } from '../config/knobs.js';
+import { type DecaySteps, type OptimizerName, optionKnobKey, type TrainConfig } from '../config/knobs.js';
 
-const PRESETS = {
-  sgd: SGD,
-  rmsprop: RMSprop,
-  adam: Adam,
-  adamw: AdamW,
-  adagrad: Adagrad,
-  adamax: Adamax,
-  nadam: Nadam,
-};
-export type TrainingOptimizer = InstanceType<(typeof PRESETS)[OptimizerName]>;
+export type TrainingOptimizer = GradientTransformationOptimizer;
+
+/** The catalog's entry of a config's optimizer. */
+function entryOf(optimizer: OptimizerName): (typeof CATALOG)[number] {
+  return CATALOG.find((e) => e.name === optimizer) as (typeof CATALOG)[number];
+}
 
 export const INPUT_UNITS = 784;
 export const CLASSES = 10;
@@ -102,14 +98,18 @@ export function buildSchedule(
   }
 }
 
-/** The preset's options from the config: only the knobs that apply (presets reject unknown keys). */
+/**
+ * The preset's options from the config: only the catalog's options of its optimizer (presets reject unknown keys);
+ * a field a config saved before the option existed lacks is left to the preset's default.
+ */
 export function optimizerOptions(
   config: TrainConfig,
   learningRate: number | LearningRateSchedule,
 ): Record<string, unknown> {
   const options: Record<string, unknown> = { learningRate };
-  for (const key of ['momentum', 'nesterov', 'rho', 'beta1', 'beta2', 'epsilon', 'amsgrad', 'centered'] as const) {
-    if (config[key] !== null) options[key] = config[key];
+  for (const { key } of entryOf(config.optimizer).options) {
+    const value = config[optionKnobKey(key) as keyof TrainConfig];
+    if (value !== null && value !== undefined) options[key] = value;
   }
   for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm'] as const) {
     if (config[key] !== null) options[key] = config[key];
@@ -123,7 +123,9 @@ export function optimizerOptions(
 }
 
 export function buildOptimizer(config: TrainConfig, schedule: LearningRateSchedule | null): TrainingOptimizer {
-  const Preset = PRESETS[config.optimizer];
+  const Preset = PRESETS[entryOf(config.optimizer).className] as new (
+    options: Record<string, unknown>,
+  ) => GradientTransformationOptimizer;
   try {
     return new Preset(optimizerOptions(config, schedule ?? config.learningRate));
   } catch (error) {
@@ -133,17 +135,18 @@ export function buildOptimizer(config: TrainConfig, schedule: LearningRateSchedu
   }
 }
 
-/** Slot tensors per weight: momentum, velocities, accumulators. */
+/** Slot tensors per weight: momentum, velocities, accumulators (the catalog's count at the defaults otherwise). */
 function slotsPerWeight(config: TrainConfig): number {
   switch (config.optimizer) {
     case 'sgd':
       return config.momentum === 0 ? 0 : 1;
     case 'rmsprop':
       return 1 + (config.centered ? 1 : 0) + (config.momentum === 0 ? 0 : 1);
-    case 'adagrad':
-      return 1;
-    default:
+    case 'adam':
+    case 'adamw':
       return 2 + (config.amsgrad ? 1 : 0);
+    default:
+      return entryOf(config.optimizer).slotsPerParameter;
   }
 }
 

@@ -17,6 +17,7 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TrainConfig } from '../config/knobs.js';
+import { completeConfig } from '../config/resolve.js';
 
 export const RUN_FORMAT = 'opt.run.v1';
 
@@ -228,8 +229,10 @@ export class RunDir {
     }
   }
 
+  /** The run's record; a config saved before an optimizer option existed gets that field as it trained. */
   record(): RunRecord | null {
-    return this.readJson<RunRecord>('config.json');
+    const record = this.readJson<RunRecord>('config.json');
+    return record === null ? null : { ...record, config: completeConfig(record.config) };
   }
   status(): RunStatus | null {
     return this.readJson<RunStatus>('status.json');

@@ -3,7 +3,7 @@
  * decoupled decay of the weights that every other preset's `weightDecay` is.
  */
 import type { tf } from '@opt/tensor';
-import { GradientTransformationOptimizer } from '../optimizer.js';
+import { GradientTransformationOptimizer, type OptimizerConfig } from '../optimizer.js';
 import type { OptimizerOptions } from '../options.js';
 import type { GradientTransformation } from '../transform.js';
 import { coupledWeightDecay } from '../transforms/coupled-weight-decay.js';
@@ -69,7 +69,7 @@ export class CoupledDecayOptimizer extends GradientTransformationOptimizer {
     this.coupled.exclude(options);
   }
 
-  override getConfig(): { className: string; config: Record<string, unknown> } {
+  override getConfig(): OptimizerConfig {
     const { className, config } = super.getConfig();
     return { className, config: { ...config, weightDecay: this.coupled.weightDecay } };
   }

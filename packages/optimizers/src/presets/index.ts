@@ -1,12 +1,19 @@
 /** Keras 3's optimizers (and PyTorch's and optax's that Keras lacks) as recipes of gradient transformations, one file each, and the registry `getConfig` rebuilds from. */
+
+import { tf } from '@opt/tensor';
+import { CATALOG, type PresetName } from '../catalog.js';
 import type { LearningRate } from '../learning-rate.js';
-import type { GradientTransformationOptimizer } from '../optimizer.js';
+import { GradientTransformationOptimizer } from '../optimizer.js';
 import { AdaBelief } from './adabelief.js';
 import { Adadelta } from './adadelta.js';
+import { Adafactor } from './adafactor.js';
 import { Adagrad } from './adagrad.js';
 import { Adam, AdamW } from './adam.js';
 import { Adamax } from './adamax.js';
 import { ASGD } from './asgd.js';
+import { Ftrl } from './ftrl.js';
+import { Lamb } from './lamb.js';
+import { Lion } from './lion.js';
 import { Nadam } from './nadam.js';
 import { Prodigy } from './prodigy.js';
 import { RAdam } from './radam.js';
@@ -18,10 +25,14 @@ import { Yogi } from './yogi.js';
 
 export { AdaBelief, type AdaBeliefOptions } from './adabelief.js';
 export { Adadelta, type AdadeltaOptions } from './adadelta.js';
+export { Adafactor, type AdafactorOptions } from './adafactor.js';
 export { Adagrad, type AdagradOptions } from './adagrad.js';
 export { Adam, type AdamOptions, AdamW } from './adam.js';
 export { Adamax, type AdamaxOptions } from './adamax.js';
 export { ASGD, type ASGDOptions } from './asgd.js';
+export { Ftrl, type FtrlOptions } from './ftrl.js';
+export { Lamb, type LambOptions } from './lamb.js';
+export { Lion, type LionOptions } from './lion.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { Prodigy, type ProdigyOptions } from './prodigy.js';
 export { RAdam, type RAdamOptions } from './radam.js';
@@ -37,8 +48,7 @@ export {
 export { SGD, type SGDOptions } from './sgd.js';
 export { Yogi, type YogiOptions } from './yogi.js';
 
-/** Each preset by its class name (`getConfig().className`). */
-export const PRESETS = {
+const CLASSES = {
   SGD,
   RMSprop,
   Adam,
@@ -47,6 +57,10 @@ export const PRESETS = {
   Adamax,
   Nadam,
   Adadelta,
+  Lion,
+  Lamb,
+  Ftrl,
+  Adafactor,
   RAdam,
   Rprop,
   ASGD,
@@ -56,6 +70,19 @@ export const PRESETS = {
   ScheduleFreeSGD,
   Prodigy,
 } as const;
+
+/** Each preset by its class name (`getConfig().className`), in catalog order; a test checks both list the same. */
+export const PRESETS: { readonly [Name in PresetName]: (typeof CLASSES)[Name] } = Object.fromEntries(
+  CATALOG.map((entry) => [entry.className, CLASSES[entry.className]]),
+) as { readonly [Name in PresetName]: (typeof CLASSES)[Name] };
+
+// tf.loadLayersModel finds a saved optimizer's class in tfjs's registry by its static className (`opt.Adam`, ...):
+// each preset's is the catalog's name, set here so that no preset restates it.
+for (const entry of CATALOG) {
+  Object.defineProperty(CLASSES[entry.className], 'className', { value: `opt.${entry.className}`, configurable: true });
+}
+for (const cls of [GradientTransformationOptimizer, ...Object.values(PRESETS)])
+  tf.serialization.registerClass(cls, 'opt');
 
 /**
  * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is

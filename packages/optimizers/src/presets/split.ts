@@ -2,36 +2,22 @@
  * What every preset does with its options: checks the keys (an unknown one is an error that names it, and the preset
  * that takes it), then hands the preset's own arguments and the base {@link OptimizerOptions} apart.
  */
+import { CATALOG, type PresetName } from '../catalog.js';
 import { OPTIMIZER_OPTION_KEYS, type OptimizerOptions } from '../options.js';
 import { checkOptions } from '../validate.js';
 
-/** Each preset's own arguments (besides {@link OptimizerOptions}). */
-export const OWN_KEYS = {
-  SGD: ['momentum', 'nesterov'],
-  RMSprop: ['rho', 'momentum', 'epsilon', 'centered'],
-  Adam: ['beta1', 'beta2', 'epsilon', 'amsgrad'],
-  AdamW: ['beta1', 'beta2', 'epsilon', 'amsgrad'],
-  Adagrad: ['initialAccumulatorValue', 'epsilon'],
-  Adamax: ['beta1', 'beta2', 'epsilon'],
-  Nadam: ['beta1', 'beta2', 'epsilon'],
-  Adadelta: ['rho', 'epsilon'],
-  RAdam: ['beta1', 'beta2', 'epsilon'],
-  Rprop: ['etaminus', 'etaplus', 'stepSizes'],
-  ASGD: ['lambd', 'alpha', 't0'],
-  Yogi: ['beta1', 'beta2', 'epsilon', 'initialAccumulatorValue'],
-  AdaBelief: ['beta1', 'beta2', 'epsilon', 'epsilonRoot'],
-  ScheduleFreeAdamW: ['beta1', 'beta2', 'epsilon', 'warmupSteps', 'weightLrPower'],
-  ScheduleFreeSGD: ['beta1', 'warmupSteps', 'weightLrPower'],
-  Prodigy: ['beta1', 'beta2', 'beta3', 'epsilon', 'estimLr0', 'estimLrCoef', 'safeguardWarmup'],
-} as const satisfies Record<string, readonly string[]>;
+/** Each preset's own arguments (besides {@link OptimizerOptions}), from the catalog. */
+export const OWN_KEYS = Object.fromEntries(
+  CATALOG.map((entry) => [entry.className, entry.options.map((option) => option.key)]),
+) as unknown as { readonly [Name in PresetName]: readonly string[] };
 
-export type PresetName = keyof typeof OWN_KEYS;
+export type { PresetName };
 
 /** For an unknown key: which presets do take it (`nesterov` on Adam: "an option of SGD"). */
 function takenBy(owner: PresetName): (key: string) => string | undefined {
   return (key) => {
     const others = (Object.keys(OWN_KEYS) as PresetName[]).filter(
-      (name) => name !== owner && (OWN_KEYS[name] as readonly string[]).includes(key),
+      (name) => name !== owner && OWN_KEYS[name].includes(key),
     );
     return others.length === 0 ? undefined : `an option of ${others.join(', ')}, not of ${owner}`;
   };
