@@ -92,20 +92,21 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       epsilon: 1e-8,
       weightDecay: 0,
       weightLrPower: 2,
-      warmupSteps: null,
+      warmupSteps: 0,
     });
     expect(getOptimizer('schedulefreesgd').getConfig().config).toMatchObject({
       learningRate: 1,
       beta1: 0.9,
       weightDecay: null,
       weightLrPower: 2,
-      warmupSteps: null,
+      warmupSteps: 0,
     });
     expect(getOptimizer('prodigy').getConfig().config).toMatchObject({
       learningRate: 1,
       beta1: 0.9,
       beta2: 0.999,
       beta3: null,
+      weightDecay: 0,
       epsilon: 1e-8,
       estimLr0: 1e-6,
       estimLrCoef: 1,

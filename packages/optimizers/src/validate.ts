@@ -53,6 +53,14 @@ export function positiveInteger(owner: string, name: string, value: unknown, exa
   return value;
 }
 
+/** A whole number >= 0 (a count where 0 means none). */
+export function nonNegativeInteger(owner: string, name: string, value: unknown, example: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    fail(owner, name, value, 'a whole number >= 0', example);
+  }
+  return value;
+}
+
 export function boolean(owner: string, name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') fail(owner, name, value, 'true or false', 'false');
   return value;

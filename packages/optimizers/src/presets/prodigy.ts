@@ -14,12 +14,12 @@ export interface ProdigyOptions extends OptimizerOptions, Omit<ProdigyArguments,
  * estim_lr0 1e-6, estim_lr_coef 1, weight_decay 0, safeguard_warmup false): Adam whose step size `d` is estimated
  * as it trains, so `learningRate` is a multiplier of it (keep 1, or a schedule from 1 down to 0); see
  * {@link scaleByProdigy}. `weightDecay` is optax's, `-weightDecay * dlr * w` inside the step, with `dlr` the adapted
- * rate; `excludeFromWeightDecay` applies to it.
+ * rate; `excludeFromWeightDecay` applies to it. `beta3` is taken here but is not in the catalog (nor a CLI flag).
  */
 export class Prodigy extends CoupledDecayOptimizer {
   constructor(options: ProdigyOptions = {}) {
-    const { own, base } = split('Prodigy', options);
-    const decay = new CoupledDecay('Prodigy', base);
+    const { own, base } = split('Prodigy', options, ['beta3']);
+    const decay = new CoupledDecay('Prodigy', { ...base, weightDecay: base.weightDecay ?? 0 });
     const { beta1, beta2, beta3, epsilon, estimLr0, estimLrCoef, safeguardWarmup } = own;
     const prodigy = scaleByProdigy(
       {

@@ -12,8 +12,11 @@ import { split } from './split.js';
 interface ScheduleFreeArguments {
   /** Interpolation between the average `x` and `z` for the gradient point `y`, in (0, 1] (optax's `b1`, 0.9). */
   beta1?: number;
-  /** Length of the linear warmup from 0, in steps (optax's `warmup_steps`); null or absent: none. */
-  warmupSteps?: number | null;
+  /**
+   * Length of the linear warmup from 0, in steps (optax's `warmup_steps`); 0 (default): none, as Keras. Not in the
+   * catalog: the CLI's `--warmup-steps` is the cosine schedule's.
+   */
+  warmupSteps?: number;
   /** The average weighs each step by `maxLr^weightLrPower` (optax's `weight_lr_power`, 2). */
   weightLrPower?: number;
   /** optax's decay of `z`: `weightDecay * y` added to the base's direction, inside the learning rate. */
@@ -118,7 +121,7 @@ function ownConfig(sf: GradientTransformation, extra: Record<string, unknown> = 
  */
 export class ScheduleFreeAdamW extends ScheduleFreeOptimizer {
   constructor(options: ScheduleFreeAdamWOptions = {}) {
-    const { own, base } = split('ScheduleFreeAdamW', options);
+    const { own, base } = split('ScheduleFreeAdamW', options, ['warmupSteps']);
     const decay = new CoupledDecay('ScheduleFreeAdamW', { ...base, weightDecay: base.weightDecay ?? 0 });
     const rms = scaleByDebiasedRms({ beta2: own.beta2, epsilon: own.epsilon }, 'ScheduleFreeAdamW');
     const { beta1, warmupSteps, weightLrPower } = own;
@@ -138,7 +141,7 @@ export class ScheduleFreeAdamW extends ScheduleFreeOptimizer {
  */
 export class ScheduleFreeSGD extends ScheduleFreeOptimizer {
   constructor(options: ScheduleFreeSGDOptions = {}) {
-    const { own, base } = split('ScheduleFreeSGD', options);
+    const { own, base } = split('ScheduleFreeSGD', options, ['warmupSteps']);
     const decay = new CoupledDecay('ScheduleFreeSGD', base);
     const { beta1, warmupSteps, weightLrPower } = own;
     const sf = scheduleFree(

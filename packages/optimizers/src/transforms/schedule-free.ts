@@ -1,7 +1,7 @@
 /** optax's schedule-free wrapper (Defazio et al. 2024). */
 import { tf } from '@opt/tensor';
 import { constantOf, type GradientTransformation, roleOf, type SlotState } from '../transform.js';
-import { checkOptions, nonNegative, positiveInteger, unitLeftOpen } from '../validate.js';
+import { checkOptions, nonNegative, nonNegativeInteger, unitLeftOpen } from '../validate.js';
 
 /** The slots the wrapper adds to its base's: `z`, and the two scalars of the average's weights. */
 const OWN_SLOTS = ['z', 'weightSum', 'maxLr'] as const;
@@ -16,7 +16,8 @@ const OWN_SLOTS = ['z', 'weightSum', 'maxLr'] as const;
  * `maxLr = max(maxLr, lr * w(k + 1))`; `weight = maxLr^weightLrPower`; `weightSum += weight`;
  * `ck = weight / weightSum` (0 when both are 0, optax's `nan_to_num`); the base steps `z` at the rate `lr * w(k)`;
  * `x = (1 - ck) * x + ck * z`; `y = beta1 * x + (1 - beta1) * z`; `update = y_new - y`. The warmup factor is
- * `w(s) = min(s, warmupSteps) / warmupSteps` (1 without warmup): optax reads its warmup schedule at `step_count`
+ * `w(s) = min(s, warmupSteps) / warmupSteps` (1 with `warmupSteps` 0, no warmup, as Keras's default; optax's
+ * `warmup_steps=0` would keep the rate at 0): optax reads its warmup schedule at `step_count`
  * (from 1) for the weights and the base reads it at its own count (from 0), so the first step moves nothing and
  * weighs `(lr / warmupSteps)^weightLrPower`; both offsets are kept. Under a schedule of the optimizer the weights
  * read its value of this step (optax's `schedule_free` reads its `learning_rate` at `step_count`, one step later).
@@ -28,7 +29,7 @@ const OWN_SLOTS = ['z', 'weightSum', 'maxLr'] as const;
  */
 export function scheduleFree(
   base: GradientTransformation,
-  options: { beta1?: number; weightLrPower?: number; warmupSteps?: number | null } = {},
+  options: { beta1?: number; weightLrPower?: number; warmupSteps?: number } = {},
   owner = 'scheduleFree',
 ): GradientTransformation {
   if (base === null || typeof base !== 'object' || typeof base.update !== 'function') {
@@ -45,9 +46,8 @@ export function scheduleFree(
   const o = checkOptions(owner, options, ['beta1', 'weightLrPower', 'warmupSteps']);
   const beta1 = unitLeftOpen(owner, 'beta1', o.beta1 ?? 0.9, '0.9');
   const power = nonNegative(owner, 'weightLrPower', o.weightLrPower ?? 2, '2');
-  const warmup = o.warmupSteps ?? null;
-  if (warmup !== null) positiveInteger(owner, 'warmupSteps', warmup, '1000 (or null for none)');
-  const warm = (s: number) => (warmup === null ? 1 : Math.min(s, warmup) / warmup);
+  const warmup = nonNegativeInteger(owner, 'warmupSteps', o.warmupSteps ?? 0, '1000 (or 0 for none)');
+  const warm = (s: number) => (warmup === 0 ? 1 : Math.min(s, warmup) / warmup);
   return {
     name: 'scheduleFree',
     config: { beta1, weightLrPower: power, warmupSteps: warmup, base: { name: base.name, config: base.config } },
@@ -68,7 +68,7 @@ export function scheduleFree(
       const ck = tf.where(tf.greater(weightSum, 0), tf.div(weight, weightSum), tf.zerosLike(weight));
       const oneMinusCk = tf.sub(constantOf(ctx, 1), ck);
       const baseState = state.map((s) => Object.fromEntries(base.slotNames.map((name) => [name, s[name]])));
-      const baseCtx = warmup === null ? ctx : { ...ctx, learningRate: ctx.learningRate * warm(ctx.step) };
+      const baseCtx = warmup === 0 ? ctx : { ...ctx, learningRate: ctx.learningRate * warm(ctx.step) };
       const r = base.update(grads, baseState as SlotState, params, baseCtx);
       const [b1, c1] = [beta1, 1 - beta1].map((x) => constantOf(ctx, x)) as tf.Scalar[];
       const updates: tf.Tensor[] = [];
