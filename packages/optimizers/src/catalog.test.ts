@@ -49,6 +49,30 @@ const KERAS_DEFAULTS: Record<string, Record<string, number | boolean | number[]>
   // b2=0.999, eps=1e-16, eps_root=1e-16); optax has no default rate: Yogi's paper's 0.01, AdaBelief's 1e-3.
   Yogi: { learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-3, initial_accumulator_value: 1e-6 },
   AdaBelief: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-16, epsilon_root: 1e-16 },
+  // optax.contrib: schedule_free_adamw(learning_rate=0.0025, warmup_steps=None, b1=0.9, b2=0.999, eps=1e-8,
+  // weight_decay=0.0, weight_lr_power=2.0), schedule_free_sgd(learning_rate=1.0, warmup_steps=None, b1=0.9,
+  // weight_decay=None, weight_lr_power=2.0), prodigy(learning_rate=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8,
+  // estim_lr0=1e-6, estim_lr_coef=1.0, weight_decay=0.0, safeguard_warmup=False); warmup_steps and beta3 are
+  // arguments of the classes but not in the catalog.
+  ScheduleFreeAdamW: {
+    learning_rate: 0.0025,
+    weight_decay: 0,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-8,
+    weight_lr_power: 2,
+  },
+  ScheduleFreeSGD: { learning_rate: 1, beta_1: 0.9, weight_lr_power: 2 },
+  Prodigy: {
+    learning_rate: 1,
+    weight_decay: 0,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-8,
+    estim_lr0: 1e-6,
+    estim_lr_coef: 1,
+    safeguard_warmup: false,
+  },
 };
 
 /** Keras's snake_case to our camelCase: `beta_1` -> `beta1`, `l1_regularization_strength` -> `l1RegularizationStrength`. */

@@ -15,9 +15,12 @@ import {
   Lion,
   Nadam,
   OPTIMIZER_NAMES,
+  Prodigy,
   RAdam,
   RMSprop,
   Rprop,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
   SGD,
   Yogi,
 } from './index.js';
@@ -44,6 +47,9 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
       asgd: ASGD,
       yogi: Yogi,
       adabelief: AdaBelief,
+      schedulefreeadamw: ScheduleFreeAdamW,
+      schedulefreesgd: ScheduleFreeSGD,
+      prodigy: Prodigy,
     };
     for (const name of OPTIMIZER_NAMES) {
       for (const spelled of [name, name.toUpperCase(), expected[name].name]) {
@@ -78,6 +84,34 @@ describe('getOptimizer (Keras keras.optimizers.get)', () => {
     });
     expect(getOptimizer('yogi').getConfig().config).toMatchObject({ epsilon: 1e-3, initialAccumulatorValue: 1e-6 });
     expect(getOptimizer('adabelief').getConfig().config).toMatchObject({ epsilon: 1e-16, epsilonRoot: 1e-16 });
+    // optax's contrib defaults (schedule_free_adamw, schedule_free_sgd, prodigy).
+    expect(getOptimizer('schedulefreeadamw').getConfig().config).toMatchObject({
+      learningRate: 0.0025,
+      beta1: 0.9,
+      beta2: 0.999,
+      epsilon: 1e-8,
+      weightDecay: 0,
+      weightLrPower: 2,
+      warmupSteps: 0,
+    });
+    expect(getOptimizer('schedulefreesgd').getConfig().config).toMatchObject({
+      learningRate: 1,
+      beta1: 0.9,
+      weightDecay: null,
+      weightLrPower: 2,
+      warmupSteps: 0,
+    });
+    expect(getOptimizer('prodigy').getConfig().config).toMatchObject({
+      learningRate: 1,
+      beta1: 0.9,
+      beta2: 0.999,
+      beta3: null,
+      weightDecay: 0,
+      epsilon: 1e-8,
+      estimLr0: 1e-6,
+      estimLrCoef: 1,
+      safeguardWarmup: false,
+    });
   });
 
   it('returns an optimizer instance as it is, and rebuilds { className, config }', () => {

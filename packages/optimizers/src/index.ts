@@ -3,7 +3,8 @@
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
  *   {@link Adadelta}, {@link Lion}, {@link Lamb}, {@link Ftrl}, {@link Adafactor}; PyTorch's {@link RAdam},
- *   {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}; {@link CATALOG} lists them.
+ *   {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}, {@link ScheduleFreeAdamW},
+ *   {@link ScheduleFreeSGD}, {@link Prodigy}; {@link CATALOG} lists them.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
  */
 
@@ -52,12 +53,19 @@ export {
   type NadamOptions,
   optimizerFromConfig,
   PRESETS,
+  Prodigy,
+  type ProdigyOptions,
   RAdam,
   type RAdamOptions,
   RMSprop,
   type RMSpropOptions,
   Rprop,
   type RpropOptions,
+  ScheduleFreeAdamW,
+  type ScheduleFreeAdamWOptions,
+  ScheduleFreeOptimizer,
+  ScheduleFreeSGD,
+  type ScheduleFreeSGDOptions,
   SGD,
   type SGDOptions,
   Yogi,
@@ -83,16 +91,20 @@ export { scaleByAdamax } from './transforms/adamax.js';
 export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
 export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
+export { scaleByDebiasedRms } from './transforms/debiased-rms.js';
 export { ema } from './transforms/ema.js';
 export { scaleByFtrl } from './transforms/ftrl.js';
 export { scaleByLamb, scaleByTrustRatio } from './transforms/lamb.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { scaleByLion } from './transforms/lion.js';
+export { lookahead } from './transforms/lookahead.js';
 export { momentum, trace } from './transforms/momentum.js';
 export { scaleByNadam } from './transforms/nadam.js';
+export { type ProdigyArguments, scaleByProdigy } from './transforms/prodigy.js';
 export { scaleByRAdam } from './transforms/radam.js';
 export { scaleByRms } from './transforms/rms.js';
 export { type RpropArguments, scaleByRprop } from './transforms/rprop.js';
+export { scheduleFree, scheduleFreeEvalParams } from './transforms/schedule-free.js';
 export { addDecayedWeights } from './transforms/weight-decay.js';
 export { scaleByYogi } from './transforms/yogi.js';
 

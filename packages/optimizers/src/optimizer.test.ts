@@ -16,17 +16,22 @@ import {
   ASGD,
   ema,
   Ftrl,
+  fromTransformation,
   type GradientTransformationOptimizer,
   Lamb,
   Lion,
+  lookahead,
   momentum,
   Nadam,
   NonFiniteGradientError,
   type Optimizer,
   type OptimizerState,
+  Prodigy,
   RAdam,
   RMSprop,
   Rprop,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
   SGD,
   Yogi,
 } from './index.js';
@@ -78,6 +83,10 @@ const presets: Array<[string, () => Optimizer]> = [
   ['ASGD', () => new ASGD({ t0: 1, weightDecay: 0.1 })], // averaging from step 3
   ['Yogi', () => new Yogi({ clipnorm: 1 })],
   ['AdaBelief', () => new AdaBelief({ globalClipnorm: 1 })],
+  ['ScheduleFreeAdamW', () => new ScheduleFreeAdamW({ warmupSteps: 4, weightDecay: 0.01 })], // resumed inside the warmup
+  ['ScheduleFreeSGD', () => new ScheduleFreeSGD({ learningRate: 0.1, useEma: true })],
+  ['Prodigy', () => new Prodigy({ weightDecay: 0.01 })], // d and the numerator's sum are saved
+  ['lookahead(Adam)', () => fromTransformation(lookahead(new Adam().transform, { syncPeriod: 2, resetState: true }))],
 ];
 
 describe('getState / setState resume bit-exact', () => {

@@ -51,7 +51,7 @@ describe('unknown option keys are refused, with the right name', () => {
       'Adam: unknown option `momentum` (an option of SGD, RMSprop, not of Adam)',
     ],
     ['AdamW too', () => new AdamW({ nesterov: true } as never), '`nesterov` (an option of SGD, not of AdamW)'],
-    ['a typo', () => new Adamax({ beta3: 0.5 } as never), 'Adamax: unknown option `beta3`. Adamax takes: beta1'],
+    ['a typo', () => new Adamax({ beta4: 0.5 } as never), 'Adamax: unknown option `beta4`. Adamax takes: beta1'],
     [
       'GradientTransformationOptimizer',
       () => fromTransformation(chain(scaleByAdam(), scaleByLearningRate()), { lr: 0.01 } as never),

@@ -25,9 +25,12 @@ import {
   Lamb,
   Lion,
   Nadam,
+  Prodigy,
   RAdam,
   RMSprop,
   Rprop,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
   SGD,
   scaleByLearningRate,
   trace,
@@ -93,6 +96,9 @@ const presets: Array<[string, () => GradientTransformationOptimizer]> = [
   ['ASGD', () => new ASGD({ t0: 1 })],
   ['Yogi', () => new Yogi()],
   ['AdaBelief', () => new AdaBelief({ learningRate: 0.01 })],
+  ['ScheduleFreeAdamW', () => new ScheduleFreeAdamW({ learningRate: 0.01, warmupSteps: 2, weightDecay: 0.01 })],
+  ['ScheduleFreeSGD', () => new ScheduleFreeSGD({ learningRate: 0.1 })],
+  ['Prodigy', () => new Prodigy({ weightDecay: 0.01 })],
 ];
 
 it('the table above holds every preset of the catalog', () => {

@@ -33,6 +33,12 @@ export function unitOpen(owner: string, name: string, value: unknown, example: s
   return value;
 }
 
+/** In (0, 1] (schedule-free's interpolation `beta1`, which divides). */
+export function unitLeftOpen(owner: string, name: string, value: unknown, example: string): number {
+  if (typeof value !== 'number' || !(value > 0 && value <= 1)) fail(owner, name, value, 'in (0, 1]', example);
+  return value;
+}
+
 /** In [0, 1] (rho, momentum, EMA momentum). */
 export function unitClosed(owner: string, name: string, value: unknown, example: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) fail(owner, name, value, 'in [0, 1]', example);
@@ -43,6 +49,14 @@ export function unitClosed(owner: string, name: string, value: unknown, example:
 export function positiveInteger(owner: string, name: string, value: unknown, example: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
     fail(owner, name, value, 'a whole number >= 1', example);
+  }
+  return value;
+}
+
+/** A whole number >= 0 (a count where 0 means none). */
+export function nonNegativeInteger(owner: string, name: string, value: unknown, example: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    fail(owner, name, value, 'a whole number >= 0', example);
   }
   return value;
 }
@@ -62,6 +76,8 @@ const OTHER_NAMES: Readonly<Record<string, string>> = {
   betas: '`beta1` and `beta2` (two numbers, not a pair)',
   etas: '`etaminus` and `etaplus` (two numbers, not a pair)',
   epsRoot: '`epsilonRoot`',
+  b1: '`beta1`',
+  b2: '`beta2`',
   alpha: "`rho` (PyTorch's RMSprop `alpha` is Keras's `rho`)",
   decay:
     "`weightDecay` for decoupled weight decay, or a schedule for Keras 2's learning-rate `decay`: " +

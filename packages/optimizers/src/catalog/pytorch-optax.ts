@@ -1,9 +1,31 @@
 /**
  * PyTorch's and optax's optimizers that Keras lacks, in the catalog: names, defaults and ranges as PyTorch 1.13's
- * `torch.optim` and optax's `optax/_src/transform.py` have them (optax has no default rate: the papers').
+ * `torch.optim` and optax's `optax/_src/transform.py` and `optax/contrib` have them (optax has no default rate for
+ * Yogi and AdaBelief: the papers').
  */
 import type { CatalogEntry } from '../option-spec.js';
 import { beta1, beta2, nonNegative, positive } from './shared.js';
+
+/**
+ * The schedule-free presets' own options: optax's `b1` and `weight_lr_power`. Their `warmupSteps` is an argument of
+ * the classes but not here: the CLI's knob `warmupSteps` is the cosine schedule's.
+ */
+const scheduleFree = [
+  {
+    key: 'beta1',
+    kind: 'number',
+    default: 0.9,
+    range: { min: 0, max: 1, minExclusive: true },
+    help: 'where the gradient is taken: y = beta1 x + (1 - beta1) z, between the average x and z',
+  },
+  {
+    key: 'weightLrPower',
+    kind: 'number',
+    default: 2,
+    range: nonNegative,
+    help: 'the average weighs each step by maxLr^weightLrPower',
+  },
+] as const;
 
 export const PYTORCH_OPTAX_CATALOG = [
   {
@@ -112,5 +134,71 @@ export const PYTORCH_OPTAX_CATALOG = [
     slotsPerParameter: 2,
     slots: '2 (mu, nu)',
     whenToUse: "Adam's speed with steps that grow where the gradient is as predicted and shrink where it is noisy",
+  },
+  {
+    name: 'schedulefreeadamw',
+    className: 'ScheduleFreeAdamW',
+    learningRate: 0.0025,
+    baseDefaults: { weightDecay: 0 },
+    options: [
+      scheduleFree[0],
+      beta2,
+      { key: 'epsilon', kind: 'number', default: 1e-8, range: positive, help: 'added to the root of nuHat' },
+      scheduleFree[1],
+    ],
+    reference: 'Defazio et al. 2024, "The Road Less Scheduled" (optax.contrib.schedule_free_adamw)',
+    formula: 'z -= lr (g / (√nuHat + eps) + wd y); x = (1 - c) x + c z, c = maxLr^p / Σ maxLr^p; y = b1 x + (1 - b1) z',
+    slotsPerParameter: 2,
+    slots: '2 (nu, z; and the scalars weightSum, maxLr)',
+    whenToUse: 'AdamW with no schedule and no run length fixed in advance; evaluate at the average x (swapToEval)',
+  },
+  {
+    name: 'schedulefreesgd',
+    className: 'ScheduleFreeSGD',
+    learningRate: 1,
+    options: [...scheduleFree],
+    reference: 'Defazio et al. 2024, "The Road Less Scheduled" (optax.contrib.schedule_free_sgd)',
+    formula: 'z -= lr (g + wd y); x = (1 - c) x + c z, c = maxLr^p / Σ maxLr^p; y = b1 x + (1 - b1) z',
+    slotsPerParameter: 1,
+    slots: '1 (z; and the scalars weightSum, maxLr)',
+    whenToUse: "SGD with momentum's memory and no schedule; evaluate at the average x (swapToEval)",
+  },
+  {
+    name: 'prodigy',
+    className: 'Prodigy',
+    learningRate: 1,
+    baseDefaults: { weightDecay: 0 },
+    options: [
+      beta1,
+      beta2,
+      { key: 'epsilon', kind: 'number', default: 1e-8, range: positive, help: 'added to sqrt(expAvgSq), times d' },
+      {
+        key: 'estimLr0',
+        kind: 'number',
+        default: 1e-6,
+        range: positive,
+        help: 'the first estimate of the step size d',
+      },
+      {
+        key: 'estimLrCoef',
+        kind: 'number',
+        default: 1,
+        range: positive,
+        help: 'each new estimate of d is multiplied by this',
+      },
+      {
+        key: 'safeguardWarmup',
+        kind: 'boolean',
+        default: false,
+        help: "leave the learning rate out of d's denominator, for warmups",
+      },
+    ],
+    reference:
+      'Mishchenko & Defazio 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free Learner" (optax.contrib.prodigy)',
+    formula:
+      'Adam on d g with step d lr; d = max(d, Σ-weighted g·(w0 - w) / Σ |weighted d g|): learns its own step size',
+    slotsPerParameter: 4,
+    slots: '4 (expAvg, expAvgSq, gradSum, params0; and the scalars estimLr, numeratorWeighted)',
+    whenToUse: 'Adam without tuning the learning rate: keep learningRate 1 (a multiplier of d), or a decay from 1',
   },
 ] as const satisfies readonly CatalogEntry[];

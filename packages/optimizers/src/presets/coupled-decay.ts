@@ -29,6 +29,11 @@ export class CoupledDecay {
     this.parts = this.weightDecay ? [coupledWeightDecay(this.weightDecay, { mask: decays })] : [];
   }
 
+  /** Whether the decay applies to `param` (not excluded by object or name), for a block that decays by itself. */
+  decays(param: tf.Tensor): boolean {
+    return this.exclusion.applies(param);
+  }
+
   exclude(options: { variables?: readonly tf.Variable[]; varNames?: readonly string[] }): void {
     this.exclusion.exclude(options, false);
   }

@@ -15,9 +15,11 @@ import { Ftrl } from './ftrl.js';
 import { Lamb } from './lamb.js';
 import { Lion } from './lion.js';
 import { Nadam } from './nadam.js';
+import { Prodigy } from './prodigy.js';
 import { RAdam } from './radam.js';
 import { RMSprop } from './rmsprop.js';
 import { Rprop } from './rprop.js';
+import { ScheduleFreeAdamW, ScheduleFreeSGD } from './schedule-free.js';
 import { SGD } from './sgd.js';
 import { Yogi } from './yogi.js';
 
@@ -32,9 +34,17 @@ export { Ftrl, type FtrlOptions } from './ftrl.js';
 export { Lamb, type LambOptions } from './lamb.js';
 export { Lion, type LionOptions } from './lion.js';
 export { Nadam, type NadamOptions } from './nadam.js';
+export { Prodigy, type ProdigyOptions } from './prodigy.js';
 export { RAdam, type RAdamOptions } from './radam.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export { Rprop, type RpropOptions } from './rprop.js';
+export {
+  ScheduleFreeAdamW,
+  type ScheduleFreeAdamWOptions,
+  ScheduleFreeOptimizer,
+  ScheduleFreeSGD,
+  type ScheduleFreeSGDOptions,
+} from './schedule-free.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Yogi, type YogiOptions } from './yogi.js';
 
@@ -56,6 +66,9 @@ const CLASSES = {
   ASGD,
   Yogi,
   AdaBelief,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
+  Prodigy,
 } as const;
 
 /** Each preset by its class name (`getConfig().className`), in catalog order; a test checks both list the same. */

@@ -25,10 +25,15 @@ function takenBy(owner: PresetName): (key: string) => string | undefined {
 
 /**
  * Checks the keys of a preset's options, then returns the preset's own arguments and the base options apart
- * (the base options go to {@link GradientTransformationOptimizer}).
+ * (the base options go to {@link GradientTransformationOptimizer}). `extra`: arguments of the class that the catalog
+ * leaves out (Prodigy's `beta3`, whose default is no number of its own).
  */
-export function split<T extends object>(owner: PresetName, options: T | undefined): { own: T; base: OptimizerOptions } {
-  const all = checkOptions(owner, options, [...OWN_KEYS[owner], ...OPTIMIZER_OPTION_KEYS], takenBy(owner));
+export function split<T extends object>(
+  owner: PresetName,
+  options: T | undefined,
+  extra: readonly string[] = [],
+): { own: T; base: OptimizerOptions } {
+  const all = checkOptions(owner, options, [...OWN_KEYS[owner], ...extra, ...OPTIMIZER_OPTION_KEYS], takenBy(owner));
   const base: Record<string, unknown> = {};
   for (const key of OPTIMIZER_OPTION_KEYS) if (key in all) base[key] = (all as Record<string, unknown>)[key];
   return { own: all, base: base as OptimizerOptions };

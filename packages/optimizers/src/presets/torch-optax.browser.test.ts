@@ -5,7 +5,17 @@
  */
 import { tf, useBackend } from '@opt/tensor';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AdaBelief, ASGD, type GradientTransformationOptimizer, RAdam, Rprop, Yogi } from '../index.js';
+import {
+  AdaBelief,
+  ASGD,
+  type GradientTransformationOptimizer,
+  Prodigy,
+  RAdam,
+  Rprop,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
+  Yogi,
+} from '../index.js';
 
 const shapes = [[16, 8], [8], [3, 5, 2]];
 const PRESETS: Array<[string, () => GradientTransformationOptimizer]> = [
@@ -14,6 +24,9 @@ const PRESETS: Array<[string, () => GradientTransformationOptimizer]> = [
   ['ASGD', () => new ASGD({ t0: 1, weightDecay: 0.1, nonFiniteGradients: 'skip' })],
   ['Yogi', () => new Yogi({ nonFiniteGradients: 'skip' })],
   ['AdaBelief', () => new AdaBelief({ learningRate: 0.01, nonFiniteGradients: 'skip' })],
+  ['ScheduleFreeAdamW', () => new ScheduleFreeAdamW({ warmupSteps: 3, weightDecay: 0.1, nonFiniteGradients: 'skip' })],
+  ['ScheduleFreeSGD', () => new ScheduleFreeSGD({ learningRate: 0.1, nonFiniteGradients: 'skip' })],
+  ['Prodigy', () => new Prodigy({ weightDecay: 0.1, nonFiniteGradients: 'skip' })],
 ];
 
 /** Weights and slots, read back. */

@@ -1,6 +1,7 @@
 /**
- * The conventions every preset keeps, for PyTorch's RAdam, Rprop, ASGD and optax's Yogi, AdaBelief (their
- * arithmetic is tested against the references in torch.test.ts and optax.test.ts): unknown options and bad values
+ * The conventions every preset keeps, for PyTorch's RAdam, Rprop, ASGD and optax's Yogi, AdaBelief, ScheduleFreeAdamW,
+ * ScheduleFreeSGD, Prodigy (their arithmetic is tested against the references in torch.test.ts, optax.test.ts,
+ * schedule-free.test.ts and prodigy.test.ts): unknown options and bad values
  * refused with the argument named, the config rebuilt, the non-finite guard, clipping, the weights' moving average,
  * schedules, and PyTorch's weight decay with its exclusions. The state round trip, leaks and dispose are in
  * optimizer.test.ts's table of presets.
@@ -15,8 +16,11 @@ import {
   NonFiniteGradientError,
   type OptimizerOptions,
   optimizerFromConfig,
+  Prodigy,
   RAdam,
   Rprop,
+  ScheduleFreeAdamW,
+  ScheduleFreeSGD,
   Yogi,
 } from '../index.js';
 
@@ -34,6 +38,9 @@ const PRESETS: Array<[string, Make]> = [
   ['ASGD', (o) => new ASGD({ t0: 1, ...o })],
   ['Yogi', (o) => new Yogi(o)],
   ['AdaBelief', (o) => new AdaBelief(o)],
+  ['ScheduleFreeAdamW', (o) => new ScheduleFreeAdamW({ warmupSteps: 2, weightDecay: 0.1, ...o })],
+  ['ScheduleFreeSGD', (o) => new ScheduleFreeSGD({ weightDecay: 0.1, ...o })],
+  ['Prodigy', (o) => new Prodigy({ estimLr0: 1e-2, weightDecay: 0.1, ...o })],
 ];
 
 const variable = (values: number[], name?: string) => {
@@ -65,6 +72,15 @@ describe('options', () => {
     [() => new Yogi({ initial_accumulator_value: 0.1 } as never), 'did you mean `initialAccumulatorValue`?'],
     [() => new AdaBelief({ epsRoot: 1e-8 } as never), '`epsRoot` (did you mean `epsilonRoot`?)'],
     [() => new AdaBelief({ momentum: 0.9 } as never), '`momentum` (an option of SGD, RMSprop, not of AdaBelief)'],
+    [
+      () => new ScheduleFreeAdamW({ b1: 0.9 } as never),
+      'ScheduleFreeAdamW: unknown option `b1` (did you mean `beta1`?)',
+    ],
+    [() => new ScheduleFreeAdamW({ warmup_steps: 10 } as never), '`warmup_steps` (did you mean `warmupSteps`?)'],
+    [() => new ScheduleFreeSGD({ beta2: 0.9 } as never), '`beta2` (an option of'],
+    [() => new ScheduleFreeSGD({ weight_lr_power: 1 } as never), '(did you mean `weightLrPower`?)'],
+    [() => new Prodigy({ estim_lr_coef: 2 } as never), '`estim_lr_coef` (did you mean `estimLrCoef`?)'],
+    [() => new Prodigy({ d0: 1e-6 } as never), 'Prodigy: unknown option `d0`'],
   ];
   for (const [make, message] of unknown) {
     it(`refuses: ${message}`, () => {
@@ -94,6 +110,18 @@ describe('options', () => {
     [() => new Yogi({ initialAccumulatorValue: 0 }), 'Yogi: `initialAccumulatorValue` must be a finite number > 0'],
     [() => new Yogi({ beta2: 1 }), 'Yogi: `beta2` must be in [0, 1), got 1'],
     [() => new AdaBelief({ epsilonRoot: -1 }), 'AdaBelief: `epsilonRoot` must be a finite number >= 0, got -1'],
+    [() => new ScheduleFreeAdamW({ beta1: 0 }), 'ScheduleFreeAdamW: `beta1` must be in (0, 1], got 0'],
+    [() => new ScheduleFreeAdamW({ beta2: 1 }), 'ScheduleFreeAdamW: `beta2` must be in [0, 1), got 1'],
+    [() => new ScheduleFreeAdamW({ warmupSteps: -1 }), 'ScheduleFreeAdamW: `warmupSteps` must be a whole number >= 0'],
+    [() => new ScheduleFreeAdamW({ weightDecay: -1 }), 'ScheduleFreeAdamW: `weightDecay` must be a finite number >= 0'],
+    [() => new ScheduleFreeSGD({ weightLrPower: -2 }), 'ScheduleFreeSGD: `weightLrPower` must be a finite number >= 0'],
+    [() => new ScheduleFreeSGD({ warmupSteps: 2.5 }), 'ScheduleFreeSGD: `warmupSteps` must be a whole number >= 0'],
+    [() => new ScheduleFreeSGD({ learningRate: 0 }), 'ScheduleFreeSGD: `learningRate` must be a finite number > 0'],
+    [() => new Prodigy({ beta3: 1 }), 'Prodigy: `beta3` must be in [0, 1), got 1'],
+    [() => new Prodigy({ estimLr0: 0 }), 'Prodigy: `estimLr0` must be a finite number > 0, got 0'],
+    [() => new Prodigy({ estimLrCoef: Number.NaN }), 'Prodigy: `estimLrCoef` must be a finite number > 0, got NaN'],
+    [() => new Prodigy({ safeguardWarmup: 1 as never }), 'Prodigy: `safeguardWarmup` must be true or false, got 1'],
+    [() => new Prodigy({ weightDecay: -0.5 }), 'Prodigy: `weightDecay` must be a finite number >= 0, got -0.5'],
   ];
   for (const [make, message] of bad) {
     it(`refuses: ${message}`, () => {
@@ -109,6 +137,15 @@ describe('options', () => {
       [PRESETS[2]?.[1] as Make, { lambd: 0.01, alpha: 0.5, t0: 10, weightDecay: 0.2, learningRate: 0.05 }],
       [PRESETS[3]?.[1] as Make, { beta1: 0.5, epsilon: 0.01, initialAccumulatorValue: 0.1 }],
       [PRESETS[4]?.[1] as Make, { beta2: 0.9, epsilon: 1e-8, epsilonRoot: 0 }],
+      [
+        PRESETS[5]?.[1] as Make,
+        { beta1: 0.8, beta2: 0.99, epsilon: 1e-6, warmupSteps: 10, weightLrPower: 1, weightDecay: 0.01 },
+      ],
+      [PRESETS[6]?.[1] as Make, { learningRate: 0.5, beta1: 0.95, warmupSteps: 5, weightLrPower: 0, weightDecay: 0 }],
+      [
+        PRESETS[7]?.[1] as Make,
+        { beta3: 0.99, epsilon: 1e-6, estimLr0: 1e-5, estimLrCoef: 0.5, safeguardWarmup: true, weightDecay: 0.01 },
+      ],
     ];
     for (const [make, options] of configs) {
       const config = make(options).getConfig();
@@ -231,5 +268,25 @@ describe("PyTorch's weightDecay (RAdam, ASGD): added to the gradient, and exclud
     expect(() => decayed.excludeFromWeightDecay({ varNames: ['kernel'] })).toThrow('before the optimizer is built');
     decayed.dispose();
     plain.dispose();
+  });
+});
+
+describe("optax's weight decay inside the step (ScheduleFreeAdamW, ScheduleFreeSGD, Prodigy): excludeFromWeightDecay applies", () => {
+  it.each([
+    ['ScheduleFreeAdamW', (o: Record<string, unknown>) => new ScheduleFreeAdamW(o)],
+    ['ScheduleFreeSGD', (o: Record<string, unknown>) => new ScheduleFreeSGD(o)],
+    ['Prodigy', (o: Record<string, unknown>) => new Prodigy({ estimLr0: 1e-2, ...o })],
+  ])('%s: an excluded variable takes the steps of no decay; a decayed one does not', (name, make) => {
+    const excluded = make({ learningRate: 0.1, weightDecay: 0.5, excludeFromWeightDecay: ['bias'] });
+    const plain = make({ learningRate: 0.1 });
+    const decayed = make({ learningRate: 0.1, weightDecay: 0.5 });
+    const [a, b, c] = [variable([0.5, -1, 2], `bias-${name}`), variable([0.5, -1, 2]), variable([0.5, -1, 2])];
+    steps(excluded, a, 0, 4);
+    steps(plain, b, 0, 4);
+    steps(decayed, c, 0, 4);
+    expect(read(a)).toEqual(read(b));
+    expect(read(c)).not.toEqual(read(b));
+    expect(excluded.getConfig().config).toMatchObject({ weightDecay: 0.5, excludeFromWeightDecay: ['bias'] });
+    for (const opt of [excluded, plain, decayed]) opt.dispose();
   });
 });
