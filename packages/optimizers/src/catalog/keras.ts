@@ -1,6 +1,6 @@
 /** Keras 3's optimizers in the catalog: names, defaults and ranges as `keras/src/optimizers/<name>.py` has them. */
 import type { CatalogEntry } from '../option-spec.js';
-import { amsgrad, beta1, beta2, epsilon, nonNegative, positive, unitClosed, unitOpen } from './shared.js';
+import { amsgrad, beta1, beta2, epsilon, nonNegative, positive, unitClosed } from './shared.js';
 
 export const KERAS_CATALOG = [
   {
