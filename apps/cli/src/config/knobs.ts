@@ -41,7 +41,7 @@ export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 export const NORMALIZE_MODES = ['standardize', 'rescale', 'none'] as const;
 export const ON_NAN_MODES = ['stop', 'skip', 'ignore'] as const;
 /** @opt/tensor's BACKEND_NAMES plus 'auto', restated so that this module loads no TensorFlow.js. */
-export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgl', 'tensorflow', 'auto'] as const;
+export const BACKEND_CHOICES = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow', 'auto'] as const;
 
 /** Decay steps: a number of optimizer steps, one epoch of steps, or all the steps of the run. */
 export type DecaySteps = number | 'epoch' | 'run';
