@@ -30,6 +30,7 @@ export interface TrainFlags {
   note?: string;
   json?: boolean;
   threads?: string;
+  exportTfjs?: boolean;
 }
 
 const EXAMPLES = `
@@ -42,6 +43,7 @@ Examples:
   $ opt train --batch-size full --epochs 50               batch gradient descent
   $ opt train --config run.yaml --note "lower rate"       knobs from a JSON/YAML file, flags on top
   $ opt train --resume runs/20261201-101500-defaults      continue an interrupted run
+  $ opt train --export-tfjs                               also write <run>/tfjs/model.json for tf.loadLayersModel
 
 A run writes its directory (--out, default runs/<time>-<knobs that differ from the defaults>): config.json,
 history.json/.csv, checkpoints/best and last, result.json, charts/*.svg and *.png; status.json says complete
@@ -82,6 +84,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--note <text>', 'a note stored with the run (opt runs list/show print it)')
     .option('--threads <n>', THREADS_HELP)
+    .option(
+      '--export-tfjs',
+      'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in)',
+    )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   addKnobOptions(command);
   command.addHelpText('after', EXAMPLES);
@@ -154,6 +160,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
       note: flags.note ?? null,
       command: ['opt', ...process.argv.slice(2)],
       warnings,
+      exportTfjs: flags.exportTfjs === true,
       ...(threads !== undefined ? { threads } : {}),
       signal: stop.signal,
       onEvent: printer,
