@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
   Dense,
+  deleteCheckpoint,
   exportLayersModel,
   loadModel,
   Normalization,
@@ -114,13 +115,22 @@ describe('checkpoints through a tf.io.IOHandler', () => {
   it('refuses a tfjs URL with no handler here, and a tfjs model that is not a checkpoint, saying what to do', async () => {
     const m = model(3);
     await expect(m.save('indexeddb://never')).rejects.toThrow(
-      /No TensorFlow\.js save handler for "indexeddb:\/\/never": indexeddb:\/\/ and localstorage:\/\/ work in a browser; in Node pass a directory path/,
+      /No TensorFlow\.js save or load handler for "indexeddb:\/\/never": indexeddb:\/\/ and localstorage:\/\/ work in a browser; in Node pass a directory path/,
     );
     const exported = memoryHandler();
     await exportLayersModel(m, exported);
     await expect(loadModel(exported)).rejects.toThrow(
       /holds a TensorFlow\.js model but no @opt\/layers checkpoint.*load it with tf\.loadLayersModel/,
     );
+    await expect(deleteCheckpoint(exported)).rejects.toThrow(
+      /a tf\.io\.IOHandler cannot delete; delete where it writes/,
+    );
+    // A save-only handler (tf.io.withSaveHandler) takes a save; reading from it says it cannot load.
+    const saveOnly = tf.io.withSaveHandler(async (artifacts) => ({
+      modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts),
+    }));
+    await m.save(saveOnly);
+    await expect(loadModel(saveOnly)).rejects.toThrow(/a tf\.io\.IOHandler cannot load/);
     m.dispose();
   });
 });

@@ -43,16 +43,11 @@ export class TfjsStore implements CheckpointStore {
 
   constructor(target: string | tf.io.IOHandler) {
     if (typeof target === 'string') {
-      for (const [kind, found] of [
-        ['save', tf.io.getSaveHandlers(target)],
-        ['load', tf.io.getLoadHandlers(target)],
-      ] as const) {
-        if (found.length === 0) {
-          throw new Error(
-            `No TensorFlow.js ${kind} handler for ${JSON.stringify(target)}: indexeddb:// and localstorage:// work in ` +
-              'a browser; in Node pass a directory path, or any tf.io.IOHandler with save() and load().',
-          );
-        }
+      if (tf.io.getSaveHandlers(target).length === 0 && tf.io.getLoadHandlers(target).length === 0) {
+        throw new Error(
+          `No TensorFlow.js save or load handler for ${JSON.stringify(target)}: indexeddb:// and localstorage:// work ` +
+            'in a browser; in Node pass a directory path, or any tf.io.IOHandler with save() and load().',
+        );
       }
       this.url = target;
       this.handler = null;
@@ -64,10 +59,24 @@ export class TfjsStore implements CheckpointStore {
     }
   }
 
+  /** The URL's handler of `kind`, or the IOHandler given; an error naming the target when there is none. */
+  private handlerFor(kind: 'save' | 'load'): tf.io.IOHandler {
+    const handler =
+      this.handler ?? (kind === 'save' ? tf.io.getSaveHandlers : tf.io.getLoadHandlers)(this.url as string)[0];
+    if (handler === undefined || typeof handler[kind] !== 'function') {
+      throw new Error(`${this.description} cannot ${kind} (TensorFlow.js has no ${kind} handler for it).`);
+    }
+    return handler;
+  }
+
+  /** Whether tfjs's model stores (IndexedDB, local storage) list the URL; null for URLs they do not manage. */
+  private async listed(): Promise<boolean | null> {
+    if (this.url === null || !/^(indexeddb|localstorage):\/\//.test(this.url)) return null;
+    return this.url in (await tf.io.listModels());
+  }
+
   async write(files: CheckpointFiles): Promise<void> {
-    const handler = this.handler ?? (tf.io.getSaveHandlers(this.url as string)[0] as tf.io.IOHandler);
-    if (typeof handler.save !== 'function')
-      throw new Error(`Cannot save a checkpoint to ${this.description}: its IOHandler has no save().`);
+    const handler = this.handlerFor('save');
     const json = JSON.parse(files.modelJson) as CheckpointJson;
     const weights = files.weights;
     const artifacts: tf.io.ModelArtifacts = {
@@ -83,15 +92,12 @@ export class TfjsStore implements CheckpointStore {
       weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
       userDefinedMetadata: { [METADATA_KEY]: files.modelJson },
     };
-    await handler.save(artifacts);
+    await (handler.save as (a: tf.io.ModelArtifacts) => Promise<tf.io.SaveResult>)(artifacts);
   }
 
   async read(): Promise<CheckpointFiles | null> {
-    if (this.url !== null && !(this.url in (await tf.io.listModels()))) return null;
-    const handler = this.handler ?? (tf.io.getLoadHandlers(this.url as string)[0] as tf.io.IOHandler);
-    if (typeof handler.load !== 'function')
-      throw new Error(`Cannot load a checkpoint from ${this.description}: its IOHandler has no load().`);
-    const artifacts = await handler.load();
+    if ((await this.listed()) === false) return null;
+    const artifacts = await (this.handlerFor('load').load as () => Promise<tf.io.ModelArtifacts>)();
     const modelJson = (artifacts.userDefinedMetadata as Record<string, unknown> | undefined)?.[METADATA_KEY];
     if (typeof modelJson !== 'string') {
       throw new Error(
@@ -105,10 +111,11 @@ export class TfjsStore implements CheckpointStore {
   }
 
   async delete(): Promise<boolean> {
-    if (this.url === null)
-      throw new Error('deleteCheckpoint: a tf.io.IOHandler cannot delete; delete where it writes.');
-    if (!(this.url in (await tf.io.listModels()))) return false;
-    await tf.io.removeModel(this.url);
+    const listed = await this.listed();
+    if (listed === null)
+      throw new Error(`deleteCheckpoint: ${this.description} cannot delete; delete where it writes.`);
+    if (!listed) return false;
+    await tf.io.removeModel(this.url as string);
     return true;
   }
 }
