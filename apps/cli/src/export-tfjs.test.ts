@@ -3,7 +3,7 @@
  * `loadLayersModel` here and, fed the raw pixels of real test images, predicts what the run's own model predicts on
  * the normalized pixels the run feeds it (the checkpoint, rebuilt by @opt/layers' loadModel).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { normalizeImages } from '@opt/data-fashion-mnist';
@@ -71,5 +71,16 @@ describe('opt train --export-tfjs (a real process on the real dataset)', () => {
     tf.dispose([normalized, raw, expected, got]);
     exported.dispose();
     ours.dispose();
+  });
+
+  it('--resume DIR --export-tfjs on the complete run writes the same files again, from checkpoints/last', async () => {
+    const dir = join(work.dir, 'r', 'tfjs');
+    const before = ['model.json', 'weights.bin'].map((f) => readFileSync(join(dir, f)));
+    rmSync(dir, { recursive: true });
+    const again = await optIn(work.dir, 'train', '--resume', 'r', '--export-tfjs', '--json');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^tfjs-layers model: \S*r\/tfjs\/model\.json/);
+    expect(JSON.parse(again.stdout).status).toBe('complete');
+    expect(['model.json', 'weights.bin'].map((f) => readFileSync(join(dir, f)))).toEqual(before);
   });
 });

@@ -18,6 +18,7 @@ import {
   resolveConfig,
 } from '../config/resolve.js';
 import { checkDataDir } from '../run/data.js';
+import { exportCompleteRun } from '../run/export-tfjs.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
 import { fixed, sparkline } from '../ui/format.js';
@@ -86,7 +87,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--threads <n>', THREADS_HELP)
     .option(
       '--export-tfjs',
-      'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in)',
+      'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in); with --resume of a complete run, just that',
     )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   addKnobOptions(command);
@@ -122,6 +123,12 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     }
     if (dir.status()?.state === 'complete') {
       const result = dir.readJson<RunResult>('result.json');
+      if (flags.exportTfjs === true) {
+        const path = await exportCompleteRun(dir, record);
+        out.note(`tfjs-layers model: ${path} (784 pixel values 0..255 in; tf.loadLayersModel)`);
+        out.result(result);
+        return EXIT.ok;
+      }
       out.line(`${dir.path}: the run is already complete; nothing to resume (opt runs show ${flags.resume}).`);
       out.result(result);
       return EXIT.ok;

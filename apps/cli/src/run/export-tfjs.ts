@@ -7,7 +7,9 @@
  */
 import { join } from 'node:path';
 import { type NormalizeMode, STD_EPSILON, type Statistics } from '@opt/data-fashion-mnist';
-import { exportLayersModel, Rescaling, type Sequential } from '@opt/layers';
+import { exportLayersModel, loadModel, Rescaling, type Sequential } from '@opt/layers';
+import { tf, useBackend } from '@opt/tensor';
+import type { RunDir, RunRecord } from './run-dir.js';
 
 /** The export's directory in a run directory. */
 export function tfjsExportDir(runDir: string): string {
@@ -53,4 +55,21 @@ export async function exportTfjs(
     directory,
   );
   return join(directory, 'model.json');
+}
+
+/**
+ * `opt train --resume DIR --export-tfjs` on a complete run: the export from `checkpoints/last` (the final weights,
+ * EMA's included) and the normalization `config.json` records, on the cpu backend (no training runs).
+ */
+export async function exportCompleteRun(dir: RunDir, record: RunRecord): Promise<string> {
+  tf.enableProdMode(); // no "running TensorFlow.js in Node.js" banner on stderr
+  await useBackend('cpu');
+  const model = await loadModel(dir.lastCheckpoint, { compile: false });
+  try {
+    const { mean, std } = record.environment.dataset.statistics;
+    const statistics: Statistics = { axis: 'global', mean: Float64Array.of(mean), std: Float64Array.of(std) };
+    return await exportTfjs(model, { normalize: record.config.normalize, statistics }, dir.path);
+  } finally {
+    model.dispose();
+  }
 }
