@@ -275,11 +275,11 @@ describe('pack and consume', () => {
   // Issue 22: a TensorFlow.js user's project. tfjs-layers' compile takes only a tf.Optimizer of its own tfjs-core,
   // and tf.loadLayersModel finds our classes in that copy's registry: the install must hold one tfjs-core.
   for (const manager of ['npm', 'pnpm']) {
-    it(`a tfjs app (${manager}: @tensorflow/tfjs and the tarballs) trains a LayersModel with AdamW, saves and loads it`, () => {
+    it(`a tfjs app (${manager}: @tensorflow/tfjs and the tarballs) trains a LayersModel with AdamW, saves and loads it, and loads an exportLayersModel export`, () => {
       const project = join(scratch, `tfjs-app-${manager}`);
       mkdirSync(project, { recursive: true });
       writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tfjs-app', private: true, type: 'module' }));
-      const ours = [...closure('@opt/optimizers')].map(tarballOf);
+      const ours = [...closure('@opt/layers')].map(tarballOf);
       if (manager === 'npm') {
         run(
           'npm',
@@ -289,7 +289,7 @@ describe('pack and consume', () => {
       } else {
         // Strict: a package sees only what it declares; tfjs-core is a peer that must resolve to the app's copy.
         // The overrides stand in for the registry: each @opt dependency comes from its tarball.
-        const overrides = [...closure('@opt/optimizers')].map((n) => `  '${n}': 'file:${tarballOf(n)}'`);
+        const overrides = [...closure('@opt/layers')].map((n) => `  '${n}': 'file:${tarballOf(n)}'`);
         writeFileSync(
           join(project, 'pnpm-workspace.yaml'),
           `allowBuilds:\n  core-js: false\noverrides:\n${overrides.join('\n')}\n`,
@@ -297,6 +297,7 @@ describe('pack and consume', () => {
         const dependencies = {
           '@tensorflow/tfjs': '4.22.0',
           '@opt/optimizers': `file:${tarballOf('@opt/optimizers')}`,
+          '@opt/layers': `file:${tarballOf('@opt/layers')}`,
         };
         writeFileSync(
           join(project, 'package.json'),
@@ -324,11 +325,35 @@ let saved;
 await model.save(tf.io.withSaveHandler(async (a) => { saved = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }; }), { includeOptimizer: true });
 const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved));
 await loaded.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
-console.log(JSON.stringify({ className: loaded.optimizer.getClassName(), iterations: loaded.optimizer.iterations }));
+// Our Sequential, exported to a directory, then opened by this app's tf.loadLayersModel (tfjs-node's file:// is
+// not installed here, so the two files are read and handed over as tfjs's fromMemory).
+const { BatchNormalization, Dense, ReLU, Rescaling, Sequential, exportLayersModel } = await import('@opt/layers');
+const { readFileSync } = await import('node:fs');
+const ours = new Sequential(
+  [new Rescaling({ scale: 1 / 255 }), new Dense({ units: 4, useBias: false }), new BatchNormalization(), new ReLU(), new Dense({ units: 2, activation: 'softmax' })],
+  { inputShape: [3], seed: 1 },
+);
+ours.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+const pixels = tf.tensor2d([[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0]]);
+await ours.fit(pixels, y, { epochs: 2, batchSize: 2 });
+await exportLayersModel(ours, 'export');
+const json = JSON.parse(readFileSync('export/model.json', 'utf8'));
+const bin = readFileSync('export/weights.bin');
+const served = await tf.loadLayersModel(tf.io.fromMemory({
+  modelTopology: json.modelTopology,
+  weightSpecs: json.weightsManifest[0].weights,
+  weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+}));
+const diff = tf.max(tf.abs(tf.sub(ours.predict(pixels), served.predict(pixels)))).dataSync()[0];
+console.log(JSON.stringify({ className: loaded.optimizer.getClassName(), iterations: loaded.optimizer.iterations, exportMatches: diff < 1e-6 }));
 `,
       );
       const out = run(process.execPath, ['app.mjs'], project);
-      assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), { className: 'opt.AdamW', iterations: 8 });
+      assert.deepEqual(JSON.parse(out.trim().split('\n').pop()), {
+        className: 'opt.AdamW',
+        iterations: 8,
+        exportMatches: true,
+      });
     });
   }
 

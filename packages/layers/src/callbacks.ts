@@ -8,8 +8,7 @@
 import type { Callback, CallbackModel, Logs } from '@opt/schedules';
 import type { tf } from '@opt/tensor';
 import { saveModel } from './checkpoint.js';
-import type { CheckpointStore } from './checkpoint-store.js';
-import { toStore } from './checkpoint-target.js';
+import { type CheckpointTarget, toStore } from './checkpoint-target.js';
 import { type Checkpointable, isCheckpointable } from './checkpointable.js';
 import type { FitStop, TrainEnd } from './training-progress.js';
 import { knownOptions, nonNegativeInteger, show } from './validate.js';
@@ -299,7 +298,7 @@ export class ModelCheckpoint implements Callback {
   private readonly log: (line: string) => void;
 
   constructor(
-    readonly target: string | CheckpointStore,
+    readonly target: CheckpointTarget,
     options: ModelCheckpointOptions = {},
   ) {
     knownOptions('ModelCheckpoint', options, [
@@ -348,8 +347,9 @@ export class ModelCheckpoint implements Callback {
       this.best = current;
     }
     const target = typeof this.target === 'string' ? formatEpoch(this.target, epoch + 1) : this.target;
-    await saveModel(model, target);
-    this.lastSaved = typeof target === 'string' ? target : target.description;
+    const store = toStore(target);
+    await saveModel(model, store);
+    this.lastSaved = typeof target === 'string' ? target : store.description;
     if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: saved checkpoint to ${this.lastSaved}`);
   }
 }

@@ -1,4 +1,5 @@
 import { Random, tf, useBackend } from '@opt/tensor';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchNormalization,
@@ -89,6 +90,33 @@ describe('IndexedDbStore (real Chromium IndexedDB)', () => {
       callbackStates: { ModelCheckpoint: { best: null } },
     });
   });
+
+  it.each(['indexeddb', 'localstorage'])(
+    '%s:// URLs: save, loadModel, ModelCheckpoint, delete; tf.loadLayersModel opens the same entry',
+    async (scheme) => {
+      const url = `${scheme}://ckpt-${Date.now()}`;
+      expect(await readCheckpointInfo(url)).toBeNull();
+      const a = model(1);
+      (a.layers[1] as BatchNormalization).movingMean?.assign(tf.tensor1d(new Random(2).normal(4)));
+      a.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+      const x = tf.tensor2d(new Random(1).normal(8 * 3), [8, 3]);
+      await a.fit(x, tf.zeros([8, 2]), { epochs: 2, batchSize: 4, callbacks: [new ModelCheckpoint(url)] });
+      expect(await readCheckpointInfo(url)).toMatchObject({ epochsCompleted: 2, optimizer: { iterations: 4 } });
+      const b = await loadModel(url);
+      expect(b.optimizer.iterations).toBe(4);
+      for (let i = 0; i < a.weights.length; i++) {
+        expect(Array.from(b.weights[i]?.variable.dataSync() ?? [])).toEqual(
+          Array.from(a.weights[i]?.variable.dataSync() ?? []),
+        );
+      }
+      const served = await tfl.loadLayersModel(url);
+      const diff = tf.max(tf.abs(tf.sub(a.predict(x), served.predict(x) as tf.Tensor))).dataSync()[0] as number;
+      expect(diff).toBeLessThan(1e-6);
+      expect(await deleteCheckpoint(url)).toBe(true);
+      expect(await readCheckpointInfo(url)).toBeNull();
+      expect(await deleteCheckpoint(url)).toBe(false);
+    },
+  );
 
   it('a directory path in a browser is an error that says to use an IndexedDbStore', async () => {
     const message =

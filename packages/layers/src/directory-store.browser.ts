@@ -9,7 +9,8 @@ import type { CheckpointFiles, CheckpointStore } from './checkpoint-store.js';
 function unavailable(directory: unknown): Error {
   return new Error(
     `DirectoryStore(${JSON.stringify(directory)}): checkpoints in directories need Node.js's file system, which a ` +
-      "browser does not have. Use an IndexedDbStore instead, e.g. model.save(new IndexedDbStore('my-model')).",
+      "browser does not have. Use an IndexedDbStore instead, e.g. model.save(new IndexedDbStore('my-model')), or a " +
+      "TensorFlow.js URL, model.save('indexeddb://my-model').",
   );
 }
 

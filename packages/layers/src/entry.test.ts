@@ -56,7 +56,7 @@ describe('package entry', () => {
     const members = (c: { prototype: object }) => Object.getOwnPropertyNames(c.prototype).sort();
     expect(members(BrowserDirectoryStore)).toEqual(members(DirectoryStore));
     expect(() => new BrowserDirectoryStore('checkpoints/mlp')).toThrow(
-      `DirectoryStore("checkpoints/mlp"): checkpoints in directories need Node.js's file system, which a browser does not have. Use an IndexedDbStore instead, e.g. model.save(new IndexedDbStore('my-model')).`,
+      `DirectoryStore("checkpoints/mlp"): checkpoints in directories need Node.js's file system, which a browser does not have. Use an IndexedDbStore instead, e.g. model.save(new IndexedDbStore('my-model')), or a TensorFlow.js URL, model.save('indexeddb://my-model').`,
     );
   });
 });

@@ -50,7 +50,7 @@ describe('module structure', () => {
     expect(graph.get('checkpoint.ts')).not.toContain('sequential.ts');
     expect(graph.get('sequential.ts')).toContain('checkpoint.ts');
     expect(new Set(graph.get('checkpoint-target.ts'))).toEqual(
-      new Set(['checkpoint-store.ts', 'directory-store.ts', 'directory-store.browser.ts']),
+      new Set(['checkpoint-store.ts', 'directory-store.ts', 'directory-store.browser.ts', 'tfjs-store.ts']),
     );
     // Subfolders are read, with their relative paths resolved.
     expect(graph.get('layers/dense.ts')).toContain('layers/layer.ts');

@@ -73,4 +73,6 @@ export {
   sparseCategoricalCrossentropy,
 } from './losses.js';
 export { type CompileOptions, Sequential, type SequentialOptions } from './sequential.js';
+export { type ExportableModel, exportLayersModel, type LayersModelTarget } from './tfjs-export.js';
+export { TfjsStore } from './tfjs-store.js';
 export { AUTO_YIELD_MS, type YieldEvery } from './yielder.js';

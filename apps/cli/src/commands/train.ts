@@ -18,6 +18,7 @@ import {
   resolveConfig,
 } from '../config/resolve.js';
 import { checkDataDir } from '../run/data.js';
+import { exportCompleteRun } from '../run/export-tfjs.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
 import { fixed, sparkline } from '../ui/format.js';
@@ -30,6 +31,7 @@ export interface TrainFlags {
   note?: string;
   json?: boolean;
   threads?: string;
+  exportTfjs?: boolean;
 }
 
 const EXAMPLES = `
@@ -42,6 +44,7 @@ Examples:
   $ opt train --batch-size full --epochs 50               batch gradient descent
   $ opt train --config run.yaml --note "lower rate"       knobs from a JSON/YAML file, flags on top
   $ opt train --resume runs/20261201-101500-defaults      continue an interrupted run
+  $ opt train --export-tfjs                               also write <run>/tfjs/model.json for tf.loadLayersModel
 
 A run writes its directory (--out, default runs/<time>-<knobs that differ from the defaults>): config.json,
 history.json/.csv, checkpoints/best and last, result.json, charts/*.svg and *.png; status.json says complete
@@ -82,6 +85,10 @@ export function registerTrainCommand(program: Command): void {
     )
     .option('--note <text>', 'a note stored with the run (opt runs list/show print it)')
     .option('--threads <n>', THREADS_HELP)
+    .option(
+      '--export-tfjs',
+      'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in); with --resume of a complete run, just that',
+    )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   addKnobOptions(command);
   command.addHelpText('after', EXAMPLES);
@@ -116,6 +123,12 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     }
     if (dir.status()?.state === 'complete') {
       const result = dir.readJson<RunResult>('result.json');
+      if (flags.exportTfjs === true) {
+        const path = await exportCompleteRun(dir, record);
+        out.note(`tfjs-layers model: ${path} (784 pixel values 0..255 in; tf.loadLayersModel)`);
+        out.result(result);
+        return EXIT.ok;
+      }
       out.line(`${dir.path}: the run is already complete; nothing to resume (opt runs show ${flags.resume}).`);
       out.result(result);
       return EXIT.ok;
@@ -154,6 +167,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
       note: flags.note ?? null,
       command: ['opt', ...process.argv.slice(2)],
       warnings,
+      exportTfjs: flags.exportTfjs === true,
       ...(threads !== undefined ? { threads } : {}),
       signal: stop.signal,
       onEvent: printer,

@@ -24,6 +24,7 @@ import type { TrainConfig } from '../config/knobs.js';
 import { sameValue } from '../config/resolve.js';
 import { inputMoments, loadData, makeSplits, type Splits } from './data.js';
 import { type Advice, batchAdvice, divergedAdvice, inputAdvice } from './diagnostics.js';
+import { exportTfjs } from './export-tfjs.js';
 import {
   buildModel,
   buildOptimizer,
@@ -65,6 +66,8 @@ export interface TrainRunOptions {
   readonly threads?: WasmThreads;
   /** Write the SVG/PNG charts (default true). */
   readonly charts?: boolean;
+  /** At completion, also write the model as a tfjs-layers model to `<runDir>/tfjs` (default false). */
+  readonly exportTfjs?: boolean;
 }
 
 let activeBackend: { request: string; threads: WasmThreads; report: BackendReport } | null = null;
@@ -394,6 +397,10 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       if (config.onNan === 'skip') skippedSteps = (await optimizer.nonFiniteReport()).skippedSteps;
       ({ test, seconds: testSeconds } = await finalTest(model, setup, config, dir));
       emit({ type: 'test', ...test });
+      if (options.exportTfjs === true) {
+        const path = await exportTfjs(model, setup.splits.prepare, dir.path);
+        emit({ type: 'note', message: `tfjs-layers model: ${path} (784 pixel values 0..255 in; tf.loadLayersModel)` });
+      }
     }
   } catch (error) {
     const failure = explain(error, config);
