@@ -66,7 +66,9 @@ describe('opt backend (a real process)', () => {
   it('rejects an unknown backend name, listing the choices', async () => {
     const { code, stderr } = await opt('backend', '--backend', 'gpu');
     expect(code).toBe(2);
-    expect(stderr).toBe('opt backend: --backend must be one of cpu, wasm, webgl, webgpu, tensorflow, auto, got "gpu".\n');
+    expect(stderr).toBe(
+      'opt backend: --backend must be one of cpu, wasm, webgl, webgpu, tensorflow, auto, got "gpu".\n',
+    );
   });
 });
 
