@@ -387,24 +387,28 @@ after(async () => {
 });
 
 describe('release rehearsal against a throwaway registry', () => {
+  // One changeset's first line per package, to find in its tarball; a changeset may name several packages.
   const firstChangesets = {};
 
-  it('version-packages writes one changelog per package, with that package’s changes only', () => {
+  it('version-packages writes one changelog per package, with the changes of the changesets naming it only', () => {
+    const changesets = [];
     for (const file of readdirSync(join(repo, '.changeset')).filter((f) => f.endsWith('.md') && f !== 'README.md')) {
       const text = readFileSync(join(repo, '.changeset', file), 'utf8');
       const [, front, body] = text.match(/^---\n([\s\S]*?)\n---\n([\s\S]*)$/);
-      for (const [, name] of front.matchAll(/^'(@opt\/[\w-]+)':/gm)) firstChangesets[name] = body.trim();
+      const names = [...front.matchAll(/^['"](@opt\/[\w-]+)['"]:/gm)].map(([, name]) => name);
+      assert.ok(names.length > 0, `${file} names no @opt package in its front matter`);
+      changesets.push({ file, names, firstLine: body.trim().split('\n')[0] });
+      for (const name of names) firstChangesets[name] ??= body.trim();
     }
-    assert.deepEqual(Object.keys(firstChangesets).sort(), [...PACKAGES].sort(), 'one changeset per package');
+    assert.deepEqual(Object.keys(firstChangesets).sort(), [...PACKAGES].sort(), 'a changeset for every package');
     versionPackages();
     assert.deepEqual(localVersions(), Object.fromEntries(PACKAGES.map((name) => [name, '0.1.0'])));
     for (const name of PACKAGES) {
       const text = changelog(name);
       assert.match(text, new RegExp(`^# ${name}\\n\\n## 0\\.1\\.0\\n`));
-      for (const [other, body] of Object.entries(firstChangesets)) {
-        const firstLine = body.split('\n')[0];
-        if (other === name) assert.ok(text.includes(firstLine), `${name}'s CHANGELOG lacks its own changes`);
-        else assert.ok(!text.includes(firstLine), `${name}'s CHANGELOG repeats ${other}'s changes`);
+      for (const { file, names, firstLine } of changesets) {
+        if (names.includes(name)) assert.ok(text.includes(firstLine), `${name}'s CHANGELOG lacks ${file}`);
+        else assert.ok(!text.includes(firstLine), `${name}'s CHANGELOG repeats ${file}, which names ${names}`);
       }
     }
     assert.deepEqual(readdirSync(join(repo, '.changeset')).sort(), ['README.md', 'config.json']);
@@ -516,26 +520,33 @@ describe('release rehearsal against a throwaway registry', () => {
     }
   });
 
-  it('a minor of @opt/schedules leaves ^0.1.0, so @opt/layers gets a patch that depends on ^0.2.0', async () => {
+  it('a minor of @opt/schedules leaves ^0.1.0, so its dependents (@opt/optimizers, @opt/layers) get patches on ^0.2.0', async () => {
     writeChangeset('schedules-minor.md', '@opt/schedules', 'minor', 'Rehearsal: a new schedule in @opt/schedules.');
     versionPackages();
     assert.deepEqual(localVersions(), {
       ...Object.fromEntries(PACKAGES.map((n) => [n, '0.1.0'])),
       '@opt/schedules': '0.2.0',
+      '@opt/optimizers': '0.1.1',
       '@opt/layers': '0.1.1',
     });
-    assert.match(
-      changelog('@opt/layers'),
-      /## 0\.1\.1\n\n### Patch Changes\n\n- Updated dependencies[\s\S]*@opt\/schedules@0\.2\.0/,
-    );
-    release(['@opt/layers@0.1.1', '@opt/schedules@0.2.0']);
+    for (const name of ['@opt/optimizers', '@opt/layers']) {
+      assert.match(
+        changelog(name),
+        /## 0\.1\.1\n\n### Patch Changes\n\n- Updated dependencies[\s\S]*@opt\/schedules@0\.2\.0/,
+      );
+    }
+    release(['@opt/layers@0.1.1', '@opt/optimizers@0.1.1', '@opt/schedules@0.2.0']);
     assert.deepEqual(await versionsOnRegistry(), {
       ...Object.fromEntries(PACKAGES.map((n) => [n, ['0.1.0']])),
       '@opt/schedules': ['0.1.0', '0.1.1', '0.2.0'],
+      '@opt/optimizers': ['0.1.0', '0.1.1'],
       '@opt/layers': ['0.1.0', '0.1.1'],
     });
+    const optimizers = (await packument('@opt/optimizers')).versions['0.1.1'];
+    assert.equal(optimizers.dependencies['@opt/schedules'], '^0.2.0');
     const layers = (await packument('@opt/layers')).versions['0.1.1'];
     assert.equal(layers.dependencies['@opt/schedules'], '^0.2.0');
+    assert.equal(layers.dependencies['@opt/optimizers'], '^0.1.1');
     assert.equal(layers.dependencies['@opt/tensor'], '^0.1.0');
 
     const npmProject = freshProject('npm-after-minor');
@@ -545,6 +556,7 @@ describe('release rehearsal against a throwaway registry', () => {
     for (const project of [npmProject, pnpmProject]) {
       assert.equal(installedVersion(project, '@opt/layers'), '0.1.1', project);
       assert.equal(resolvedFrom(project, '@opt/layers', '@opt/schedules'), '0.2.0', project);
+      assert.equal(resolvedFrom(project, '@opt/layers', '@opt/optimizers'), '0.1.1', project);
     }
     const tags = sh('git', ['tag', '--list', '@opt/*']).stdout.trim().split('\n').sort();
     assert.deepEqual(
@@ -552,6 +564,7 @@ describe('release rehearsal against a throwaway registry', () => {
       [
         ...PACKAGES.map((n) => `${n}@0.1.0`),
         '@opt/layers@0.1.1',
+        '@opt/optimizers@0.1.1',
         '@opt/schedules@0.1.1',
         '@opt/schedules@0.2.0',
       ].sort(),
