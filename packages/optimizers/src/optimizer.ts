@@ -114,12 +114,25 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     this.decayExclusion.exclude(options, this.slots.variables.length > 0);
   }
 
-  /** Steps applied so far (Keras's `optimizer.iterations`). */
+  /**
+   * Steps applied so far (Keras's `optimizer.iterations`). With `gradientAccumulationSteps` n, Keras's
+   * `floor(calls / n)`: the calls to `applyGradients` are what `getState()` saves as `iterations` (Keras's `iteration`
+   * variable).
+   */
   override get iterations(): number {
-    return this.stepCount;
+    return this.kerasIterations(this.stepCount);
   }
 
-  /** The constant, or the schedule's value at `iterations`. Setting it throws when a schedule drives it (as Keras). */
+  /** Keras's `iterations` after `calls` calls: `floor(calls / gradientAccumulationSteps)`, or `calls`. */
+  private kerasIterations(calls: number): number {
+    const n = this.options.gradientAccumulationSteps;
+    return n === null ? calls : Math.floor(calls / n);
+  }
+
+  /**
+   * The constant, or the schedule's value at `iterations` (at the call count with `gradientAccumulationSteps`, as
+   * Keras reads its schedule at `_iterations`). Setting it throws when a schedule drives it (as Keras).
+   */
   get learningRate(): number {
     return this.rate.at(this.stepCount);
   }
@@ -160,7 +173,9 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const ctx: StepContext = { step, learningRate: this.rate.at(step), constant: this.constants.get };
     const names = variables.map((v) => v.name);
     tf.tidy(() => {
-      const grads = pairs.map((p) => p[0]);
+      const factor = this.options.lossScaleFactor;
+      // Keras's `apply` divides by `loss_scale_factor` before anything else sees the gradients.
+      const grads = pairs.map((p) => (factor === null ? p[0] : tf.div(p[0], tf.scalar(factor))));
       const { pass, gate } = this.guard.verdict(grads, step, names);
       if (!pass) return; // a bad step, read back: it writes nothing
       const indices = variables.map((v) => this.slots.index(v) as number);
@@ -174,9 +189,9 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
       );
       const averages =
         this.averages
-          ?.next(indices, weights, step)
+          ?.next(indices, weights, this.kerasIterations(step))
           .map((a, i) => keep(a, this.averages?.at(indices[i] as number) as tf.Variable)) ?? null;
-      writeStep(this.slots, this.averages, { indices, weights, state, averages, step });
+      writeStep(this.slots, this.averages, { indices, weights, state, averages, step: this.kerasIterations(step) });
     });
     this.stepCount += 1;
   }
@@ -198,7 +213,29 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const where = `${this.className}.minimize`;
     const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
     this.assertUsable();
-    const { value, grads } = tf.variableGrads(lossFn, varList);
+    const factor = this.options.lossScaleFactor;
+    const kept: { loss: tf.Scalar | null } = { loss: null };
+    // Keras's `scale_loss`: gradients of `loss * lossScaleFactor`; the loss returned is the one `lossFn` gave.
+    const scaledLoss =
+      factor === null
+        ? lossFn
+        : () => {
+            const loss = lossFn();
+            kept.loss = tf.keep(tf.clone(loss));
+            return tf.mul(loss, tf.scalar(factor)) as tf.Scalar;
+          };
+    let value: tf.Scalar;
+    let grads: tf.NamedTensorMap;
+    try {
+      ({ value, grads } = tf.variableGrads(scaledLoss, varList));
+    } catch (e) {
+      kept.loss?.dispose();
+      throw e;
+    }
+    if (kept.loss !== null) {
+      value.dispose();
+      value = kept.loss;
+    }
     try {
       this.applyGradients(gradientPairs(where, grads, varList));
     } catch (e) {
@@ -229,6 +266,8 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
         emaMomentum: o.emaMomentum,
         emaOverwriteFrequency: o.emaOverwriteFrequency,
         nonFiniteGradients: o.nonFiniteGradients,
+        gradientAccumulationSteps: o.gradientAccumulationSteps,
+        lossScaleFactor: o.lossScaleFactor,
         ...(this.className === 'GradientTransformationOptimizer'
           ? { transform: { name: this.transform.name, config: this.transform.config as tf.serialization.ConfigDict } }
           : {}),

@@ -42,6 +42,17 @@ export interface OptimizerOptions {
   /** Every this many steps, overwrite the weights with their moving average (Keras). */
   emaOverwriteFrequency?: number | null;
   nonFiniteGradients?: NonFiniteGradients;
+  /**
+   * Keras 3's `gradient_accumulation_steps` (a whole number >= 2): each call adds its gradients to an accumulator
+   * and leaves the weights alone; every `n`-th call applies the average `(g + accumulated) / n` (clipped, decayed,
+   * updated as one step) and resets the accumulator. `iterations` counts applied steps (`floor(calls / n)`).
+   */
+  gradientAccumulationSteps?: number | null;
+  /**
+   * Keras 3's `loss_scale_factor`: `minimize` multiplies the loss by it before taking gradients, and every step
+   * divides the gradients by it first (so `applyGradients` expects gradients of a loss scaled by it).
+   */
+  lossScaleFactor?: number | null;
 }
 
 /** The keys of {@link OptimizerOptions}. */
@@ -56,6 +67,8 @@ export const OPTIMIZER_OPTION_KEYS: ReadonlyArray<keyof OptimizerOptions> = [
   'emaMomentum',
   'emaOverwriteFrequency',
   'nonFiniteGradients',
+  'gradientAccumulationSteps',
+  'lossScaleFactor',
 ];
 
 /** {@link OptimizerOptions} checked, with Keras's defaults filled in (the learning rate apart). */
@@ -69,6 +82,8 @@ export interface ResolvedOptions {
   readonly emaMomentum: number;
   readonly emaOverwriteFrequency: number | null;
   readonly nonFiniteGradients: NonFiniteGradients;
+  readonly gradientAccumulationSteps: number | null;
+  readonly lossScaleFactor: number | null;
 }
 
 /**
@@ -107,6 +122,16 @@ export function resolveOptions(
       `${owner}: \`nonFiniteGradients\` must be 'throw', 'skip' or 'unchecked', got ${JSON.stringify(policy)}.`,
     );
   }
+  const accumulation = o.gradientAccumulationSteps ?? null;
+  if (accumulation !== null && !(Number.isInteger(accumulation) && accumulation >= 2)) {
+    // Keras: "`gradient_accumulation_steps` must be an integer >= 2"
+    throw new RangeError(
+      `${owner}: \`gradientAccumulationSteps\` must be a whole number >= 2, got ${String(accumulation)}. ` +
+        'Pass e.g. 4, or leave it out to apply every step.',
+    );
+  }
+  const lossScaleFactor = o.lossScaleFactor ?? null;
+  if (lossScaleFactor !== null) positive(owner, 'lossScaleFactor', lossScaleFactor, '128');
   return {
     weightDecay,
     excludeFromWeightDecay: o.excludeFromWeightDecay ?? null, // checked by WeightDecayExclusion
@@ -117,5 +142,7 @@ export function resolveOptions(
     emaMomentum: unitClosed(owner, 'emaMomentum', o.emaMomentum ?? 0.99, '0.99'),
     emaOverwriteFrequency: frequency,
     nonFiniteGradients: policy,
+    gradientAccumulationSteps: accumulation,
+    lossScaleFactor,
   };
 }

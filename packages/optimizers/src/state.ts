@@ -14,6 +14,7 @@ export interface OptimizerState {
   readonly format: 'opt.optimizer-state.v1';
   readonly className: string;
   readonly config: Record<string, unknown>;
+  /** Calls to `applyGradients` (Keras's saved `iteration`): `optimizer.iterations`, or with `gradientAccumulationSteps` n, n times it plus the calls accumulated since. */
   readonly iterations: number;
   readonly learningRate: number;
   /** Names `<index>/<variableName>/<slotName>`, in build order; with `useEma` each variable's `average` follows its slots. */
