@@ -49,6 +49,8 @@ export {
   type LambOptions,
   Lion,
   type LionOptions,
+  LossScaleOptimizer,
+  type LossScaleOptimizerOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,

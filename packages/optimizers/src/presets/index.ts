@@ -14,6 +14,7 @@ import { ASGD } from './asgd.js';
 import { Ftrl } from './ftrl.js';
 import { Lamb } from './lamb.js';
 import { Lion } from './lion.js';
+import { LossScaleOptimizer } from './loss-scale.js';
 import { Nadam } from './nadam.js';
 import { Prodigy } from './prodigy.js';
 import { RAdam } from './radam.js';
@@ -33,6 +34,7 @@ export { ASGD, type ASGDOptions } from './asgd.js';
 export { Ftrl, type FtrlOptions } from './ftrl.js';
 export { Lamb, type LambOptions } from './lamb.js';
 export { Lion, type LionOptions } from './lion.js';
+export { LossScaleOptimizer, type LossScaleOptimizerOptions } from './loss-scale.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { Prodigy, type ProdigyOptions } from './prodigy.js';
 export { RAdam, type RAdamOptions } from './radam.js';
@@ -81,7 +83,7 @@ export const PRESETS: { readonly [Name in PresetName]: (typeof CLASSES)[Name] } 
 for (const entry of CATALOG) {
   Object.defineProperty(CLASSES[entry.className], 'className', { value: `opt.${entry.className}`, configurable: true });
 }
-for (const cls of [GradientTransformationOptimizer, ...Object.values(PRESETS)])
+for (const cls of [GradientTransformationOptimizer, LossScaleOptimizer, ...Object.values(PRESETS)])
   tf.serialization.registerClass(cls, 'opt');
 
 /**
