@@ -49,6 +49,8 @@ export {
   type LambOptions,
   Lion,
   type LionOptions,
+  Lookahead,
+  type LookaheadOptions,
   LossScaleOptimizer,
   type LossScaleOptimizerOptions,
   Nadam,

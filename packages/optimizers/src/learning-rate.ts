@@ -53,6 +53,11 @@ export class LearningRateSetting {
     this.rate = rate;
   }
 
+  /** The rate as given: the constant, or the schedule itself. */
+  get value(): LearningRate {
+    return this.rate;
+  }
+
   get isSchedule(): boolean {
     return typeof this.rate === 'function';
   }

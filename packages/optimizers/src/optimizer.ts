@@ -141,6 +141,16 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     this.rate.set(value);
   }
 
+  /** The learning rate as given (the constant or the schedule), for a wrapper that takes this optimizer's rate. */
+  get learningRateSetting(): LearningRate {
+    return this.rate.value;
+  }
+
+  /** The base options as given, checked (for a wrapper that adopts them). */
+  get baseOptions(): ResolvedOptions {
+    return this.options;
+  }
+
   /** Variables built so far, in slot order. */
   get builtVariables(): readonly tf.Variable[] {
     return this.slots.variables;

@@ -24,6 +24,8 @@ import {
   type GradientTransformationOptimizer,
   Lamb,
   Lion,
+  Lookahead,
+  LossScaleOptimizer,
   Nadam,
   Prodigy,
   RAdam,
@@ -105,8 +107,21 @@ it('the table above holds every preset of the catalog', () => {
   expect(presets.map(([name]) => name)).toEqual(CATALOG.map((e) => e.className));
 });
 
+/** The wrappers, around a preset (LossScaleOptimizer is no GradientTransformationOptimizer: the table's type only). */
+const wrappers: Array<[string, () => GradientTransformationOptimizer]> = [
+  ['Lookahead', () => new Lookahead(new Adam({ learningRate: 0.01 }), { syncPeriod: 3 })],
+  [
+    'LossScaleOptimizer',
+    () =>
+      new LossScaleOptimizer(new SGD({ learningRate: 0.1, momentum: 0.9 }), {
+        dynamicGrowthSteps: 2,
+      }) as unknown as GradientTransformationOptimizer,
+  ],
+];
+const optimizers = [...presets, ...wrappers];
+
 describe('model.compile and fit take our optimizers', () => {
-  it.each(presets)('%s is a tf.Optimizer that model.fit steps once per batch', async (name, make) => {
+  it.each(optimizers)('%s is a tf.Optimizer that model.fit steps once per batch', async (name, make) => {
     const optimizer = make();
     expect(optimizer).toBeInstanceOf(tf.Optimizer);
     expect(optimizer.getClassName()).toBe(`opt.${name}`);
@@ -209,7 +224,7 @@ async function saveToMemory(model: tfl.LayersModel): Promise<tf.io.ModelArtifact
 }
 
 describe('model.save with the optimizer, then tf.loadLayersModel', () => {
-  it.each(presets)('%s continues to the same weights as an uninterrupted run', async (name, make) => {
+  it.each(optimizers)('%s continues to the same weights as an uninterrupted run', async (name, make) => {
     const x = tf.tensor2d(X);
     const y = tf.tensor1d([0, 1, 1, 0]);
     const compile = (model: tfl.LayersModel) => {

@@ -14,6 +14,7 @@ import { ASGD } from './asgd.js';
 import { Ftrl } from './ftrl.js';
 import { Lamb } from './lamb.js';
 import { Lion } from './lion.js';
+import { Lookahead } from './lookahead.js';
 import { LossScaleOptimizer } from './loss-scale.js';
 import { Nadam } from './nadam.js';
 import { Prodigy } from './prodigy.js';
@@ -34,6 +35,7 @@ export { ASGD, type ASGDOptions } from './asgd.js';
 export { Ftrl, type FtrlOptions } from './ftrl.js';
 export { Lamb, type LambOptions } from './lamb.js';
 export { Lion, type LionOptions } from './lion.js';
+export { Lookahead, type LookaheadOptions } from './lookahead.js';
 export { LossScaleOptimizer, type LossScaleOptimizerOptions } from './loss-scale.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { Prodigy, type ProdigyOptions } from './prodigy.js';
@@ -83,17 +85,26 @@ export const PRESETS: { readonly [Name in PresetName]: (typeof CLASSES)[Name] } 
 for (const entry of CATALOG) {
   Object.defineProperty(CLASSES[entry.className], 'className', { value: `opt.${entry.className}`, configurable: true });
 }
-for (const cls of [GradientTransformationOptimizer, LossScaleOptimizer, ...Object.values(PRESETS)])
+/** The wrappers, which take another optimizer: not in the catalog, registered for tfjs under `opt.<class>`. */
+const WRAPPERS = { Lookahead, LossScaleOptimizer } as const;
+for (const [name, cls] of Object.entries(WRAPPERS)) {
+  Object.defineProperty(cls, 'className', { value: `opt.${name}`, configurable: true });
+}
+for (const cls of [GradientTransformationOptimizer, ...Object.values(WRAPPERS), ...Object.values(PRESETS)])
   tf.serialization.registerClass(cls, 'opt');
 
 /**
- * Rebuilds a preset from `getConfig()`'s output. A learning-rate schedule is
+ * Rebuilds a preset (or a `Lookahead` and the preset it wraps) from `getConfig()`'s output. A learning-rate schedule is
  * stored as its `{ className, config }`; pass `schedule` to turn it back into a function.
  */
 export function optimizerFromConfig(
   spec: { className: string; config: Record<string, unknown> },
   options: { schedule?: (config: { className: string; config: Record<string, unknown> }) => LearningRate } = {},
 ): GradientTransformationOptimizer {
+  if (spec.className === 'Lookahead') {
+    const { innerOptimizer, ...own } = spec.config;
+    return new Lookahead(optimizerFromConfig(innerOptimizer as typeof spec, options), own);
+  }
   const Ctor = PRESETS[spec.className as keyof typeof PRESETS];
   if (Ctor === undefined) {
     throw new Error(

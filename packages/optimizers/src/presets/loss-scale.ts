@@ -30,7 +30,7 @@ const COUNTER_WEIGHT = 'lossScale/stepCounter';
  * `loss_scale_factor`, an inner optimizer given `lossScaleFactor` is refused (both would scale the gradients).
  */
 export class LossScaleOptimizer extends tf.Optimizer implements Optimizer {
-  /** The name tfjs's serialization registry knows this class by. */
+  /** The name tfjs's serialization registry knows this class by (`opt.LossScaleOptimizer`, set by the registry). */
   static className = 'opt.LossScaleOptimizer';
   /** The optimizer that applies the unscaled gradients. */
   readonly innerOptimizer: GradientTransformationOptimizer;
@@ -259,17 +259,17 @@ export class LossScaleOptimizer extends tf.Optimizer implements Optimizer {
  * A wrapped optimizer from its saved `{ className, config }` (tfjs's registry finds the class: `opt.Adam`, ...).
  * Exported for the other wrappers.
  */
-export function innerFromConfig(saved: unknown): GradientTransformationOptimizer {
+export function innerFromConfig(saved: unknown, owner = OWNER): GradientTransformationOptimizer {
   const spec = saved as { className?: unknown; config?: unknown } | null;
   if (spec === null || typeof spec !== 'object' || typeof spec.className !== 'string') {
     throw new Error(
-      `${OWNER}.fromConfig: \`innerOptimizer\` must be { className, config } as getConfig() writes it, got ${JSON.stringify(saved)}.`,
+      `${owner}.fromConfig: \`innerOptimizer\` must be { className, config } as getConfig() writes it, got ${JSON.stringify(saved)}.`,
     );
   }
   const name = spec.className.startsWith('opt.') ? spec.className : `opt.${spec.className}`;
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[name];
   if (entry === undefined) {
-    throw new Error(`${OWNER}.fromConfig: unknown inner optimizer "${spec.className}"; import @opt/optimizers first.`);
+    throw new Error(`${owner}.fromConfig: unknown inner optimizer "${spec.className}"; import @opt/optimizers first.`);
   }
   const [cls, fromConfig] = entry;
   return fromConfig(cls, spec as unknown as tf.serialization.ConfigDict) as unknown as GradientTransformationOptimizer;
