@@ -55,7 +55,7 @@ describe('bad input, tried as a new user would', () => {
     oneCleanMessage(
       await run('train', '--optimizer', 'adamm'),
       2,
-      '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, radam, rprop, asgd, yogi, adabelief, schedulefreeadamw, schedulefreesgd, prodigy, momentum, nesterov, got "adamm".',
+      '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, muon, radam, rprop, asgd, yogi, adabelief, schedulefreeadamw, schedulefreesgd, prodigy, momentum, nesterov, got "adamm".',
     );
     oneCleanMessage(await run('train', '--epochs', '2.5'), 2, '--epochs must be a positive integer, got "2.5".');
     oneCleanMessage(

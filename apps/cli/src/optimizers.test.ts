@@ -56,7 +56,7 @@ describe('the catalog through opt', () => {
     });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(
-      '--epsilon applies to rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lamb, radam, yogi, adabelief, schedulefreeadamw and prodigy, not lion.',
+      '--epsilon applies to rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lamb, muon, radam, yogi, adabelief, schedulefreeadamw and prodigy, not lion.',
     );
     expect(range.code).toBe(2);
     expect(range.stderr).toContain('--beta1 must be a number in (0, 1] for lion, got 0.');

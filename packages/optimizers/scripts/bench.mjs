@@ -3,7 +3,7 @@
 // tf.train.adam, all in the same process. The configurations take turns, round after round, and the table shows
 // each one's median, so that a machine shared with other jobs slows them alike; the ratios are what to compare.
 // Usage: pnpm --filter @opt/optimizers bench [cpu|wasm] [--rounds 7]   (after pnpm build)
-import { Adam, SGD } from '@opt/optimizers';
+import { Adam, Muon, SGD } from '@opt/optimizers';
 import { tf, useBackend } from '@opt/tensor';
 import { countKernels } from '@opt/tensor/testing';
 
@@ -28,6 +28,8 @@ const configs = [
   { name: "Adam ('unchecked')", optimizer: new Adam({ nonFiniteGradients: 'unchecked' }) },
   { name: "SGD momentum 0.9 (guard 'throw')", optimizer: new SGD({ momentum: 0.9 }) },
   { name: "SGD momentum 0.9 ('unchecked')", optimizer: new SGD({ momentum: 0.9, nonFiniteGradients: 'unchecked' }) },
+  // the output layer excluded, as Keras advises: Newton-Schulz on the two hidden kernels, AdamW on the rest
+  { name: "Muon (guard 'throw')", optimizer: new Muon({ excludeLayers: [vars[4].name] }) },
 ];
 for (const c of configs) {
   c.step ??= () => c.optimizer.applyGradients(pairs);

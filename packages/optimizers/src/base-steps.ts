@@ -4,7 +4,7 @@
  */
 import { tf } from '@opt/tensor';
 import type { ResolvedOptions } from './options.js';
-import { chain, type GradientTransformation, roleOf } from './transform.js';
+import { chain, type GradientTransformation, roleOf, stateless } from './transform.js';
 import { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
 import { addDecayedWeights } from './transforms/weight-decay.js';
 
@@ -17,6 +17,7 @@ export function withBaseSteps(
   core: GradientTransformation,
   options: ResolvedOptions,
   decays: (param: tf.Tensor) => boolean,
+  weightDecayOf?: (param: tf.Tensor) => number | null,
 ): GradientTransformation {
   if (core === null || typeof core !== 'object' || typeof core.update !== 'function') {
     throw new TypeError(
@@ -36,7 +37,11 @@ export function withBaseSteps(
   else if (globalClipnorm !== null) parts.push(clipByGlobalNorm(globalClipnorm));
   else if (clipvalue !== null) parts.push(clipByValue(clipvalue));
   let step: GradientTransformation;
-  if (weightDecay !== null && weightDecay > 0 && core.readsParams === true) {
+  if (weightDecayOf !== undefined) {
+    if (core.readsParams === true)
+      throw new Error(`${owner}: a per-variable weight decay needs a core that reads no weights.`);
+    step = chainOrCore([...parts, decayEach(weightDecayOf, decays), core]);
+  } else if (weightDecay !== null && weightDecay > 0 && core.readsParams === true) {
     step = chainOrCore([...parts, decayedBeforeUpdate(core, weightDecay, decays)]);
   } else {
     if (weightDecay !== null && weightDecay > 0) parts.push(addDecayedWeights(weightDecay, { mask: decays }));
@@ -88,6 +93,28 @@ function accumulateGradients(step: GradientTransformation, n: number): GradientT
       };
     },
   };
+}
+
+/**
+ * Keras's `_apply_weight_decay` with a rate per variable (Muon's `weight_decay` and `adam_weight_decay`):
+ * `w -= w * weightDecayOf(w) * lr` where `decays(w)`; null or 0 leaves `w` alone. A `'weights'` part.
+ */
+function decayEach(
+  weightDecayOf: (param: tf.Tensor) => number | null,
+  decays: (param: tf.Tensor) => boolean,
+): GradientTransformation {
+  return stateless(
+    'decayEach',
+    {},
+    (updates, params, ctx) => ({
+      updates: updates.map((u, i) => {
+        const w = params[i] as tf.Tensor;
+        const wd = decays(w) ? weightDecayOf(w) : null;
+        return wd === null || wd === 0 ? u : tf.sub(u, tf.mul(w, tf.scalar(wd * ctx.learningRate)));
+      }),
+    }),
+    'weights',
+  );
 }
 
 function chainOrCore(parts: GradientTransformation[]): GradientTransformation {

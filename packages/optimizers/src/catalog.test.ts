@@ -40,6 +40,25 @@ const KERAS_DEFAULTS: Record<string, Record<string, number | boolean | number[]>
     clip_threshold: 1.0,
     relative_step: true,
   },
+  // keras/src/optimizers/muon.py (Keras 3 master): exclude_layers (a list, default None) is an argument of the class
+  // but not in the catalog.
+  Muon: {
+    learning_rate: 0.001,
+    adam_beta_1: 0.9,
+    adam_beta_2: 0.999,
+    adam_weight_decay: 0.004,
+    epsilon: 1e-7,
+    weight_decay: 0.004,
+    exclude_embeddings: true,
+    muon_a: 3.4445,
+    muon_b: -4.775,
+    muon_c: 2.0315,
+    adam_lr_ratio: 1,
+    momentum: 0.95,
+    ns_steps: 5,
+    nesterov: true,
+    rms_rate: 0.2,
+  },
   // torch.optim (PyTorch 1.13): RAdam(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), Rprop(lr=1e-2, etas=(0.5, 1.2),
   // step_sizes=(1e-6, 50)), ASGD(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6); betas and etas as this package names them.
   RAdam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-8 },

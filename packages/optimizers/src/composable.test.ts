@@ -158,7 +158,7 @@ describe('composable core', () => {
     expect(loss.dataSync()[0]).toBe(9);
     loss.dispose();
     expect(w.dataSync()[0]).toBe(3 - 0.25 * 6);
-    expect(() => optimizerFromConfig({ className: 'Muon', config: {} })).toThrow('unknown className "Muon"');
+    expect(() => optimizerFromConfig({ className: 'Shampoo', config: {} })).toThrow('unknown className "Shampoo"');
     expect(() =>
       optimizerFromConfig({
         className: 'Adam',

@@ -2,7 +2,8 @@
  * @opt/optimizers: Keras 3's optimizers as composable gradient transformations.
  *
  * - Presets: {@link SGD}, {@link RMSprop}, {@link Adam}, {@link AdamW}, {@link Adagrad}, {@link Adamax}, {@link Nadam},
- *   {@link Adadelta}, {@link Lion}, {@link Lamb}, {@link Ftrl}, {@link Adafactor}; PyTorch's {@link RAdam},
+ *   {@link Adadelta}, {@link Lion}, {@link Lamb}, {@link Ftrl}, {@link Adafactor}, {@link Muon}; wrappers
+ *   {@link LossScaleOptimizer} and {@link Lookahead}; PyTorch's {@link RAdam},
  *   {@link Rprop}, {@link ASGD}; optax's {@link Yogi}, {@link AdaBelief}, {@link ScheduleFreeAdamW},
  *   {@link ScheduleFreeSGD}, {@link Prodigy}; {@link CATALOG} lists them.
  * - The core: {@link chain} of transformations wrapped by {@link GradientTransformationOptimizer}.
@@ -53,6 +54,8 @@ export {
   type LookaheadOptions,
   LossScaleOptimizer,
   type LossScaleOptimizerOptions,
+  Muon,
+  type MuonOptions,
   Nadam,
   type NadamOptions,
   optimizerFromConfig,
@@ -103,6 +106,13 @@ export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { scaleByLion } from './transforms/lion.js';
 export { lookahead } from './transforms/lookahead.js';
 export { momentum, trace } from './transforms/momentum.js';
+export {
+  type MuonArguments,
+  NEWTON_SCHULZ_COEFFICIENTS,
+  type NewtonSchulzCoefficients,
+  scaleByMuon,
+  zeropowerViaNewtonSchulz5,
+} from './transforms/muon.js';
 export { scaleByNadam } from './transforms/nadam.js';
 export { type ProdigyArguments, scaleByProdigy } from './transforms/prodigy.js';
 export { scaleByRAdam } from './transforms/radam.js';

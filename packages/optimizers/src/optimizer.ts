@@ -91,6 +91,10 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     options: OptimizerOptions = {},
     className = 'GradientTransformationOptimizer',
     extraConfig: Record<string, unknown> = {},
+    hooks: {
+      /** A decoupled weight decay per variable in place of `weightDecay` (Muon's two rates); null: none. */
+      weightDecayOf?: (param: tf.Tensor) => number | null;
+    } = {},
   ) {
     super();
     this.className = className;
@@ -98,7 +102,13 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     this.options = resolveOptions(className, options);
     this.rate = new LearningRateSetting(className, options.learningRate ?? 0.001);
     this.decayExclusion = new WeightDecayExclusion(className, this.options.excludeFromWeightDecay);
-    this.transform = withBaseSteps(className, core, this.options, (param) => this.decayExclusion.applies(param));
+    this.transform = withBaseSteps(
+      className,
+      core,
+      this.options,
+      (param) => this.decayExclusion.applies(param),
+      hooks.weightDecayOf,
+    );
     this.slots = new SlotStore(this.transform);
     this.averages = this.options.useEma
       ? new WeightAverages(this.options.emaMomentum, this.options.emaOverwriteFrequency)

@@ -48,9 +48,9 @@ describe('unknown option keys are refused, with the right name', () => {
     [
       "another preset's option",
       () => new Adam({ momentum: 0.9 } as never),
-      'Adam: unknown option `momentum` (an option of SGD, RMSprop, not of Adam)',
+      'Adam: unknown option `momentum` (an option of SGD, RMSprop, Muon, not of Adam)',
     ],
-    ['AdamW too', () => new AdamW({ nesterov: true } as never), '`nesterov` (an option of SGD, not of AdamW)'],
+    ['AdamW too', () => new AdamW({ nesterov: true } as never), '`nesterov` (an option of SGD, Muon, not of AdamW)'],
     ['a typo', () => new Adamax({ beta4: 0.5 } as never), 'Adamax: unknown option `beta4`. Adamax takes: beta1'],
     [
       'GradientTransformationOptimizer',

@@ -26,6 +26,7 @@ import {
   Lion,
   Lookahead,
   LossScaleOptimizer,
+  Muon,
   Nadam,
   Prodigy,
   RAdam,
@@ -93,6 +94,8 @@ const presets: Array<[string, () => GradientTransformationOptimizer]> = [
   ['Lamb', () => new Lamb({ learningRate: 0.01 })],
   ['Ftrl', () => new Ftrl({ learningRate: 0.1, l1RegularizationStrength: 0.001 })],
   ['Adafactor', () => new Adafactor({ learningRate: 0.01 })],
+  // a pattern with underscores: a tfjs load camel-cases the strings of the saved config
+  ['Muon', () => new Muon({ learningRate: 0.01, excludeLayers: ['no_such_layer'], weightDecay: 0.1 })],
   ['RAdam', () => new RAdam({ weightDecay: 0.01 })],
   ['Rprop', () => new Rprop()],
   ['ASGD', () => new ASGD({ t0: 1 })],

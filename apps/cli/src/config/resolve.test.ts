@@ -141,7 +141,9 @@ describe('resolveConfig', () => {
   });
 
   it('refuses a knob the optimizer or schedule does not have, naming both', () => {
-    expect(usage(() => flags({ momentum: '0.9' })).message).toBe('--momentum applies to sgd and rmsprop, not adam.');
+    expect(usage(() => flags({ momentum: '0.9' })).message).toBe(
+      '--momentum applies to sgd, rmsprop and muon, not adam.',
+    );
     expect(usage(() => flags({ optimizer: 'sgd', beta1: '0.8' })).message).toBe(
       '--beta1 applies to adam, adamw, adamax, nadam, lion, lamb, radam, yogi, adabelief, schedulefreeadamw, schedulefreesgd and prodigy, not sgd.',
     );
@@ -174,7 +176,7 @@ describe('resolveConfig', () => {
       [{ validationSplit: '1' }, '--validation-split must be a number in (0, 1), got "1".'],
       [
         { optimizer: 'adamm' },
-        '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, radam, rprop, asgd, yogi, adabelief, schedulefreeadamw, schedulefreesgd, prodigy, momentum, nesterov, got "adamm".',
+        '--optimizer must be one of sgd, rmsprop, adam, adamw, adagrad, adamax, nadam, adadelta, lion, lamb, ftrl, adafactor, muon, radam, rprop, asgd, yogi, adabelief, schedulefreeadamw, schedulefreesgd, prodigy, momentum, nesterov, got "adamm".',
       ],
     ];
     for (const [given, message] of cases) expect(usage(() => flags(given)).message).toBe(message);

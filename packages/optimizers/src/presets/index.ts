@@ -16,6 +16,7 @@ import { Lamb } from './lamb.js';
 import { Lion } from './lion.js';
 import { Lookahead } from './lookahead.js';
 import { LossScaleOptimizer } from './loss-scale.js';
+import { Muon } from './muon.js';
 import { Nadam } from './nadam.js';
 import { Prodigy } from './prodigy.js';
 import { RAdam } from './radam.js';
@@ -37,6 +38,7 @@ export { Lamb, type LambOptions } from './lamb.js';
 export { Lion, type LionOptions } from './lion.js';
 export { Lookahead, type LookaheadOptions } from './lookahead.js';
 export { LossScaleOptimizer, type LossScaleOptimizerOptions } from './loss-scale.js';
+export { Muon, type MuonOptions } from './muon.js';
 export { Nadam, type NadamOptions } from './nadam.js';
 export { Prodigy, type ProdigyOptions } from './prodigy.js';
 export { RAdam, type RAdamOptions } from './radam.js';
@@ -65,6 +67,7 @@ const CLASSES = {
   Lamb,
   Ftrl,
   Adafactor,
+  Muon,
   RAdam,
   Rprop,
   ASGD,

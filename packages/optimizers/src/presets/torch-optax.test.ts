@@ -71,7 +71,7 @@ describe('options', () => {
     [() => new ASGD({ weight_decay: 0.1 } as never), '`weight_decay` (did you mean `weightDecay`?)'],
     [() => new Yogi({ initial_accumulator_value: 0.1 } as never), 'did you mean `initialAccumulatorValue`?'],
     [() => new AdaBelief({ epsRoot: 1e-8 } as never), '`epsRoot` (did you mean `epsilonRoot`?)'],
-    [() => new AdaBelief({ momentum: 0.9 } as never), '`momentum` (an option of SGD, RMSprop, not of AdaBelief)'],
+    [() => new AdaBelief({ momentum: 0.9 } as never), '`momentum` (an option of SGD, RMSprop, Muon, not of AdaBelief)'],
     [
       () => new ScheduleFreeAdamW({ b1: 0.9 } as never),
       'ScheduleFreeAdamW: unknown option `b1` (did you mean `beta1`?)',
