@@ -396,7 +396,8 @@ function optimizerOptionKnobs(): Knob[] {
     if (knob !== key && takers.length !== 1)
       throw new Error(`knobs: ${key} is renamed ${knob}, yet ${takers.length} optimizers take it.`);
     if (first.kind === 'boolean') {
-      const on = first.default === true;
+      // a switch that is on for one taker (Muon's nesterov) needs its --no- flag, whatever the first taker's default
+      const on = options.some((o) => o.default === true);
       return booleanKnob(knob, kebab(knob), 'optimizer', help, on ? { ...scope, offHelp: `turn ${key} off` } : scope);
     }
     const rule = loosest(options.map((o) => o.range ?? {}));

@@ -140,6 +140,16 @@ describe('resolveConfig', () => {
     );
   });
 
+  it("fills Muon's switches with its own defaults (nesterov on), and --no-nesterov turns it off", () => {
+    expect(flags({ optimizer: 'muon' }).config).toMatchObject({
+      nesterov: true,
+      momentum: 0.95,
+      excludeEmbeddings: true,
+    });
+    expect(flags({ optimizer: 'muon', nesterov: false }).config).toMatchObject({ nesterov: false });
+    expect(flags({ optimizer: 'sgd' }).config).toMatchObject({ nesterov: false, momentum: 0 });
+  });
+
   it('refuses a knob the optimizer or schedule does not have, naming both', () => {
     expect(usage(() => flags({ momentum: '0.9' })).message).toBe(
       '--momentum applies to sgd, rmsprop and muon, not adam.',
