@@ -5,7 +5,7 @@
 
 import { catalogEntry, OPTIMIZER_NAMES, type OptimizerName } from './catalog.js';
 import type { Optimizer } from './optimizer.js';
-import { optimizerFromConfig } from './presets/index.js';
+import { LossScaleOptimizer, optimizerFromConfig } from './presets/index.js';
 
 export { OPTIMIZER_NAMES, type OptimizerName } from './catalog.js';
 
@@ -45,7 +45,8 @@ function unknownName(name: unknown): never {
  * - a name of the catalog ({@link OPTIMIZER_NAMES}: 'sgd', 'adam', 'lion', ..., in any case) gives that preset with
  *   Keras's defaults, e.g. 'adam' is `new Adam()` (learning rate 0.001);
  * - `{ className, config }` (what `getConfig()` returns) rebuilds that preset with `config`; `options.schedule`
- *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}.
+ *   turns a saved learning-rate schedule back into a function, as in {@link optimizerFromConfig}. The wrappers
+ *   `LossScaleOptimizer` and `Lookahead` are rebuilt from theirs, with the `innerOptimizer` they name.
  */
 export function getOptimizer(
   identifier: OptimizerIdentifier,
@@ -59,6 +60,16 @@ export function getOptimizer(
   if (typeof identifier === 'object' && identifier !== null) {
     if (typeof (identifier as Optimizer).applyGradients === 'function') return identifier as Optimizer;
     const spec = identifier as { className?: unknown; config?: unknown };
+    if (spec.className === 'LossScaleOptimizer' || spec.className === 'Lookahead') {
+      const config = (spec.config ?? {}) as Record<string, unknown>;
+      if (spec.className === 'Lookahead') return optimizerFromConfig({ className: 'Lookahead', config }, options);
+      const { innerOptimizer, ...own } = config;
+      const inner = optimizerFromConfig(
+        innerOptimizer as { className: string; config: Record<string, unknown> },
+        options,
+      );
+      return new LossScaleOptimizer(inner, own);
+    }
     if (typeof spec.className === 'string') {
       const className = presetClassName(spec.className);
       if (className === null) unknownName(spec.className);

@@ -6,7 +6,7 @@
 import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam, Lookahead, optimizerFromConfig, SGD } from '../index.js';
+import { Adam, getOptimizer, Lookahead, optimizerFromConfig, SGD } from '../index.js';
 import { expectClose } from './reference.test.helpers.js';
 
 beforeAll(() => useTestBackend());
@@ -75,6 +75,7 @@ describe("Lookahead (optax's lookahead as a class)", () => {
         resetState: false,
       },
     });
+    expect(getOptimizer(JSON.parse(JSON.stringify(config))).getConfig()).toEqual(config);
     const back = optimizerFromConfig(config);
     expect(back.constructor).toBe(Lookahead);
     expect(back.getConfig()).toEqual(config);

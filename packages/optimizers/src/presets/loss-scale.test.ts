@@ -7,7 +7,7 @@ import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Adam, LossScaleOptimizer, SGD } from '../index.js';
+import { Adam, getOptimizer, LossScaleOptimizer, SGD } from '../index.js';
 import { expectClose } from './reference.test.helpers.js';
 
 beforeAll(() => useTestBackend());
@@ -119,6 +119,9 @@ describe('LossScaleOptimizer (Keras 3)', () => {
       straight.stepCounter,
       straight.iterations,
     ]);
+    const rebuilt = getOptimizer(JSON.parse(JSON.stringify(straight.getConfig())));
+    expect(rebuilt.getConfig()).toEqual(straight.getConfig());
+    rebuilt.dispose();
     expect(straight.getConfig()).toEqual({
       className: 'LossScaleOptimizer',
       config: { innerOptimizer: new Adam({ learningRate: 0.05 }).getConfig(), initialScale: 4, dynamicGrowthSteps: 3 },
