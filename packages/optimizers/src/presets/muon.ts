@@ -106,6 +106,7 @@ export class Muon extends GradientTransformationOptimizer {
     return this.routing.usesAdam(variable);
   }
 
+  /** Creates the slots (and so decides each variable's step); `excludeLayers` is fixed from then on. */
   override build(variables: readonly tf.Variable[]): void {
     super.build(variables);
     this.routing.built = this.builtVariables.length > 0;

@@ -42,15 +42,25 @@ export function zeropowerViaNewtonSchulz5(
 
 /** Arguments of {@link scaleByMuon}: Keras's, camelCase. */
 export interface MuonArguments {
+  /** AdamW step: decay of the first moment (0.9). */
   adamBeta1?: number;
+  /** AdamW step: decay of the second moment (0.999). */
   adamBeta2?: number;
+  /** AdamW step: Keras's epsilon hat (1e-7). */
   epsilon?: number;
+  /** Newton-Schulz coefficient a (3.4445). */
   muonA?: number;
+  /** Newton-Schulz coefficient b (-4.775). */
   muonB?: number;
+  /** Newton-Schulz coefficient c (2.0315). */
   muonC?: number;
+  /** The AdamW step's rate is `lr adamLrRatio` (1). */
   adamLrRatio?: number;
+  /** Muon step: momentum of `m` (0.95). */
   momentum?: number;
+  /** Newton-Schulz iterations (5). */
   nsSteps?: number;
+  /** Orthogonalize `g + momentum m` (true) or `m`. */
   nesterov?: boolean;
   /** Moonlight's scaling of the Muon step; null: off. */
   rmsRate?: number | null;
