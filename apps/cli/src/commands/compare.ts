@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { positiveInteger, targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
@@ -15,6 +16,7 @@ import { type CompareReport, runCompare } from '../compare/run-compare.js';
 import { readConfigFile } from '../config/files.js';
 import { OPTIMIZER_ALIASES, OPTIMIZER_NAMES } from '../config/knobs.js';
 import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
+import { slug, stamp } from '../run/naming.js';
 import { compareProgress, printCompareTable } from '../ui/compare-report.js';
 import { seconds } from '../ui/format.js';
 
@@ -43,26 +45,6 @@ Every config trains on the same data, split and seed unless it sets its own seed
 (--out, default runs/<time>-compare-...) holds one run directory per config, compare.json and the overlay
 charts; running the same compare into it again skips complete runs and resumes the others. Exit status: 0
 when every config ran (complete or diverged), 1 when one failed, 130 after Ctrl-C.`;
-
-/** `20261201-101500`: the time prefix of default run and compare directories. */
-export function stamp(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-}
-
-export function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
-  return n;
-}
-
-export function fraction(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !(n > 0 && n <= 1))
-    throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
-  return n;
-}
 
 export function registerCompareCommand(program: Command): void {
   const command = program
@@ -97,7 +79,7 @@ export function registerCompareCommand(program: Command): void {
 async function compare(flags: CompareFlags, command: Command): Promise<number> {
   const out = new Output('compare', flags.json === true);
   const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const target = targetOf(flags.target);
   const lists = flags.optimizers !== undefined || flags.learningRates !== undefined || flags.seeds !== undefined;
   if (lists && flags.configs !== undefined) {
     throw new UsageError(
@@ -119,16 +101,7 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
     flags.config !== undefined ? inputFromObject(readConfigFile(flags.config, '--config'), flags.config) : EMPTY_INPUT;
   const base = mergeInputs(fileInput, flagInput);
   const plan = flags.configs !== undefined ? planFromFile(base, flags.configs) : planFromLists(base, flags);
-  const dir =
-    flags.out ??
-    join(
-      'runs',
-      `${stamp()}-compare-${plan
-        .map((p) => p.label)
-        .join(',')
-        .replace(/[^A-Za-z0-9=.,_-]+/g, '_')
-        .slice(0, 60)}`,
-    );
+  const dir = flags.out ?? join('runs', `${stamp()}-compare-${slug(plan.map((p) => p.label).join(','))}`);
   for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
   const threads = threadsFor(
     flags.threads,

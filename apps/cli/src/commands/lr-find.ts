@@ -1,18 +1,17 @@
 /** `opt lr-find`: the learning-rate range test, its chart, and a suggested rate with the rule behind it. */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { addKnobOptions } from '../cli/knob-options.js';
+import { addKnobOptions, configFromCommand } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { KNOBS } from '../config/knobs.js';
-import { formatKnobValue, knobsDiffering } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
 import { EXPLODE_FACTOR, findLearningRate } from '../run/lr-find.js';
+import { knobsLabel, timestampedDir } from '../run/naming.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import { StepBar } from '../ui/progress.js';
-import { configFromCommand } from './train.js';
 
 interface LrFindFlags {
   startLr?: string;
@@ -75,19 +74,8 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
     const { config, warnings } = configFromCommand(cmd, flags.config);
     for (const w of warnings) out.warn(w);
     const threads = threadsFor(flags.threads, [config.backend]);
-    const pad = (n: number) => String(n).padStart(2, '0');
-    const now = new Date();
-    const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
-    const dir = new RunDir(
-      flags.out ??
-        join(
-          'runs',
-          `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-lr-find${knobs.length > 0 ? `-${knobs.join(',')}` : ''}`.replace(
-            /[^A-Za-z0-9=.,_/-]/g,
-            '_',
-          ),
-        ),
-    );
+    const knobs = knobsLabel(config);
+    const dir = new RunDir(flags.out ?? timestampedDir('runs', `lr-find${knobs !== '' ? `-${knobs}` : ''}`));
     if (dir.isRun())
       throw new UsageError(`--out ${dir.path} is a run directory; choose another --out.`, '--out', dir.path);
     const bar = new StepBar(out.interactive && !out.json);

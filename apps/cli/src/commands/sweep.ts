@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
+import { nonNegative, positiveInteger, targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
@@ -17,13 +18,13 @@ import { sameValue } from '../config/resolve.js';
 import { RunDir } from '../run/run-dir.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
 import type { SweepQueue, SweepRecord } from '../sweep/queue.js';
-import { hideCredentials, parseQueueUrl, type QueueUrl, redactArgs } from '../sweep/redis-url.js';
+import { commandLine, QUEUE_HELP, queueUrlOf } from '../sweep/queue-flag.js';
+import type { QueueUrl } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
 import { readSweep, type Sweep } from '../sweep/spec.js';
 import { compareProgress, printCompareTable } from '../ui/compare-report.js';
 import { fixed, seconds, shortDate } from '../ui/format.js';
 import { table } from '../ui/table.js';
-import { fraction, positiveInteger } from './compare.js';
 
 /** BullMQ and ioredis load only for the commands that use a queue (a fifth of every `opt` process's start-up). */
 const queueModule = () => import('../sweep/queue.js');
@@ -54,36 +55,6 @@ The sweep's directory (--out, default runs/sweep-<name>-<id>) is a compare direc
 trial, compare.json, the overlay charts and sweep.json. Running the same sweep again adds nothing to the queue
 (each trial's job id is its config's id) and, locally, keeps the complete runs. Exit status: 0 when every trial
 ran (complete or diverged), 1 when one failed, 130 after Ctrl-C (the queued trials go on).`;
-
-const QUEUE_HELP =
-  'the Redis of the queue: redis://[user:password@]host[:port][/db], rediss:// for TLS; without a value, $OPT_QUEUE (which keeps a password off the command line)';
-
-/** `--queue URL`, `--queue` alone ($OPT_QUEUE), or not given (null). */
-export function queueUrlOf(value: string | boolean | undefined, required: boolean): QueueUrl | null {
-  if (value === undefined && !required) return null;
-  const text = typeof value === 'string' ? value : process.env.OPT_QUEUE;
-  if (text === undefined || text === '') {
-    throw new UsageError(
-      value === undefined
-        ? '--queue URL is needed (or set OPT_QUEUE to the URL and give --queue alone), e.g. --queue redis://HOST:6379/0.'
-        : '--queue without a URL reads OPT_QUEUE, which is not set: set it, or give --queue redis://HOST:6379/0.',
-      '--queue',
-    );
-  }
-  const url = parseQueueUrl(text);
-  hideCredentials();
-  return url;
-}
-
-/** The command line as stored and printed: any Redis URL redacted. */
-const commandLine = (): string[] => ['opt', ...redactArgs(process.argv.slice(2))];
-
-function nonNegative(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} must be a number of seconds >= 0, got "${text}".`, flag, text);
-  return n;
-}
 
 interface RunFlags {
   queue?: string | boolean;
@@ -172,7 +143,7 @@ const defaultDir = (sweep: { name: string; id: string }) => join('runs', `sweep-
 async function runSweep(spec: string, flags: RunFlags): Promise<number> {
   const out = new Output('sweep', flags.json === true);
   const url = queueUrlOf(flags.queue, false);
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const target = targetOf(flags.target);
   if (url === null) {
     for (const [flag, given] of [
       ['--attempts', flags.attempts],
@@ -445,7 +416,7 @@ async function results(
 ): Promise<number> {
   const out = new Output('sweep results', flags.json === true);
   const url = queueUrlOf(flags.queue, true) as QueueUrl;
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const target = targetOf(flags.target);
   const queue = await (await queueModule()).SweepQueue.open(url, (line) => out.note(line));
   try {
     const record = await findSweep(queue, given);

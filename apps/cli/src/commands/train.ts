@@ -1,24 +1,15 @@
 /** `opt train`: one run of the chapter's MLP into a run directory; `--resume` continues one. */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
-import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { addKnobOptions, configFromCommand } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { readConfigFile } from '../config/files.js';
 import { KNOBS, type TrainConfig } from '../config/knobs.js';
-import {
-  type ConfigInput,
-  EMPTY_INPUT,
-  formatKnobValue,
-  inputFromObject,
-  knobsDiffering,
-  mergeInputs,
-  resolveConfig,
-} from '../config/resolve.js';
 import { checkDataDir } from '../run/data.js';
 import { exportCompleteRun } from '../run/export-tfjs.js';
+import { defaultRunDir } from '../run/naming.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
 import { fixed, sparkline } from '../ui/format.js';
@@ -49,24 +40,6 @@ Examples:
 A run writes its directory (--out, default runs/<time>-<knobs that differ from the defaults>): config.json,
 history.json/.csv, checkpoints/best and last, result.json, charts/*.svg and *.png; status.json says complete
 at the very end. Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues it.`;
-
-/** `runs/20261201-101530-optimizer=sgd,momentum=0.9`: when, and which knobs differ from the defaults. */
-export function defaultRunDir(config: TrainConfig, root = 'runs', now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
-  const slug = (knobs.length === 0 ? 'defaults' : knobs.join(',')).replace(/[^A-Za-z0-9=.,_-]/g, '_').slice(0, 80);
-  let dir = join(root, `${stamp}-${slug}`);
-  for (let i = 2; new RunDir(dir).exists(); i++) dir = join(root, `${stamp}-${slug}-${i}`);
-  return dir;
-}
-
-/** Knobs from `--config FILE` with the flags on top, resolved. */
-export function configFromCommand(command: Command, file: string | undefined): ReturnType<typeof resolveConfig> {
-  let input: ConfigInput = EMPTY_INPUT;
-  if (file !== undefined) input = inputFromObject(readConfigFile(file, '--config'), file);
-  return resolveConfig(mergeInputs(input, knobInput(command)));
-}
 
 export function registerTrainCommand(program: Command): void {
   const command = program

@@ -15,6 +15,7 @@ import type { WasmThreads } from '@opt/tensor';
 import { UsageError } from '../cli/errors.js';
 import { sameValue } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
+import { slug } from '../run/naming.js';
 import { RunDir } from '../run/run-dir.js';
 import { summarize, toTarget } from '../run/summary.js';
 import type { RunEvent, RunResult } from '../run/train-run.js';
@@ -83,10 +84,6 @@ export interface CompareReport {
   wallSeconds: number;
   rows: CompareRow[];
   charts: string[];
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9=.,_-]+/g, '_').slice(0, 60);
 }
 
 /** `01-sgd`, `02-momentum`, ...: the run directory of each config inside the compare directory. */

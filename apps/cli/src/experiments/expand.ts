@@ -10,6 +10,7 @@ import { runDirectories } from '../compare/run-compare.js';
 import { flagsFor, trainCommand } from '../config/command-line.js';
 import { KNOBS, type KnobKey, type TrainConfig } from '../config/knobs.js';
 import { inputFromObject, resolveConfig } from '../config/resolve.js';
+import { slug } from '../run/naming.js';
 import { BASE, type Claim, type ExperimentRow, LR_FIND, QUICK } from './plan.js';
 
 export interface ExpandOptions {
@@ -61,8 +62,6 @@ export interface LrFindJob {
   readonly args: readonly string[];
 }
 
-const slug = (text: string) => text.replace(/[^A-Za-z0-9=.,_-]+/g, '_');
-
 /** The lr-find runs a claim needs before its compare can be planned. */
 export function lrFindJobs(claim: Claim, options: ExpandOptions): LrFindJob[] {
   return claim.rows
@@ -71,7 +70,7 @@ export function lrFindJobs(claim: Claim, options: ExpandOptions): LrFindJob[] {
       const where = `experiments plan: claim ${claim.id}, row "${row.name}"`;
       const { learningRate: _swept, ...knobs } = { ...baseKnobs(options.quick), ...claim.base, ...row.knobs };
       const config = resolveConfig(inputFromObject(knobs, where)).config;
-      const dir = join(claimDir(options, claim), `lr-find-${slug(row.name)}`);
+      const dir = join(claimDir(options, claim), `lr-find-${slug(row.name, Number.POSITIVE_INFINITY)}`);
       const steps = options.quick ? QUICK.lrFindSteps : LR_FIND.steps;
       return {
         row,

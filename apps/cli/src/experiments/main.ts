@@ -6,8 +6,10 @@
  */
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, CommanderError } from 'commander';
-import { debugRequested, EXIT, RunError, UsageError } from '../cli/errors.js';
+import { Command } from 'commander';
+import { debugRequested, EXIT, UsageError } from '../cli/errors.js';
+import { fail, isHelpOrVersion } from '../cli/fail.js';
+import { positiveInteger } from '../cli/numbers.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { defaultWorkers } from '../compare/pool.js';
 import { quickChecks } from './checks.js';
@@ -52,10 +54,7 @@ async function main(flags: Flags): Promise<number> {
   const cwd = process.cwd();
   const out = resolve(flags.out ?? (quick ? 'runs/experiments-quick' : 'runs/experiments'));
   const file = resolve(flags.report ?? (quick ? `${out}/EXPERIMENTS.md` : 'docs/EXPERIMENTS.md'));
-  const workers = flags.workers === undefined ? defaultWorkers() : Number(flags.workers);
-  if (!Number.isSafeInteger(workers) || workers < 1) {
-    throw new UsageError(`--workers must be a positive integer, got "${flags.workers}".`, '--workers', flags.workers);
-  }
+  const workers = flags.workers === undefined ? defaultWorkers() : positiveInteger('--workers', flags.workers);
   const selected = claimsOf(flags.only, quick);
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -146,20 +145,10 @@ const program = new Command()
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    if (error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help') {
-      process.stderr.write(`pnpm experiments: ${error.message.replace(/^error: /, '')}; --help lists the options.\n`);
-      process.exitCode = EXIT.usage;
-    }
-  } else {
-    const usage = error instanceof UsageError;
-    const known = usage || error instanceof RunError;
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `pnpm experiments: ${message}${known || debugRequested() ? '' : ' (run again with --debug for the stack trace)'}\n`,
-    );
-    if (debugRequested() && error instanceof Error && error.stack !== undefined)
-      process.stderr.write(`${error.stack}\n`);
-    process.exitCode = usage ? EXIT.usage : EXIT.failure;
-  }
+  if (!isHelpOrVersion(error))
+    fail(error, {
+      prefix: 'pnpm experiments',
+      commanderMessage: (e) => `${e.message.replace(/^error: /, '')}; --help lists the options.`,
+      debug: debugRequested(),
+    });
 }
