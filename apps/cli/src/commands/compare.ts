@@ -1,24 +1,21 @@
 /**
- * `opt compare`: flags to a plan of configs (compare/plan.ts), the plan trained in worker processes
- * (compare/run-compare.ts), progress on stderr, one table on stdout.
+ * `opt compare`: flags to a plan of configs (engine/plan.ts), trained in local worker processes and printed by
+ * cli/local-plan.ts.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../cli/errors.js';
+import { UsageError } from '../cli/errors.js';
 import { addKnobOptions, knobInput } from '../cli/knob-options.js';
-import { positiveInteger, targetOf } from '../cli/numbers.js';
+import { runLocalPlan, workersOf } from '../cli/local-plan.js';
+import { targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
-import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { planFromFile, planFromLists } from '../compare/plan.js';
-import { defaultWorkers } from '../compare/pool.js';
-import { type CompareReport, runCompare } from '../compare/run-compare.js';
+import { THREADS_HELP } from '../cli/threads.js';
 import { readConfigFile } from '../config/files.js';
 import { OPTIMIZER_ALIASES, OPTIMIZER_NAMES } from '../config/knobs.js';
 import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
+import { defaultWorkers } from '../engine/local-pool.js';
+import { planFromFile, planFromLists } from '../engine/plan.js';
 import { slug, stamp } from '../run/naming.js';
-import { compareProgress, printCompareTable } from '../ui/compare-report.js';
-import { seconds } from '../ui/format.js';
 
 interface CompareFlags {
   optimizers?: string;
@@ -78,7 +75,7 @@ export function registerCompareCommand(program: Command): void {
 
 async function compare(flags: CompareFlags, command: Command): Promise<number> {
   const out = new Output('compare', flags.json === true);
-  const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
+  const workers = workersOf(flags.workers);
   const target = targetOf(flags.target);
   const lists = flags.optimizers !== undefined || flags.learningRates !== undefined || flags.seeds !== undefined;
   if (lists && flags.configs !== undefined) {
@@ -103,58 +100,17 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
   const plan = flags.configs !== undefined ? planFromFile(base, flags.configs) : planFromLists(base, flags);
   const dir = flags.out ?? join('runs', `${stamp()}-compare-${slug(plan.map((p) => p.label).join(','))}`);
   for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
-  const threads = threadsFor(
-    flags.threads,
-    plan.map((p) => p.config.backend),
-  );
-
-  const stop = stopOnSignals((line) => out.note(line));
-  const pids = new Set<number>();
-  stop.watch([dir]);
-  stop.onForcedExit(() => {
-    // Each worker already has the stop request: a second signal makes it quit at once, cleaning up after itself.
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
+  return runLocalPlan({
+    out,
+    plan,
+    dir,
+    workers,
+    threads: flags.threads,
+    target,
+    note: flags.note ?? null,
+    command: ['opt', ...process.argv.slice(2)],
+    intro: (w) =>
+      `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${w} worker process${w === 1 ? '' : 'es'} into ${dir}`,
+    continueWith: `the same command and --out ${dir}`,
   });
-  out.note(
-    `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${Math.min(workers, plan.length)} worker process${Math.min(workers, plan.length) === 1 ? '' : 'es'} into ${dir}`,
-  );
-  let report: CompareReport;
-  try {
-    report = await runCompare({
-      dir,
-      plan,
-      workers,
-      ...(threads !== undefined ? { threads } : {}),
-      target,
-      note: flags.note ?? null,
-      command: ['opt', ...process.argv.slice(2)],
-      signal: stop.signal,
-      pids,
-      ...compareProgress(
-        out,
-        plan.map((p) => p.label),
-      ),
-    });
-  } finally {
-    stop.dispose();
-  }
-
-  const { rows, wallSeconds } = report;
-  printCompareTable(out, rows, target);
-  out.line(
-    `wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
-  );
-  out.result(report);
-  const interrupted = stop.received();
-  if (interrupted !== null) {
-    out.note(`interrupted; continue with the same command and --out ${dir}`);
-    return EXIT_FOR[interrupted];
-  }
-  return rows.some((r) => r.status === 'failed' || r.status === 'not run') ? EXIT.failure : EXIT.ok;
 }

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
+import { runLocalPlan, workersOf } from '../cli/local-plan.js';
 import { nonNegative, positiveInteger, targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { defaultWorkers } from '../compare/pool.js';
-import { type CompareFile, runCompare, runDirectories } from '../compare/run-compare.js';
+import { THREADS_HELP } from '../cli/threads.js';
 import { sameValue } from '../config/resolve.js';
+import { type CompareFile, runDirectories } from '../engine/compare-dir.js';
+import { defaultWorkers } from '../engine/local-pool.js';
 import { RunDir } from '../run/run-dir.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
 import type { SweepQueue, SweepRecord } from '../sweep/queue.js';
@@ -22,7 +23,7 @@ import { commandLine, QUEUE_HELP, queueUrlOf } from '../sweep/queue-flag.js';
 import type { QueueUrl } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
 import { readSweep, type Sweep } from '../sweep/spec.js';
-import { compareProgress, printCompareTable } from '../ui/compare-report.js';
+import { printCompareTable } from '../ui/compare-report.js';
 import { fixed, seconds, shortDate } from '../ui/format.js';
 import { table } from '../ui/table.js';
 
@@ -171,66 +172,30 @@ async function runSweep(spec: string, flags: RunFlags): Promise<number> {
 }
 
 async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunFlags, out: Output): Promise<number> {
-  const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
-  const threads = threadsFor(
-    flags.threads,
-    sweep.trials.map((t) => t.config.backend),
-  );
-  const stop = stopOnSignals((line) => out.note(line));
-  const pids = new Set<number>();
-  stop.watch([dir]);
-  stop.onForcedExit(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
-  });
   const n = sweep.trials.length;
-  const w = Math.min(workers, n);
-  out.note(
-    `sweep ${sweep.id} (${sweep.name}): ${n} trial${n === 1 ? '' : 's'} in up to ${w} local worker process${w === 1 ? '' : 'es'} into ${dir}`,
-  );
-  let report: Awaited<ReturnType<typeof runCompare>>;
-  try {
-    // Only where runCompare will accept the directory: a new one, or this sweep's.
-    const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
-    if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
-      await new RunDir(dir).writeJson('sweep.json', {
-        ...(await queueModule()).recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
-        queue: null,
-      });
-    report = await runCompare({
-      dir,
-      plan: sweep.trials,
-      workers,
-      ...(threads !== undefined ? { threads } : {}),
-      target,
-      note: flags.note ?? null,
-      command: commandLine(),
-      signal: stop.signal,
-      pids,
-      ...compareProgress(
-        out,
-        sweep.trials.map((t) => t.label),
-      ),
-    });
-  } finally {
-    stop.dispose();
-  }
-  printCompareTable(out, report.rows, target);
-  out.line(
-    `wall time ${seconds(report.wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
-  );
-  out.result({ ...report, sweep: { id: sweep.id, name: sweep.name, queue: null, trials: n } });
-  const interrupted = stop.received();
-  if (interrupted !== null) {
-    out.note(`interrupted; continue with the same command${flags.out === undefined ? '' : ` and --out ${dir}`}`);
-    return EXIT_FOR[interrupted];
-  }
-  return report.rows.some((r) => r.status === 'failed' || r.status === 'not run') ? EXIT.failure : EXIT.ok;
+  return runLocalPlan({
+    out,
+    plan: sweep.trials,
+    dir,
+    workers: workersOf(flags.workers),
+    threads: flags.threads,
+    target,
+    note: flags.note ?? null,
+    command: commandLine(),
+    intro: (w) =>
+      `sweep ${sweep.id} (${sweep.name}): ${n} trial${n === 1 ? '' : 's'} in up to ${w} local worker process${w === 1 ? '' : 'es'} into ${dir}`,
+    continueWith: `the same command${flags.out === undefined ? '' : ` and --out ${dir}`}`,
+    before: async () => {
+      // Only where the compare will accept the directory: a new one, or this sweep's.
+      const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
+      if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
+        await new RunDir(dir).writeJson('sweep.json', {
+          ...(await queueModule()).recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
+          queue: null,
+        });
+    },
+    extra: { sweep: { id: sweep.id, name: sweep.name, queue: null, trials: n } },
+  });
 }
 
 async function runQueued(

@@ -7,6 +7,7 @@ import { positiveInteger } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { parseThreads, THREADS_HELP, threadsFromEnv, threadsPerProcess } from '../cli/threads.js';
+import { childProcesses } from '../engine/children.js';
 import { checkDataDir } from '../run/data.js';
 import { commandLine, queueUrlOf } from '../sweep/queue-flag.js';
 
@@ -86,16 +87,7 @@ async function worker(flags: WorkerFlags): Promise<number> {
   }
   const say = (line: string) => out.note(line);
   const stop = stopOnSignals(say);
-  const pids = new Set<number>();
-  stop.onForcedExit(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const pids = childProcesses(stop);
   try {
     // BullMQ and ioredis load only here, not in every `opt` process.
     const { runSweepWorker } = await import('../sweep/worker.js');

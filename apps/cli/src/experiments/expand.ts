@@ -5,11 +5,11 @@
  * suggests get it from an lr-find directory beside the runs.
  */
 import { join, relative } from 'node:path';
-import { type PlannedEntry, planFromContent } from '../compare/plan.js';
-import { runDirectories } from '../compare/run-compare.js';
 import { flagsFor, trainCommand } from '../config/command-line.js';
 import { KNOBS, type KnobKey, type TrainConfig } from '../config/knobs.js';
 import { inputFromObject, resolveConfig } from '../config/resolve.js';
+import { runDirectories } from '../engine/compare-dir.js';
+import { type PlannedEntry, planFromContent } from '../engine/plan.js';
 import { slug } from '../run/naming.js';
 import { BASE, type Claim, type ExperimentRow, LR_FIND, QUICK } from './plan.js';
 
@@ -58,6 +58,7 @@ export interface LrFindJob {
   /** Where lr-find writes lr-find.json and its chart. */
   readonly dir: string;
   readonly config: TrainConfig;
+  readonly steps: number;
   /** `lr-find --optimizer sgd ... --out DIR --json` (the arguments after `opt`). */
   readonly args: readonly string[];
 }
@@ -76,6 +77,7 @@ export function lrFindJobs(claim: Claim, options: ExpandOptions): LrFindJob[] {
         row,
         dir,
         config,
+        steps,
         args: [
           'lr-find',
           ...flagsFor(config, SWEPT),

@@ -11,7 +11,8 @@ import { debugRequested, EXIT, UsageError } from '../cli/errors.js';
 import { fail, isHelpOrVersion } from '../cli/fail.js';
 import { positiveInteger } from '../cli/numbers.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { defaultWorkers } from '../compare/pool.js';
+import { childProcesses } from '../engine/children.js';
+import { defaultWorkers } from '../engine/local-pool.js';
 import { quickChecks } from './checks.js';
 import { CLAIMS, QUICK } from './plan.js';
 import { writeReport } from './report.js';
@@ -61,17 +62,8 @@ async function main(flags: Flags): Promise<number> {
   let code: number = EXIT.ok;
   if (flags.train) {
     const stop = stopOnSignals(say);
-    const pids = new Set<number>();
     stop.watch([out]);
-    stop.onForcedExit(() => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, stop.received() ?? 'SIGINT');
-        } catch {
-          // gone already
-        }
-      }
-    });
+    const pids = childProcesses(stop);
     try {
       say(`experiments${quick ? ' (quick)' : ''}: claims ${selected.map((c) => c.id).join(', ')} into ${out}`);
       const { session } = await runExperiments({

@@ -25,7 +25,7 @@ import { performance } from 'node:perf_hooks';
 import type { WasmThreads } from '@opt/tensor';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { runJobs } from '../compare/pool.js';
+import { runJobs } from '../engine/local-pool.js';
 import { fixed } from '../ui/format.js';
 import { checkReachable, connectionOptions, watchConnection } from './connection.js';
 import { QUEUE_NAME, type TrialJobData, type TrialProgress, type TrialReturn } from './queue.js';

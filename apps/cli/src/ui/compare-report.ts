@@ -4,7 +4,8 @@
  */
 import { relative } from 'node:path';
 import type { Output } from '../cli/output.js';
-import type { CompareOptions, CompareRow } from '../compare/run-compare.js';
+import type { CompareRow } from '../engine/compare-dir.js';
+import type { RunPlanOptions } from '../engine/run-plan.js';
 import { fixed, percent, seconds } from './format.js';
 import { table } from './table.js';
 
@@ -18,7 +19,7 @@ export function labelTag(labels: readonly string[]): (label: string) => string {
 export function compareProgress(
   out: Output,
   labels: readonly string[],
-): Required<Pick<CompareOptions, 'onKept' | 'onEvent' | 'onEnd'>> {
+): Required<Pick<RunPlanOptions, 'onKept' | 'onEvent' | 'onEnd'>> {
   const tag = labelTag(labels);
   return {
     onKept: (label, state, runDir) => out.note(`${tag(label)} already ${state} in ${relative(process.cwd(), runDir)}`),
