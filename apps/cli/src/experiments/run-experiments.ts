@@ -18,6 +18,7 @@ import { runJobs } from '../engine/local-pool.js';
 import { findLearningRate, LR_FIND_DEFAULTS, type LrFindResult, writeLrFind } from '../run/lr-find.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import type { RunEvent } from '../run/train-run.js';
+import { epochLine } from '../ui/run-lines.js';
 import { claimDir, type ExpandOptions, expandClaim, type LrFindJob, lrFindJobs, type PlannedRun } from './expand.js';
 import { type Claim, TARGET } from './plan.js';
 
@@ -205,10 +206,7 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
         if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0))
           say(`${tag(i)} resuming at epoch ${event.initialEpoch + 1}, step ${event.resumedAtStep + 1}`);
         else if (event.type === 'epochEnd') {
-          const e = event.entry;
-          say(
-            `${tag(i)} epoch ${e.epoch}/${event.epochs}: loss ${e.loss.toFixed(4)} val_accuracy ${e.val_accuracy.toFixed(4)} (${e.seconds.toFixed(1)} s)`,
-          );
+          say(epochLine(event, tag(i)));
         } else if (event.type === 'advice' && event.advice.id === 'diverged') say(`${tag(i)} ${event.advice.message}`);
       },
       onEnd: (i, outcome: JobOutcome) => {

@@ -107,7 +107,14 @@ export type RunEvent =
     }
   | { type: 'epochBegin'; epoch: number; epochs: number; steps: number; firstStep: number }
   | { type: 'step'; epoch: number; step: number; steps: number }
-  | { type: 'epochEnd'; epochs: number; entry: EpochEntry; valLoss: number[] }
+  | {
+      type: 'epochEnd';
+      epochs: number;
+      entry: EpochEntry;
+      valLoss: number[];
+      /** The rate at the epoch's end (the next step's), as Keras logs `learning_rate`; the entry keeps the first step's. */
+      learningRate: number;
+    }
   | { type: 'advice'; advice: Advice }
   | { type: 'note'; message: string }
   | { type: 'checkpoint'; which: 'last' | 'best'; epoch: number; path: string }

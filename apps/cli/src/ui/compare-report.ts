@@ -7,6 +7,7 @@ import type { Output } from '../cli/output.js';
 import type { CompareRow } from '../engine/compare-dir.js';
 import type { RunPlanOptions } from '../engine/run-plan.js';
 import { fixed, percent, seconds } from './format.js';
+import { epochLine } from './run-lines.js';
 import { table } from './table.js';
 
 /** `[sgd     ]`: the label padded to the longest one, so the lines of parallel configs line up. */
@@ -25,10 +26,7 @@ export function compareProgress(
     onKept: (label, state, runDir) => out.note(`${tag(label)} already ${state} in ${relative(process.cwd(), runDir)}`),
     onEvent: (label, event) => {
       if (event.type === 'epochEnd') {
-        const e = event.entry;
-        out.note(
-          `${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
-        );
+        out.note(epochLine(event, tag(label)));
       } else if (event.type === 'advice') out.note(`${tag(label)} advice: ${event.advice.message}`);
       else if (event.type === 'note') out.note(`${tag(label)} ${event.message}`);
       else if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0)) {
