@@ -11,6 +11,7 @@ import { checkDataDir } from '../run/data.js';
 import { exportCompleteRun } from '../run/export-tfjs.js';
 import { defaultRunDir } from '../run/naming.js';
 import { RunDir } from '../run/run-dir.js';
+import { newRunTarget, resumeTarget } from '../run/run-target.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
 import { fixed, sparkline } from '../ui/format.js';
 import { runPrinter } from '../ui/run-printer.js';
@@ -85,15 +86,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     if (extra.length > 0) {
       throw new UsageError(`--resume continues a run with its own config; leave out ${extra.join(', ')}.`, extra[0]);
     }
-    const dir = new RunDir(flags.resume as string);
-    const record = dir.isRun() ? dir.record() : null;
-    if (record === null) {
-      throw new UsageError(
-        `--resume ${flags.resume}: not a run directory (no config.json there); \`opt runs list\` shows the runs.`,
-        '--resume',
-        flags.resume,
-      );
-    }
+    const { dir, record } = resumeTarget(flags.resume as string);
     if (dir.status()?.state === 'complete') {
       const result = dir.readJson<RunResult>('result.json');
       if (flags.exportTfjs === true) {
@@ -111,14 +104,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   } else {
     ({ config, warnings } = configFromCommand(command, flags.config));
     runDir = flags.out ?? defaultRunDir(config);
-    const dir = new RunDir(runDir);
-    if (dir.isRun()) {
-      throw new UsageError(
-        `--out ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another --out.`,
-        '--out',
-        runDir,
-      );
-    }
+    newRunTarget(runDir); // checked here, before the backend and the data load, and again by trainRun
   }
   for (const warning of warnings) out.warn(warning);
   if (config.dataDir !== null) checkDataDir(config.dataDir);

@@ -4,11 +4,6 @@ import type { TrainConfig } from '../config/knobs.js';
 import type { Advice } from './diagnostics.js';
 import type { Environment } from './run-dir.js';
 
-/** Thrown when a stop was requested before there was anything to save. */
-export class RunInterrupted extends Error {
-  override name = 'RunInterrupted';
-}
-
 export type RunOutcome = 'complete' | 'diverged' | 'interrupted';
 
 /** One epoch of the history, with Keras's log keys. `learning_rate` is the rate of the epoch's first step. */
