@@ -1,9 +1,8 @@
 /**
- * `opt sweep SPEC`: the trials of a sweep file trained locally (exactly `opt compare` on them), or with
- * `--queue URL` added to a BullMQ queue on Redis for `opt worker` processes on any machine, followed until done and
- * written as compare's table and charts. `opt sweep status` and `opt sweep results` read a sweep from the queue.
+ * `opt sweep SPEC`: the trials of a sweep file trained locally (exactly `opt compare` on them: cli/local-plan.ts), or
+ * with `--queue URL` added to a BullMQ queue on Redis for `opt worker` processes on any machine, followed until done
+ * and written as compare's table and charts. `opt sweep status` and `opt sweep results` read a sweep from the queue.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
@@ -17,8 +16,8 @@ import { sameValue } from '../config/resolve.js';
 import { type CompareFile, runDirectories } from '../engine/compare-dir.js';
 import { defaultWorkers } from '../engine/local-pool.js';
 import { RunDir } from '../run/run-dir.js';
+import { findSweep } from '../sweep/find-sweep.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
-import type { SweepQueue, SweepRecord } from '../sweep/queue.js';
 import { commandLine, QUEUE_HELP, queueUrlOf } from '../sweep/queue-flag.js';
 import type { QueueUrl } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
@@ -269,27 +268,6 @@ async function runQueued(
     stop.dispose();
     await queue.close();
   }
-}
-
-/** A sweep named by its id or its file, as stored in the queue. */
-async function findSweep(queue: SweepQueue, given: string): Promise<SweepRecord> {
-  const byId = /^[0-9a-f]{12}$/.test(given) && !existsSync(given) ? await queue.sweep(given) : null;
-  if (byId !== null) return byId;
-  if (!existsSync(given))
-    throw new UsageError(
-      `${given}: no sweep with this id in the queue at ${queue.url.redacted}, and no such file; \`opt sweep status --queue\` lists the sweeps there.`,
-      'SWEEP',
-      given,
-    );
-  const sweep = readSweep(given);
-  const record = await queue.sweep(sweep.id);
-  if (record === null)
-    throw new UsageError(
-      `${given}: this sweep (${sweep.id}) is not in the queue at ${queue.url.redacted}; add it with \`opt sweep ${given} --queue\`.`,
-      'SWEEP',
-      given,
-    );
-  return record;
 }
 
 async function status(given: string | undefined, flags: { queue?: string | boolean; json?: boolean }): Promise<number> {
