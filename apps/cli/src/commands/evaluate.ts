@@ -2,7 +2,6 @@
 import { toTensors } from '@opt/data-fashion-mnist';
 import { tf } from '@opt/tensor';
 import type { Command } from 'commander';
-import { UsageError } from '../cli/errors.js';
 import { Output } from '../cli/output.js';
 import { loadSavedRun } from '../run/saved-run.js';
 import { fixed, percent } from '../ui/format.js';
@@ -32,12 +31,8 @@ export function registerEvaluateCommand(program: Command): void {
       '\nExamples:\n  $ opt evaluate runs/20261201-101500-defaults\n  $ opt evaluate runs/20261201-101500-defaults --checkpoint best --json',
     )
     .action(async (path: string, flags: EvaluateFlags) => {
-      const which = flags.checkpoint ?? 'last';
-      if (which !== 'last' && which !== 'best') {
-        throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
-      }
       const out = new Output('evaluate', flags.json === true);
-      const run = await loadSavedRun(path, which, flags.backend);
+      const run = await loadSavedRun(path, flags.checkpoint, flags.backend);
       const { x, y } = toTensors(run.test, run.prepare);
       const labels = run.test.labels;
       let logs: Record<string, number>;
@@ -71,7 +66,7 @@ export function registerEvaluateCommand(program: Command): void {
       });
       const result = {
         runDir: run.dir.path,
-        checkpoint: which,
+        checkpoint: run.which,
         backend: run.backend,
         test: { loss: logs.loss ?? Number.NaN, accuracy: logs.accuracy ?? Number.NaN, count: labels.length },
         perClass,
@@ -80,7 +75,7 @@ export function registerEvaluateCommand(program: Command): void {
       };
       out.result(result);
       out.line(
-        `${path} (checkpoint ${which}, ${run.backend}): test loss ${fixed(result.test.loss)} accuracy ${fixed(result.test.accuracy)} on ${labels.length} images`,
+        `${path} (checkpoint ${run.which}, ${run.backend}): test loss ${fixed(result.test.loss)} accuracy ${fixed(result.test.accuracy)} on ${labels.length} images`,
       );
       out.line();
       out.line(

@@ -57,12 +57,9 @@ export function registerPredictCommand(program: Command): void {
       '\nExamples:\n  $ opt predict runs/20261201-101500-defaults --index 0..9\n  $ opt predict runs/20261201-101500-defaults --index 42 --json',
     )
     .action(async (path: string, flags: PredictFlags) => {
-      const which = flags.checkpoint ?? 'last';
-      if (which !== 'last' && which !== 'best')
-        throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
       const out = new Output('predict', flags.json === true);
       const indices = parseIndices(flags.index ?? '0..9', 10_000);
-      const run = await loadSavedRun(path, which, flags.backend);
+      const run = await loadSavedRun(path, flags.checkpoint, flags.backend);
       const { x, y } = toTensors(run.test, run.prepare);
       let probabilities: Float32Array;
       try {

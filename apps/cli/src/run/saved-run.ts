@@ -16,7 +16,9 @@ export interface SavedRun {
   readonly classNames: readonly string[];
   /** The normalization of training, with the training split's statistics. */
   readonly prepare: { normalize: RunRecord['config']['normalize']; statistics?: Statistics };
+  /** The checkpoint's directory, and which one it is. */
   readonly checkpoint: string;
+  readonly which: 'last' | 'best';
   readonly backend: string;
 }
 
@@ -35,11 +37,21 @@ export function openRun(path: string, option = 'DIR'): { dir: RunDir; record: Ru
   return { dir, record };
 }
 
+/** `--checkpoint`: last (the default) or best. */
+function checkpointOf(given: string | undefined): 'last' | 'best' {
+  const which = given ?? 'last';
+  if (which !== 'last' && which !== 'best')
+    throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
+  return which;
+}
+
+/** `checkpointFlag`: `--checkpoint` as given (last or best; last when not given). */
 export async function loadSavedRun(
   path: string,
-  which: 'last' | 'best',
+  checkpointFlag: string | undefined,
   backend: string | undefined,
 ): Promise<SavedRun> {
+  const which = checkpointOf(checkpointFlag);
   const { dir, record } = openRun(path);
   const checkpoint = which === 'best' ? dir.bestCheckpoint : dir.lastCheckpoint;
   const exists = [checkpoint, `${checkpoint}.old`].some((p) => {
@@ -83,6 +95,7 @@ export async function loadSavedRun(
     classNames: data.classNames,
     prepare: normalize === 'standardize' ? { normalize, statistics } : { normalize },
     checkpoint,
+    which,
     backend: report.backend,
   };
 }
