@@ -60,3 +60,16 @@ export function configFromCommand(command: Command, file: string | undefined): R
   if (file !== undefined) input = inputFromObject(readConfigFile(file, '--config'), file);
   return resolveConfig(mergeInputs(input, knobInput(command)));
 }
+
+/** A command that takes every knob: its knob flags, its examples after the help, and its action's exit code. */
+export function withKnobs<Flags>(
+  command: Command,
+  examples: string,
+  run: (flags: Flags, command: Command) => Promise<number>,
+): void {
+  addKnobOptions(command);
+  command.addHelpText('after', examples);
+  command.action(async (flags: Flags, cmd: Command) => {
+    process.exitCode = await run(flags, cmd);
+  });
+}

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { knobInput, withKnobs } from '../cli/knob-options.js';
 import { runLocalPlan, workersOf } from '../cli/local-plan.js';
 import { targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
@@ -66,11 +66,7 @@ export function registerCompareCommand(program: Command): void {
     )
     .option('--note <text>', 'a note stored with every run')
     .option('--json', 'print one JSON object (the rows and where everything is) on stdout');
-  addKnobOptions(command);
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (flags: CompareFlags, cmd: Command) => {
-    process.exitCode = await compare(flags, cmd);
-  });
+  withKnobs(command, EXAMPLES, compare);
 }
 
 async function compare(flags: CompareFlags, command: Command): Promise<number> {

@@ -2,7 +2,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
-import { addKnobOptions, configFromCommand } from '../cli/knob-options.js';
+import { configFromCommand, withKnobs } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
@@ -64,11 +64,7 @@ export function registerTrainCommand(program: Command): void {
       'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in); with --resume of a complete run, just that',
     )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
-  addKnobOptions(command);
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (flags: TrainFlags, cmd: Command) => {
-    process.exitCode = await train(flags, cmd);
-  });
+  withKnobs(command, EXAMPLES, train);
 }
 
 async function train(flags: TrainFlags, command: Command): Promise<number> {
