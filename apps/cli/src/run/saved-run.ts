@@ -1,6 +1,6 @@
 /** A finished (or stopped) run read back: its record, a checkpoint as a model, and its test set prepared as in training. */
 import { statSync } from 'node:fs';
-import type { FashionMnistSplit, Statistics } from '@opt/data-fashion-mnist';
+import { type FashionMnistSplit, type Statistics, toTensors } from '@opt/data-fashion-mnist';
 import { loadModel, type Sequential } from '@opt/layers';
 import { type BackendRequest, tf, useBackend } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
@@ -98,4 +98,18 @@ export async function loadSavedRun(
     which,
     backend: report.backend,
   };
+}
+
+/** Runs `use` on the run's test images as tensors (normalized as in training), then frees them and the model. */
+export async function onTestSet<T>(
+  run: SavedRun,
+  use: (x: ReturnType<typeof toTensors>['x'], y: ReturnType<typeof toTensors>['y']) => Promise<T>,
+): Promise<T> {
+  const { x, y } = toTensors(run.test, run.prepare);
+  try {
+    return await use(x, y);
+  } finally {
+    tf.dispose([x, y]);
+    run.model.dispose();
+  }
 }
