@@ -1,6 +1,6 @@
 /**
- * From the plan (plan.ts) to what runs: each claim becomes one compare (compare/plan.ts resolves and checks its
- * configs, compare/run-compare.ts trains them) in `<out>/<claim slug>/`, one run directory per row and seed, each
+ * From the plan (plan.ts) to what runs: each claim becomes one compare (engine/plan.ts resolves and checks its
+ * configs, engine/run-plan.ts trains them) in `<out>/<claim slug>/`, one run directory per row and seed, each
  * with the `opt train` command that trains exactly that config into it. Rows that train at the rate `opt lr-find`
  * suggests get it from an lr-find directory beside the runs.
  */
