@@ -4,9 +4,9 @@
  * into one message on stderr (and a JSON error object on stdout with --json) and an exit code: 2 for usage,
  * 1 for anything else. Stack traces only with --debug or OPT_DEBUG=1.
  */
-import { BackendUnavailableError } from '@opt/tensor';
-import { Command, CommanderError } from 'commander';
-import { debugRequested, EXIT, errorJson, RunError, UsageError } from './cli/errors.js';
+import { Command, type CommanderError } from 'commander';
+import { debugRequested, EXIT } from './cli/errors.js';
+import { fail, isHelpOrVersion } from './cli/fail.js';
 import { registerBackendCommand } from './commands/backend.js';
 import { registerCompareCommand } from './commands/compare.js';
 import { registerDataCommand } from './commands/data.js';
@@ -18,7 +18,6 @@ import { registerSweepCommand } from './commands/sweep.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerWorkerCommand } from './commands/worker.js';
 import { suggestKnob } from './config/resolve.js';
-import { WritesClosed } from './run/run-dir.js';
 import { versionLine } from './run/versions.js';
 
 // `opt train --help | head`: a closed pipe ends the output, not the process with a stack.
@@ -94,43 +93,9 @@ function commanderMessage(error: CommanderError): string {
   return `${text}; ${help}.`;
 }
 
-function fail(error: unknown): void {
-  // A forced exit (a second Ctrl-C) is under way: it sets the exit code and says so itself.
-  if (error instanceof WritesClosed) return;
-  let message: string;
-  let code: number;
-  let kind: unknown = error;
-  if (error instanceof CommanderError) {
-    message = commanderMessage(error);
-    code = EXIT.usage;
-    kind = new UsageError(message);
-  } else if (error instanceof UsageError || error instanceof RunError) {
-    message = error.message;
-    code = error instanceof UsageError ? EXIT.usage : EXIT.failure;
-  } else if (error instanceof BackendUnavailableError) {
-    message = error.message;
-    code = EXIT.usage;
-    kind = new UsageError(message, '--backend');
-  } else {
-    message = `${error instanceof Error ? error.message : String(error)}${debug ? '' : ' (run again with --debug for the stack trace)'}`;
-    code = EXIT.failure;
-  }
-  const prefix = commandName();
-  process.stderr.write(`${prefix}: ${message.trimEnd()}\n`);
-  if (debug && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
-  if (json) process.stdout.write(`${JSON.stringify(errorJson(kind, `${prefix}: ${message.trimEnd()}`))}\n`);
-  process.exitCode = code;
-}
-
 try {
   await program.parseAsync(process.argv.filter((a, i) => i < 2 || a !== '--debug'));
 } catch (error) {
-  if (
-    error instanceof CommanderError &&
-    (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help')
-  ) {
-    process.exitCode = EXIT.ok;
-  } else {
-    fail(error);
-  }
+  if (isHelpOrVersion(error)) process.exitCode = EXIT.ok;
+  else fail(error, { prefix: commandName(), commanderMessage, debug, json });
 }

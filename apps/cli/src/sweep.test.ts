@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CompareRow } from './compare/run-compare.js';
+import type { CompareRow } from './engine/compare-dir.js';
 import type { HistoryFile } from './run/run-types.js';
 import { optWith, type Result, type Running, scratch, spawnOptWith } from './testing/fixtures/opt.js';
 import { freePort, type RedisServer, startRedis } from './testing/fixtures/redis.js';

@@ -116,8 +116,9 @@ describe('opt train (a real process on the real dataset)', () => {
       /sgd\(.*momentum: 0\.9.*InverseTimeDecay\(initialLearningRate: 0\.1, decaySteps: 1, decayRate: 1/,
     );
     expect(stdout).toContain('training on 110 images (1 steps of 110 per epoch), validating on 10');
+    // The rate at each epoch's end, as Keras logs it: lr0 / (1 + r * epoch) after epochs 1, 2 and 3.
     const rates = [...stdout.matchAll(/^epoch \d\/3: .* lr (\S+) /gm)].map((m) => Number(m[1]));
-    expect(rates).toEqual([0.1, 0.05, 0.1 / 3].map((r) => Number(r.toPrecision(4))));
+    expect(rates).toEqual([0.1 / 2, 0.1 / 3, 0.1 / 4].map((r) => Number(r.toPrecision(4))));
     expect(stdout).toMatch(/^test: loss \d+\.\d{4} accuracy \d\.\d{4}$/m);
     expect(stdout).toMatch(/^val_loss by epoch: [▁-█]{3} /m);
     expect(stdout).toMatch(/^saved: decay /m);

@@ -4,8 +4,17 @@
  * (one place checks values and words the messages) and a knob left out is told apart from one set to its default.
  */
 import { type Command, Option } from 'commander';
+import { readConfigFile } from '../config/files.js';
 import { KNOBS, type KnobKey } from '../config/knobs.js';
-import { type ConfigInput, inputFromFlags } from '../config/resolve.js';
+import {
+  type ConfigInput,
+  EMPTY_INPUT,
+  inputFromFlags,
+  inputFromObject,
+  mergeInputs,
+  type Resolved,
+  resolveConfig,
+} from '../config/resolve.js';
 
 const HEADINGS: Record<string, string> = {
   optimizer: 'Optimizer:',
@@ -43,4 +52,24 @@ export function knobInput(command: Command): ConfigInput {
     given[knob.key] = options[knob.key];
   }
   return inputFromFlags(given);
+}
+
+/** Knobs from `--config FILE` with the flags on top, resolved (`opt train`, `opt lr-find`). */
+export function configFromCommand(command: Command, file: string | undefined): Resolved {
+  let input: ConfigInput = EMPTY_INPUT;
+  if (file !== undefined) input = inputFromObject(readConfigFile(file, '--config'), file);
+  return resolveConfig(mergeInputs(input, knobInput(command)));
+}
+
+/** A command that takes every knob: its knob flags, its examples after the help, and its action's exit code. */
+export function withKnobs<Flags>(
+  command: Command,
+  examples: string,
+  run: (flags: Flags, command: Command) => Promise<number>,
+): void {
+  addKnobOptions(command);
+  command.addHelpText('after', examples);
+  command.action(async (flags: Flags, cmd: Command) => {
+    process.exitCode = await run(flags, cmd);
+  });
 }

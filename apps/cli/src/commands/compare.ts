@@ -1,22 +1,21 @@
 /**
- * `opt compare`: flags to a plan of configs (compare/plan.ts), the plan trained in worker processes
- * (compare/run-compare.ts), progress on stderr, one table on stdout.
+ * `opt compare`: flags to a plan of configs (engine/plan.ts), trained in local worker processes and printed by
+ * cli/local-plan.ts.
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../cli/errors.js';
-import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { UsageError } from '../cli/errors.js';
+import { knobInput, withKnobs } from '../cli/knob-options.js';
+import { runLocalPlan, workersOf } from '../cli/local-plan.js';
+import { targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
-import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { planFromFile, planFromLists } from '../compare/plan.js';
-import { defaultWorkers } from '../compare/pool.js';
-import { type CompareReport, runCompare } from '../compare/run-compare.js';
+import { THREADS_HELP } from '../cli/threads.js';
 import { readConfigFile } from '../config/files.js';
 import { OPTIMIZER_ALIASES, OPTIMIZER_NAMES } from '../config/knobs.js';
 import { EMPTY_INPUT, inputFromObject, mergeInputs } from '../config/resolve.js';
-import { compareProgress, printCompareTable } from '../ui/compare-report.js';
-import { seconds } from '../ui/format.js';
+import { defaultWorkers } from '../engine/local-pool.js';
+import { planFromFile, planFromLists } from '../engine/plan.js';
+import { slug, stamp } from '../run/naming.js';
 
 interface CompareFlags {
   optimizers?: string;
@@ -44,26 +43,6 @@ Every config trains on the same data, split and seed unless it sets its own seed
 charts; running the same compare into it again skips complete runs and resumes the others. Exit status: 0
 when every config ran (complete or diverged), 1 when one failed, 130 after Ctrl-C.`;
 
-/** `20261201-101500`: the time prefix of default run and compare directories. */
-export function stamp(now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-}
-
-export function positiveInteger(flag: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new UsageError(`${flag} must be a positive integer, got "${text}".`, flag, text);
-  return n;
-}
-
-export function fraction(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !(n > 0 && n <= 1))
-    throw new UsageError(`${flag} must be an accuracy in (0, 1], e.g. 0.85, got "${text}".`, flag, text);
-  return n;
-}
-
 export function registerCompareCommand(program: Command): void {
   const command = program
     .command('compare')
@@ -87,17 +66,13 @@ export function registerCompareCommand(program: Command): void {
     )
     .option('--note <text>', 'a note stored with every run')
     .option('--json', 'print one JSON object (the rows and where everything is) on stdout');
-  addKnobOptions(command);
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (flags: CompareFlags, cmd: Command) => {
-    process.exitCode = await compare(flags, cmd);
-  });
+  withKnobs(command, EXAMPLES, compare);
 }
 
 async function compare(flags: CompareFlags, command: Command): Promise<number> {
   const out = new Output('compare', flags.json === true);
-  const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const workers = workersOf(flags.workers);
+  const target = targetOf(flags.target);
   const lists = flags.optimizers !== undefined || flags.learningRates !== undefined || flags.seeds !== undefined;
   if (lists && flags.configs !== undefined) {
     throw new UsageError(
@@ -119,69 +94,19 @@ async function compare(flags: CompareFlags, command: Command): Promise<number> {
     flags.config !== undefined ? inputFromObject(readConfigFile(flags.config, '--config'), flags.config) : EMPTY_INPUT;
   const base = mergeInputs(fileInput, flagInput);
   const plan = flags.configs !== undefined ? planFromFile(base, flags.configs) : planFromLists(base, flags);
-  const dir =
-    flags.out ??
-    join(
-      'runs',
-      `${stamp()}-compare-${plan
-        .map((p) => p.label)
-        .join(',')
-        .replace(/[^A-Za-z0-9=.,_-]+/g, '_')
-        .slice(0, 60)}`,
-    );
+  const dir = flags.out ?? join('runs', `${stamp()}-compare-${slug(plan.map((p) => p.label).join(','))}`);
   for (const p of plan) for (const w of p.warnings) out.warn(`${p.label}: ${w}`);
-  const threads = threadsFor(
-    flags.threads,
-    plan.map((p) => p.config.backend),
-  );
-
-  const stop = stopOnSignals((line) => out.note(line));
-  const pids = new Set<number>();
-  stop.watch([dir]);
-  stop.onForcedExit(() => {
-    // Each worker already has the stop request: a second signal makes it quit at once, cleaning up after itself.
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
+  return runLocalPlan({
+    out,
+    plan,
+    dir,
+    workers,
+    threads: flags.threads,
+    target,
+    note: flags.note ?? null,
+    command: ['opt', ...process.argv.slice(2)],
+    intro: (w) =>
+      `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${w} worker process${w === 1 ? '' : 'es'} into ${dir}`,
+    continueWith: `the same command and --out ${dir}`,
   });
-  out.note(
-    `training ${plan.length} config${plan.length === 1 ? '' : 's'} in up to ${Math.min(workers, plan.length)} worker process${Math.min(workers, plan.length) === 1 ? '' : 'es'} into ${dir}`,
-  );
-  let report: CompareReport;
-  try {
-    report = await runCompare({
-      dir,
-      plan,
-      workers,
-      ...(threads !== undefined ? { threads } : {}),
-      target,
-      note: flags.note ?? null,
-      command: ['opt', ...process.argv.slice(2)],
-      signal: stop.signal,
-      pids,
-      ...compareProgress(
-        out,
-        plan.map((p) => p.label),
-      ),
-    });
-  } finally {
-    stop.dispose();
-  }
-
-  const { rows, wallSeconds } = report;
-  printCompareTable(out, rows, target);
-  out.line(
-    `wall time ${seconds(wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
-  );
-  out.result(report);
-  const interrupted = stop.received();
-  if (interrupted !== null) {
-    out.note(`interrupted; continue with the same command and --out ${dir}`);
-    return EXIT_FOR[interrupted];
-  }
-  return rows.some((r) => r.status === 'failed' || r.status === 'not run') ? EXIT.failure : EXIT.ok;
 }

@@ -1,18 +1,16 @@
 /** `opt lr-find`: the learning-rate range test, its chart, and a suggested rate with the rule behind it. */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../cli/errors.js';
-import { addKnobOptions } from '../cli/knob-options.js';
+import { addKnobOptions, configFromCommand } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
 import { KNOBS } from '../config/knobs.js';
-import { formatKnobValue, knobsDiffering } from '../config/resolve.js';
-import { finite, writeChart } from '../run/charts.js';
-import { EXPLODE_FACTOR, findLearningRate } from '../run/lr-find.js';
-import { RunDir, writeAtomic } from '../run/run-dir.js';
+import { EXPLODE_FACTOR, findLearningRate, LR_FIND_DEFAULTS, writeLrFind } from '../run/lr-find.js';
+import { knobsLabel, timestampedDir } from '../run/naming.js';
+import { RunDir } from '../run/run-dir.js';
 import { StepBar } from '../ui/progress.js';
-import { configFromCommand } from './train.js';
 
 interface LrFindFlags {
   startLr?: string;
@@ -64,30 +62,19 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
   );
   command.action(async (flags: LrFindFlags, cmd: Command) => {
     const out = new Output('lr-find', flags.json === true);
-    const startLr = positive('--start-lr', flags.startLr, 1e-7);
-    const endLr = positive('--end-lr', flags.endLr, 10);
+    const startLr = positive('--start-lr', flags.startLr, LR_FIND_DEFAULTS.startLr);
+    const endLr = positive('--end-lr', flags.endLr, LR_FIND_DEFAULTS.endLr);
     if (!(endLr > startLr))
       throw new UsageError(`--end-lr ${endLr} must be larger than --start-lr ${startLr}.`, '--end-lr', endLr);
-    const stepsText = flags.steps ?? '300';
+    const stepsText = flags.steps ?? String(LR_FIND_DEFAULTS.steps);
     const steps = Number(stepsText);
     if (!Number.isSafeInteger(steps) || steps < 10)
       throw new UsageError(`--steps must be an integer >= 10, got "${stepsText}".`, '--steps', stepsText);
     const { config, warnings } = configFromCommand(cmd, flags.config);
     for (const w of warnings) out.warn(w);
     const threads = threadsFor(flags.threads, [config.backend]);
-    const pad = (n: number) => String(n).padStart(2, '0');
-    const now = new Date();
-    const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
-    const dir = new RunDir(
-      flags.out ??
-        join(
-          'runs',
-          `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}-lr-find${knobs.length > 0 ? `-${knobs.join(',')}` : ''}`.replace(
-            /[^A-Za-z0-9=.,_/-]/g,
-            '_',
-          ),
-        ),
-    );
+    const knobs = knobsLabel(config);
+    const dir = new RunDir(flags.out ?? timestampedDir('runs', `lr-find${knobs !== '' ? `-${knobs}` : ''}`));
     if (dir.isRun())
       throw new UsageError(`--out ${dir.path} is a run directory; choose another --out.`, '--out', dir.path);
     const bar = new StepBar(out.interactive && !out.json);
@@ -109,24 +96,7 @@ The suggested rate is one decade below the rate at the minimum of the smoothed l
       bar.stop();
       stop.dispose();
     }
-    await dir.writeJson('lr-find.json', result);
-    await writeAtomic(
-      dir.file('lr-find.csv'),
-      `step,learning_rate,loss,smoothed\n${result.points.map((p) => `${p.step},${p.learningRate},${p.loss},${p.smoothed}`).join('\n')}\n`,
-    );
-    const chart = await writeChart(dir.chartsDir, 'lr-find', {
-      title:
-        result.suggestion === null
-          ? 'loss against learning rate'
-          : `loss against learning rate (suggested ${result.suggestion.learningRate})`,
-      values: result.points.flatMap((p) => [
-        { learning_rate: p.learningRate, curve: 'loss', loss: finite(p.loss) },
-        { learning_rate: p.learningRate, curve: 'smoothed', loss: finite(p.smoothed) },
-      ]),
-      x: { field: 'learning_rate', title: 'learning rate', log: true },
-      y: { field: 'loss', title: 'training loss' },
-      series: { field: 'curve', title: '' },
-    });
+    const chart = await writeLrFind(dir, result);
     out.result({ ...result, dir: dir.path, charts: chart });
     const shown = relative(process.cwd(), dir.path) || '.';
     out.line(

@@ -1,10 +1,10 @@
 /** `opt predict DIR --index 0..9`: a saved run's prediction for test images chosen by index. */
-import { toTensors } from '@opt/data-fashion-mnist';
 import { tf } from '@opt/tensor';
 import type { Command } from 'commander';
 import { UsageError } from '../cli/errors.js';
 import { Output } from '../cli/output.js';
-import { loadSavedRun } from '../run/saved-run.js';
+import { type SavedRunFlags, savedRunCommand } from '../cli/saved-run-command.js';
+import { loadSavedRun, onTestSet } from '../run/saved-run.js';
 import { percent } from '../ui/format.js';
 import { table } from '../ui/table.js';
 
@@ -36,44 +36,32 @@ export function parseIndices(text: string, count: number): number[] {
   return out;
 }
 
-interface PredictFlags {
+interface PredictFlags extends SavedRunFlags {
   index?: string;
-  checkpoint?: string;
-  backend?: string;
-  json?: boolean;
 }
 
 export function registerPredictCommand(program: Command): void {
-  program
-    .command('predict')
-    .description("Predict the class of test images with a run's checkpoint, with the probability of each class.")
-    .argument('<dir>', 'run directory')
+  savedRunCommand(
+    program,
+    'predict',
+    "Predict the class of test images with a run's checkpoint, with the probability of each class.",
+    [
+      'opt predict runs/20261201-101500-defaults --index 0..9',
+      'opt predict runs/20261201-101500-defaults --index 42 --json',
+    ],
+  )
     .option('--index <indices>', 'test images by index: 3, 0..9 or 1,5,7 (default 0..9)')
-    .option('--checkpoint <which>', 'last or best (default last)')
-    .option('--backend <name>', "backend (default: the run's)")
-    .option('--json', 'print one JSON array on stdout')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  $ opt predict runs/20261201-101500-defaults --index 0..9\n  $ opt predict runs/20261201-101500-defaults --index 42 --json',
-    )
     .action(async (path: string, flags: PredictFlags) => {
-      const which = flags.checkpoint ?? 'last';
-      if (which !== 'last' && which !== 'best')
-        throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
       const out = new Output('predict', flags.json === true);
       const indices = parseIndices(flags.index ?? '0..9', 10_000);
-      const run = await loadSavedRun(path, which, flags.backend);
-      const { x, y } = toTensors(run.test, run.prepare);
-      let probabilities: Float32Array;
-      try {
+      const run = await loadSavedRun(path, flags.checkpoint, flags.backend);
+      const probabilities = await onTestSet(run, async (x) => {
         const rows = tf.gather(x, Int32Array.from(indices));
         const p = run.model.predict(rows, { batchSize: 1024 });
-        probabilities = Float32Array.from(await p.data());
+        const values = Float32Array.from(await p.data());
         tf.dispose([rows, p]);
-      } finally {
-        tf.dispose([x, y]);
-        run.model.dispose();
-      }
+        return values;
+      });
       const k = run.classNames.length;
       const predictions = indices.map((index, i) => {
         const probs = Array.from(probabilities.subarray(i * k, (i + 1) * k));

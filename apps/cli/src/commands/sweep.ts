@@ -1,29 +1,30 @@
 /**
- * `opt sweep SPEC`: the trials of a sweep file trained locally (exactly `opt compare` on them), or with
- * `--queue URL` added to a BullMQ queue on Redis for `opt worker` processes on any machine, followed until done and
- * written as compare's table and charts. `opt sweep status` and `opt sweep results` read a sweep from the queue.
+ * `opt sweep SPEC`: the trials of a sweep file trained locally (exactly `opt compare` on them: cli/local-plan.ts), or
+ * with `--queue URL` added to a BullMQ queue on Redis for `opt worker` processes on any machine, followed until done
+ * and written as compare's table and charts. `opt sweep status` and `opt sweep results` read a sweep from the queue.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
+import { runLocalPlan, workersOf } from '../cli/local-plan.js';
+import { nonNegative, positiveInteger, targetOf } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { defaultWorkers } from '../compare/pool.js';
-import { type CompareFile, runCompare, runDirectories } from '../compare/run-compare.js';
+import { THREADS_HELP } from '../cli/threads.js';
 import { sameValue } from '../config/resolve.js';
+import { type CompareFile, runDirectories } from '../engine/compare-dir.js';
+import { defaultWorkers } from '../engine/local-pool.js';
 import { RunDir } from '../run/run-dir.js';
+import { findSweep } from '../sweep/find-sweep.js';
 import { followSweep, isFinal, progressLine } from '../sweep/follow.js';
-import type { SweepQueue, SweepRecord } from '../sweep/queue.js';
-import { hideCredentials, parseQueueUrl, type QueueUrl, redactArgs } from '../sweep/redis-url.js';
+import { commandLine, QUEUE_HELP, queueUrlOf } from '../sweep/queue-flag.js';
+import type { QueueUrl } from '../sweep/redis-url.js';
 import { writeSweepResults } from '../sweep/results.js';
 import { readSweep, type Sweep } from '../sweep/spec.js';
-import { compareProgress, printCompareTable } from '../ui/compare-report.js';
+import { printCompareTable } from '../ui/compare-report.js';
 import { fixed, seconds, shortDate } from '../ui/format.js';
 import { table } from '../ui/table.js';
-import { fraction, positiveInteger } from './compare.js';
 
 /** BullMQ and ioredis load only for the commands that use a queue (a fifth of every `opt` process's start-up). */
 const queueModule = () => import('../sweep/queue.js');
@@ -54,36 +55,6 @@ The sweep's directory (--out, default runs/sweep-<name>-<id>) is a compare direc
 trial, compare.json, the overlay charts and sweep.json. Running the same sweep again adds nothing to the queue
 (each trial's job id is its config's id) and, locally, keeps the complete runs. Exit status: 0 when every trial
 ran (complete or diverged), 1 when one failed, 130 after Ctrl-C (the queued trials go on).`;
-
-const QUEUE_HELP =
-  'the Redis of the queue: redis://[user:password@]host[:port][/db], rediss:// for TLS; without a value, $OPT_QUEUE (which keeps a password off the command line)';
-
-/** `--queue URL`, `--queue` alone ($OPT_QUEUE), or not given (null). */
-export function queueUrlOf(value: string | boolean | undefined, required: boolean): QueueUrl | null {
-  if (value === undefined && !required) return null;
-  const text = typeof value === 'string' ? value : process.env.OPT_QUEUE;
-  if (text === undefined || text === '') {
-    throw new UsageError(
-      value === undefined
-        ? '--queue URL is needed (or set OPT_QUEUE to the URL and give --queue alone), e.g. --queue redis://HOST:6379/0.'
-        : '--queue without a URL reads OPT_QUEUE, which is not set: set it, or give --queue redis://HOST:6379/0.',
-      '--queue',
-    );
-  }
-  const url = parseQueueUrl(text);
-  hideCredentials();
-  return url;
-}
-
-/** The command line as stored and printed: any Redis URL redacted. */
-const commandLine = (): string[] => ['opt', ...redactArgs(process.argv.slice(2))];
-
-function nonNegative(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0)
-    throw new UsageError(`${flag} must be a number of seconds >= 0, got "${text}".`, flag, text);
-  return n;
-}
 
 interface RunFlags {
   queue?: string | boolean;
@@ -172,7 +143,7 @@ const defaultDir = (sweep: { name: string; id: string }) => join('runs', `sweep-
 async function runSweep(spec: string, flags: RunFlags): Promise<number> {
   const out = new Output('sweep', flags.json === true);
   const url = queueUrlOf(flags.queue, false);
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const target = targetOf(flags.target);
   if (url === null) {
     for (const [flag, given] of [
       ['--attempts', flags.attempts],
@@ -200,66 +171,30 @@ async function runSweep(spec: string, flags: RunFlags): Promise<number> {
 }
 
 async function runLocally(sweep: Sweep, dir: string, target: number, flags: RunFlags, out: Output): Promise<number> {
-  const workers = flags.workers !== undefined ? positiveInteger('--workers', flags.workers) : defaultWorkers();
-  const threads = threadsFor(
-    flags.threads,
-    sweep.trials.map((t) => t.config.backend),
-  );
-  const stop = stopOnSignals((line) => out.note(line));
-  const pids = new Set<number>();
-  stop.watch([dir]);
-  stop.onForcedExit(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
-  });
   const n = sweep.trials.length;
-  const w = Math.min(workers, n);
-  out.note(
-    `sweep ${sweep.id} (${sweep.name}): ${n} trial${n === 1 ? '' : 's'} in up to ${w} local worker process${w === 1 ? '' : 'es'} into ${dir}`,
-  );
-  let report: Awaited<ReturnType<typeof runCompare>>;
-  try {
-    // Only where runCompare will accept the directory: a new one, or this sweep's.
-    const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
-    if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
-      await new RunDir(dir).writeJson('sweep.json', {
-        ...(await queueModule()).recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
-        queue: null,
-      });
-    report = await runCompare({
-      dir,
-      plan: sweep.trials,
-      workers,
-      ...(threads !== undefined ? { threads } : {}),
-      target,
-      note: flags.note ?? null,
-      command: commandLine(),
-      signal: stop.signal,
-      pids,
-      ...compareProgress(
-        out,
-        sweep.trials.map((t) => t.label),
-      ),
-    });
-  } finally {
-    stop.dispose();
-  }
-  printCompareTable(out, report.rows, target);
-  out.line(
-    `wall time ${seconds(report.wallSeconds)} with ${Math.min(workers, Math.max(1, report.trained))} worker process(es); runs and charts in ${dir}`,
-  );
-  out.result({ ...report, sweep: { id: sweep.id, name: sweep.name, queue: null, trials: n } });
-  const interrupted = stop.received();
-  if (interrupted !== null) {
-    out.note(`interrupted; continue with the same command${flags.out === undefined ? '' : ` and --out ${dir}`}`);
-    return EXIT_FOR[interrupted];
-  }
-  return report.rows.some((r) => r.status === 'failed' || r.status === 'not run') ? EXIT.failure : EXIT.ok;
+  return runLocalPlan({
+    out,
+    plan: sweep.trials,
+    dir,
+    workers: workersOf(flags.workers),
+    threads: flags.threads,
+    target,
+    note: flags.note ?? null,
+    command: commandLine(),
+    intro: (w) =>
+      `sweep ${sweep.id} (${sweep.name}): ${n} trial${n === 1 ? '' : 's'} in up to ${w} local worker process${w === 1 ? '' : 'es'} into ${dir}`,
+    continueWith: `the same command${flags.out === undefined ? '' : ` and --out ${dir}`}`,
+    before: async () => {
+      // Only where the compare will accept the directory: a new one, or this sweep's.
+      const previous = new RunDir(dir).readJson<CompareFile>('compare.json');
+      if (previous !== null ? sameValue(previous.entries, runDirectories(sweep.trials)) : !new RunDir(dir).isRun())
+        await new RunDir(dir).writeJson('sweep.json', {
+          ...(await queueModule()).recordOf(sweep, { attempts: 1, backoffSeconds: 0 }),
+          queue: null,
+        });
+    },
+    extra: { sweep: { id: sweep.id, name: sweep.name, queue: null, trials: n } },
+  });
 }
 
 async function runQueued(
@@ -333,27 +268,6 @@ async function runQueued(
     stop.dispose();
     await queue.close();
   }
-}
-
-/** A sweep named by its id or its file, as stored in the queue. */
-async function findSweep(queue: SweepQueue, given: string): Promise<SweepRecord> {
-  const byId = /^[0-9a-f]{12}$/.test(given) && !existsSync(given) ? await queue.sweep(given) : null;
-  if (byId !== null) return byId;
-  if (!existsSync(given))
-    throw new UsageError(
-      `${given}: no sweep with this id in the queue at ${queue.url.redacted}, and no such file; \`opt sweep status --queue\` lists the sweeps there.`,
-      'SWEEP',
-      given,
-    );
-  const sweep = readSweep(given);
-  const record = await queue.sweep(sweep.id);
-  if (record === null)
-    throw new UsageError(
-      `${given}: this sweep (${sweep.id}) is not in the queue at ${queue.url.redacted}; add it with \`opt sweep ${given} --queue\`.`,
-      'SWEEP',
-      given,
-    );
-  return record;
 }
 
 async function status(given: string | undefined, flags: { queue?: string | boolean; json?: boolean }): Promise<number> {
@@ -445,7 +359,7 @@ async function results(
 ): Promise<number> {
   const out = new Output('sweep results', flags.json === true);
   const url = queueUrlOf(flags.queue, true) as QueueUrl;
-  const target = flags.target !== undefined ? fraction('--target', flags.target) : 0.85;
+  const target = targetOf(flags.target);
   const queue = await (await queueModule()).SweepQueue.open(url, (line) => out.note(line));
   try {
     const record = await findSweep(queue, given);

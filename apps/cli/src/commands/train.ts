@@ -1,25 +1,17 @@
 /** `opt train`: one run of the chapter's MLP into a run directory; `--resume` continues one. */
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../cli/errors.js';
-import { addKnobOptions, knobInput } from '../cli/knob-options.js';
+import { configFromCommand, withKnobs } from '../cli/knob-options.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { THREADS_HELP, threadsFor } from '../cli/threads.js';
-import { readConfigFile } from '../config/files.js';
 import { KNOBS, type TrainConfig } from '../config/knobs.js';
-import {
-  type ConfigInput,
-  EMPTY_INPUT,
-  formatKnobValue,
-  inputFromObject,
-  knobsDiffering,
-  mergeInputs,
-  resolveConfig,
-} from '../config/resolve.js';
 import { checkDataDir } from '../run/data.js';
 import { exportCompleteRun } from '../run/export-tfjs.js';
+import { defaultRunDir } from '../run/naming.js';
 import { RunDir } from '../run/run-dir.js';
+import { newRunTarget, resumeTarget } from '../run/run-target.js';
 import { type RunResult, trainRun } from '../run/train-run.js';
 import { fixed, sparkline } from '../ui/format.js';
 import { runPrinter } from '../ui/run-printer.js';
@@ -50,24 +42,6 @@ A run writes its directory (--out, default runs/<time>-<knobs that differ from t
 history.json/.csv, checkpoints/best and last, result.json, charts/*.svg and *.png; status.json says complete
 at the very end. Ctrl-C stops after the current step with a checkpoint (exit 130); --resume continues it.`;
 
-/** `runs/20261201-101530-optimizer=sgd,momentum=0.9`: when, and which knobs differ from the defaults. */
-export function defaultRunDir(config: TrainConfig, root = 'runs', now = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  const knobs = knobsDiffering(config).map((k) => `${k.key}=${formatKnobValue(k.value)}`);
-  const slug = (knobs.length === 0 ? 'defaults' : knobs.join(',')).replace(/[^A-Za-z0-9=.,_-]/g, '_').slice(0, 80);
-  let dir = join(root, `${stamp}-${slug}`);
-  for (let i = 2; new RunDir(dir).exists(); i++) dir = join(root, `${stamp}-${slug}-${i}`);
-  return dir;
-}
-
-/** Knobs from `--config FILE` with the flags on top, resolved. */
-export function configFromCommand(command: Command, file: string | undefined): ReturnType<typeof resolveConfig> {
-  let input: ConfigInput = EMPTY_INPUT;
-  if (file !== undefined) input = inputFromObject(readConfigFile(file, '--config'), file);
-  return resolveConfig(mergeInputs(input, knobInput(command)));
-}
-
 export function registerTrainCommand(program: Command): void {
   const command = program
     .command('train')
@@ -90,11 +64,7 @@ export function registerTrainCommand(program: Command): void {
       'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in); with --resume of a complete run, just that',
     )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
-  addKnobOptions(command);
-  command.addHelpText('after', EXAMPLES);
-  command.action(async (flags: TrainFlags, cmd: Command) => {
-    process.exitCode = await train(flags, cmd);
-  });
+  withKnobs(command, EXAMPLES, train);
 }
 
 async function train(flags: TrainFlags, command: Command): Promise<number> {
@@ -112,15 +82,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
     if (extra.length > 0) {
       throw new UsageError(`--resume continues a run with its own config; leave out ${extra.join(', ')}.`, extra[0]);
     }
-    const dir = new RunDir(flags.resume as string);
-    const record = dir.isRun() ? dir.record() : null;
-    if (record === null) {
-      throw new UsageError(
-        `--resume ${flags.resume}: not a run directory (no config.json there); \`opt runs list\` shows the runs.`,
-        '--resume',
-        flags.resume,
-      );
-    }
+    const { dir, record } = resumeTarget(flags.resume as string);
     if (dir.status()?.state === 'complete') {
       const result = dir.readJson<RunResult>('result.json');
       if (flags.exportTfjs === true) {
@@ -138,14 +100,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   } else {
     ({ config, warnings } = configFromCommand(command, flags.config));
     runDir = flags.out ?? defaultRunDir(config);
-    const dir = new RunDir(runDir);
-    if (dir.isRun()) {
-      throw new UsageError(
-        `--out ${runDir} already holds a run: continue it with --resume ${runDir}, or choose another --out.`,
-        '--out',
-        runDir,
-      );
-    }
+    newRunTarget(runDir); // checked here, before the backend and the data load, and again by trainRun
   }
   for (const warning of warnings) out.warn(warning);
   if (config.dataDir !== null) checkDataDir(config.dataDir);

@@ -3,13 +3,13 @@ import { availableParallelism, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FashionMnistNotFoundError, locateFashionMnist } from '@opt/data-fashion-mnist';
 import type { Command } from 'commander';
+import { positiveInteger } from '../cli/numbers.js';
 import { Output } from '../cli/output.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { parseThreads, THREADS_HELP, threadsFromEnv, threadsPerProcess } from '../cli/threads.js';
+import { childProcesses } from '../engine/children.js';
 import { checkDataDir } from '../run/data.js';
-import { redactArgs } from '../sweep/redis-url.js';
-import { positiveInteger } from './compare.js';
-import { queueUrlOf } from './sweep.js';
+import { commandLine, queueUrlOf } from '../sweep/queue-flag.js';
 
 interface WorkerFlags {
   queue?: string | boolean;
@@ -87,16 +87,7 @@ async function worker(flags: WorkerFlags): Promise<number> {
   }
   const say = (line: string) => out.note(line);
   const stop = stopOnSignals(say);
-  const pids = new Set<number>();
-  stop.onForcedExit(() => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, stop.received() ?? 'SIGINT');
-      } catch {
-        // gone already
-      }
-    }
-  });
+  const pids = childProcesses(stop);
   try {
     // BullMQ and ioredis load only here, not in every `opt` process.
     const { runSweepWorker } = await import('../sweep/worker.js');
@@ -110,7 +101,7 @@ async function worker(flags: WorkerFlags): Promise<number> {
       lockSeconds: seconds('--lock-duration', flags.lockDuration, 30),
       stalledSeconds: seconds('--stalled-interval', flags.stalledInterval, 30),
       maxStalledCount: flags.maxStalled !== undefined ? positiveInteger('--max-stalled', flags.maxStalled) : 2,
-      command: ['opt', ...redactArgs(process.argv.slice(2))],
+      command: commandLine(),
       signal: stop.signal,
       pids,
       say,

@@ -1,15 +1,16 @@
 /**
- * From the plan (plan.ts) to what runs: each claim becomes one compare (compare/plan.ts resolves and checks its
- * configs, compare/run-compare.ts trains them) in `<out>/<claim slug>/`, one run directory per row and seed, each
+ * From the plan (plan.ts) to what runs: each claim becomes one compare (engine/plan.ts resolves and checks its
+ * configs, engine/run-plan.ts trains them) in `<out>/<claim slug>/`, one run directory per row and seed, each
  * with the `opt train` command that trains exactly that config into it. Rows that train at the rate `opt lr-find`
  * suggests get it from an lr-find directory beside the runs.
  */
 import { join, relative } from 'node:path';
-import { type PlannedEntry, planFromContent } from '../compare/plan.js';
-import { runDirectories } from '../compare/run-compare.js';
 import { flagsFor, trainCommand } from '../config/command-line.js';
 import { KNOBS, type KnobKey, type TrainConfig } from '../config/knobs.js';
 import { inputFromObject, resolveConfig } from '../config/resolve.js';
+import { runDirectories } from '../engine/compare-dir.js';
+import { type PlannedEntry, planFromContent } from '../engine/plan.js';
+import { slug } from '../run/naming.js';
 import { BASE, type Claim, type ExperimentRow, LR_FIND, QUICK } from './plan.js';
 
 export interface ExpandOptions {
@@ -57,11 +58,10 @@ export interface LrFindJob {
   /** Where lr-find writes lr-find.json and its chart. */
   readonly dir: string;
   readonly config: TrainConfig;
+  readonly steps: number;
   /** `lr-find --optimizer sgd ... --out DIR --json` (the arguments after `opt`). */
   readonly args: readonly string[];
 }
-
-const slug = (text: string) => text.replace(/[^A-Za-z0-9=.,_-]+/g, '_');
 
 /** The lr-find runs a claim needs before its compare can be planned. */
 export function lrFindJobs(claim: Claim, options: ExpandOptions): LrFindJob[] {
@@ -71,12 +71,13 @@ export function lrFindJobs(claim: Claim, options: ExpandOptions): LrFindJob[] {
       const where = `experiments plan: claim ${claim.id}, row "${row.name}"`;
       const { learningRate: _swept, ...knobs } = { ...baseKnobs(options.quick), ...claim.base, ...row.knobs };
       const config = resolveConfig(inputFromObject(knobs, where)).config;
-      const dir = join(claimDir(options, claim), `lr-find-${slug(row.name)}`);
+      const dir = join(claimDir(options, claim), `lr-find-${slug(row.name, Number.POSITIVE_INFINITY)}`);
       const steps = options.quick ? QUICK.lrFindSteps : LR_FIND.steps;
       return {
         row,
         dir,
         config,
+        steps,
         args: [
           'lr-find',
           ...flagsFor(config, SWEPT),

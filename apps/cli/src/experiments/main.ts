@@ -6,10 +6,13 @@
  */
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Command, CommanderError } from 'commander';
-import { debugRequested, EXIT, RunError, UsageError } from '../cli/errors.js';
+import { Command } from 'commander';
+import { debugRequested, EXIT, UsageError } from '../cli/errors.js';
+import { fail, isHelpOrVersion } from '../cli/fail.js';
+import { positiveInteger } from '../cli/numbers.js';
 import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
-import { defaultWorkers } from '../compare/pool.js';
+import { childProcesses } from '../engine/children.js';
+import { defaultWorkers } from '../engine/local-pool.js';
 import { quickChecks } from './checks.js';
 import { CLAIMS, QUICK } from './plan.js';
 import { writeReport } from './report.js';
@@ -52,27 +55,15 @@ async function main(flags: Flags): Promise<number> {
   const cwd = process.cwd();
   const out = resolve(flags.out ?? (quick ? 'runs/experiments-quick' : 'runs/experiments'));
   const file = resolve(flags.report ?? (quick ? `${out}/EXPERIMENTS.md` : 'docs/EXPERIMENTS.md'));
-  const workers = flags.workers === undefined ? defaultWorkers() : Number(flags.workers);
-  if (!Number.isSafeInteger(workers) || workers < 1) {
-    throw new UsageError(`--workers must be a positive integer, got "${flags.workers}".`, '--workers', flags.workers);
-  }
+  const workers = flags.workers === undefined ? defaultWorkers() : positiveInteger('--workers', flags.workers);
   const selected = claimsOf(flags.only, quick);
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
   let code: number = EXIT.ok;
   if (flags.train) {
     const stop = stopOnSignals(say);
-    const pids = new Set<number>();
     stop.watch([out]);
-    stop.onForcedExit(() => {
-      for (const pid of pids) {
-        try {
-          process.kill(pid, stop.received() ?? 'SIGINT');
-        } catch {
-          // gone already
-        }
-      }
-    });
+    const pids = childProcesses(stop);
     try {
       say(`experiments${quick ? ' (quick)' : ''}: claims ${selected.map((c) => c.id).join(', ')} into ${out}`);
       const { session } = await runExperiments({
@@ -146,20 +137,10 @@ const program = new Command()
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof CommanderError) {
-    if (error.code !== 'commander.helpDisplayed' && error.code !== 'commander.help') {
-      process.stderr.write(`pnpm experiments: ${error.message.replace(/^error: /, '')}; --help lists the options.\n`);
-      process.exitCode = EXIT.usage;
-    }
-  } else {
-    const usage = error instanceof UsageError;
-    const known = usage || error instanceof RunError;
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(
-      `pnpm experiments: ${message}${known || debugRequested() ? '' : ' (run again with --debug for the stack trace)'}\n`,
-    );
-    if (debugRequested() && error instanceof Error && error.stack !== undefined)
-      process.stderr.write(`${error.stack}\n`);
-    process.exitCode = usage ? EXIT.usage : EXIT.failure;
-  }
+  if (!isHelpOrVersion(error))
+    fail(error, {
+      prefix: 'pnpm experiments',
+      commanderMessage: (e) => `${e.message.replace(/^error: /, '')}; --help lists the options.`,
+      debug: debugRequested(),
+    });
 }

@@ -1,28 +1,26 @@
 /**
- * Trains the experiments: the lr-find runs some rows need (the `opt lr-find` command, as a child process), then
+ * Trains the experiments: the lr-find runs some rows need (`opt lr-find`'s function, in this process), then
  * every claim's compare through one pool of worker processes, so that no worker waits at the end of a claim
  * while another still trains. Complete runs are kept and interrupted ones resumed (prepareCompare), so a
  * regeneration that was stopped continues where it stopped.
  */
-import { execFile } from 'node:child_process';
 import { rmSync, symlinkSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { RunError } from '../cli/errors.js';
-import { runJobs } from '../compare/pool.js';
-import { type CompareReport, finishCompare, type PreparedCompare, prepareCompare } from '../compare/run-compare.js';
-import type { Job, JobOutcome } from '../compare/worker.js';
+import { threadsFromEnv } from '../cli/threads.js';
 import type { TrainConfig } from '../config/knobs.js';
 import { configId } from '../config/resolve.js';
-import type { LrFindResult } from '../run/lr-find.js';
+import { type CompareReport, finishCompare, type PreparedCompare, prepareCompare } from '../engine/compare-dir.js';
+import type { Job, JobOutcome } from '../engine/job-process.js';
+import { runJobs } from '../engine/local-pool.js';
+import { findLearningRate, LR_FIND_DEFAULTS, type LrFindResult, writeLrFind } from '../run/lr-find.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import type { RunEvent } from '../run/train-run.js';
+import { epochLine } from '../ui/run-lines.js';
 import { claimDir, type ExpandOptions, expandClaim, type LrFindJob, lrFindJobs, type PlannedRun } from './expand.js';
 import { type Claim, TARGET } from './plan.js';
-
-const MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 
 export interface RunOptions extends ExpandOptions {
   readonly claims: readonly Claim[];
@@ -63,28 +61,23 @@ function cost(config: TrainConfig): number {
   return config.epochs * perEpoch * (config.batchNorm ? 1.6 : 1);
 }
 
-/** Runs `opt lr-find` (the real command) unless its directory already holds a result. */
-async function lrFind(job: LrFindJob, options: RunOptions): Promise<number> {
+/**
+ * The rate an lr-find row trains at: `opt lr-find`'s own function, in this process, unless its directory already
+ * holds a result. Null when stopped (nothing is written, so the next call runs it again).
+ */
+async function lrFind(job: LrFindJob, options: RunOptions): Promise<number | null> {
   const dir = new RunDir(job.dir);
   let result = dir.readJson<LrFindResult>('lr-find.json');
   if (result === null) {
     options.say(`[lr-find ${job.row.name}] opt ${job.args.join(' ')}`);
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = execFile(
-        process.execPath,
-        [MAIN, ...job.args, '--json'],
-        { cwd: options.cwd, env: process.env, maxBuffer: 64 * 2 ** 20 },
-        (error, out, err) => {
-          if (error !== null) reject(new RunError(`opt ${job.args.join(' ')} failed: ${err.trim() || error.message}`));
-          else resolve(out);
-        },
-      );
-      if (child.pid !== undefined) options.pids?.add(child.pid);
-      child.on('exit', () => {
-        if (child.pid !== undefined) options.pids?.delete(child.pid);
-      });
+    result = await findLearningRate(job.config, {
+      ...LR_FIND_DEFAULTS,
+      steps: job.steps,
+      threads: threadsFromEnv() ?? 'auto',
+      ...(options.signal !== undefined ? { signal: options.signal } : {}),
     });
-    result = JSON.parse(stdout) as LrFindResult;
+    if (options.signal?.aborted === true) return null;
+    await writeLrFind(dir, result);
   } else options.say(`[lr-find ${job.row.name}] already done in ${dir.path}`);
   if (result.suggestion === null) {
     throw new RunError(`${dir.path}: lr-find made no suggestion (${result.stopped ?? 'too few finite losses'}).`);
@@ -124,18 +117,34 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
   const load = sampleLoad();
   const { say } = options;
 
-  // The rates of the lr-find rows, two at a time at most (each is one short process).
+  // The rates of the lr-find rows, one after the other: they share this process's backend.
   const finds = options.claims.flatMap((claim) => lrFindJobs(claim, options).map((job) => ({ claim, job })));
   const rates = new Map<number, Map<string, number>>();
-  for (let i = 0; i < finds.length; i += Math.max(1, options.workers)) {
-    const batch = finds.slice(i, i + Math.max(1, options.workers));
-    const found = await Promise.all(batch.map(({ job }) => lrFind(job, options)));
-    batch.forEach(({ claim, job }, k) => {
-      const map = rates.get(claim.id) ?? new Map<string, number>();
-      map.set(job.row.name, found[k] as number);
-      rates.set(claim.id, map);
-      say(`[lr-find ${job.row.name}] suggested learning rate ${found[k]}`);
-    });
+  for (const { claim, job } of finds) {
+    const found = await lrFind(job, options);
+    if (found === null) break;
+    const map = rates.get(claim.id) ?? new Map<string, number>();
+    map.set(job.row.name, found);
+    rates.set(claim.id, map);
+    say(`[lr-find ${job.row.name}] suggested learning rate ${found}`);
+  }
+  if (options.signal?.aborted === true) {
+    const session: Session = {
+      startedAt,
+      wallSeconds: (performance.now() - started) / 1000,
+      quick: options.quick,
+      workers: options.workers,
+      claims: options.claims.map((c) => c.id),
+      trained: 0,
+      linked: 0,
+      kept: 0,
+      lrFinds: finds.length,
+      failed: [],
+      stopped: true,
+      load: load.stop(),
+      cpus: availableParallelism(),
+    };
+    return { session, reports: [], runs: [] };
   }
 
   const runs: PlannedRun[] = [];
@@ -197,10 +206,7 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
         if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0))
           say(`${tag(i)} resuming at epoch ${event.initialEpoch + 1}, step ${event.resumedAtStep + 1}`);
         else if (event.type === 'epochEnd') {
-          const e = event.entry;
-          say(
-            `${tag(i)} epoch ${e.epoch}/${event.epochs}: loss ${e.loss.toFixed(4)} val_accuracy ${e.val_accuracy.toFixed(4)} (${e.seconds.toFixed(1)} s)`,
-          );
+          say(epochLine(event, tag(i)));
         } else if (event.type === 'advice' && event.advice.id === 'diverged') say(`${tag(i)} ${event.advice.message}`);
       },
       onEnd: (i, outcome: JobOutcome) => {
@@ -235,7 +241,8 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
 
   // Back to each claim's own compare: its rows, compare.json and overlay charts.
   const wallSeconds = (performance.now() - started) / 1000;
-  const stopped = options.signal?.aborted === true;
+  // Read again (not narrowed by the check above): a stop may have come while training.
+  const stopped = (options.signal as AbortSignal | undefined)?.aborted === true;
   const reports: CompareReport[] = [];
   for (const [c, { compare }] of prepared.entries()) {
     const outcomes = compare.jobs.map((_, k) => outcomeOf.get(items.find((q) => q.c === c && q.k === k) as Item));
@@ -257,7 +264,7 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
     failed,
     stopped,
     load: load.stop(),
-    cpus: (await import('node:os')).availableParallelism(),
+    cpus: availableParallelism(),
   };
   if (total > 0) await recordSession(options.out, session);
   return { session, reports, runs };

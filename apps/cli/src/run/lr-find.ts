@@ -10,8 +10,13 @@ import { NonFiniteGradientError } from '@opt/optimizers';
 import { exponentialDecay } from '@opt/schedules';
 import { tf, useBackend, type WasmThreads } from '@opt/tensor';
 import type { TrainConfig } from '../config/knobs.js';
+import { finite, writeChart } from './charts.js';
 import { loadData, makeSplits } from './data.js';
 import { buildModel, buildOptimizer, checkMemory } from './model.js';
+import { type RunDir, writeAtomic } from './run-dir.js';
+
+/** The range and length of the test when not given (`opt lr-find`'s defaults). */
+export const LR_FIND_DEFAULTS = { startLr: 1e-7, endLr: 10, steps: 300 } as const;
 
 export interface LrFindOptions {
   readonly startLr: number;
@@ -155,4 +160,26 @@ export async function findLearningRate(config: TrainConfig, options: LrFindOptio
     stopped,
     ...suggest(points),
   };
+}
+
+/** Writes a range test into `dir`: lr-find.json, lr-find.csv and the chart; returns the chart's paths. */
+export async function writeLrFind(dir: RunDir, result: LrFindResult): Promise<string[]> {
+  await dir.writeJson('lr-find.json', result);
+  await writeAtomic(
+    dir.file('lr-find.csv'),
+    `step,learning_rate,loss,smoothed\n${result.points.map((p) => `${p.step},${p.learningRate},${p.loss},${p.smoothed}`).join('\n')}\n`,
+  );
+  return writeChart(dir.chartsDir, 'lr-find', {
+    title:
+      result.suggestion === null
+        ? 'loss against learning rate'
+        : `loss against learning rate (suggested ${result.suggestion.learningRate})`,
+    values: result.points.flatMap((p) => [
+      { learning_rate: p.learningRate, curve: 'loss', loss: finite(p.loss) },
+      { learning_rate: p.learningRate, curve: 'smoothed', loss: finite(p.smoothed) },
+    ]),
+    x: { field: 'learning_rate', title: 'learning rate', log: true },
+    y: { field: 'loss', title: 'training loss' },
+    series: { field: 'curve', title: '' },
+  });
 }

@@ -161,7 +161,13 @@ export class RunCallbacks {
       ...(this.offset > 0 ? { resumedAtStep: this.offset } : {}),
     };
     history.epochs.push(entry);
-    this.run.emit({ type: 'epochEnd', epochs: config.epochs, entry, valLoss: history.epochs.map((e) => e.val_loss) });
+    this.run.emit({
+      type: 'epochEnd',
+      epochs: config.epochs,
+      entry,
+      valLoss: history.epochs.map((e) => e.val_loss),
+      learningRate: logs.learning_rate ?? this.run.optimizer.learningRate,
+    });
     const initialLoss = history.initial.val_loss;
     for (const advice of epochAdvice(
       history.epochs,

@@ -4,11 +4,6 @@ import type { TrainConfig } from '../config/knobs.js';
 import type { Advice } from './diagnostics.js';
 import type { Environment } from './run-dir.js';
 
-/** Thrown when a stop was requested before there was anything to save. */
-export class RunInterrupted extends Error {
-  override name = 'RunInterrupted';
-}
-
 export type RunOutcome = 'complete' | 'diverged' | 'interrupted';
 
 /** One epoch of the history, with Keras's log keys. `learning_rate` is the rate of the epoch's first step. */
@@ -107,7 +102,14 @@ export type RunEvent =
     }
   | { type: 'epochBegin'; epoch: number; epochs: number; steps: number; firstStep: number }
   | { type: 'step'; epoch: number; step: number; steps: number }
-  | { type: 'epochEnd'; epochs: number; entry: EpochEntry; valLoss: number[] }
+  | {
+      type: 'epochEnd';
+      epochs: number;
+      entry: EpochEntry;
+      valLoss: number[];
+      /** The rate at the epoch's end (the next step's), as Keras logs `learning_rate`; the entry keeps the first step's. */
+      learningRate: number;
+    }
   | { type: 'advice'; advice: Advice }
   | { type: 'note'; message: string }
   | { type: 'checkpoint'; which: 'last' | 'best'; epoch: number; path: string }

@@ -1,6 +1,6 @@
 /** A finished (or stopped) run read back: its record, a checkpoint as a model, and its test set prepared as in training. */
 import { statSync } from 'node:fs';
-import type { FashionMnistSplit, Statistics } from '@opt/data-fashion-mnist';
+import { type FashionMnistSplit, type Statistics, toTensors } from '@opt/data-fashion-mnist';
 import { loadModel, type Sequential } from '@opt/layers';
 import { type BackendRequest, tf, useBackend } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
@@ -16,7 +16,9 @@ export interface SavedRun {
   readonly classNames: readonly string[];
   /** The normalization of training, with the training split's statistics. */
   readonly prepare: { normalize: RunRecord['config']['normalize']; statistics?: Statistics };
+  /** The checkpoint's directory, and which one it is. */
   readonly checkpoint: string;
+  readonly which: 'last' | 'best';
   readonly backend: string;
 }
 
@@ -35,11 +37,21 @@ export function openRun(path: string, option = 'DIR'): { dir: RunDir; record: Ru
   return { dir, record };
 }
 
+/** `--checkpoint`: last (the default) or best. */
+function checkpointOf(given: string | undefined): 'last' | 'best' {
+  const which = given ?? 'last';
+  if (which !== 'last' && which !== 'best')
+    throw new UsageError(`--checkpoint must be last or best, got "${which}".`, '--checkpoint', which);
+  return which;
+}
+
+/** `checkpointFlag`: `--checkpoint` as given (last or best; last when not given). */
 export async function loadSavedRun(
   path: string,
-  which: 'last' | 'best',
+  checkpointFlag: string | undefined,
   backend: string | undefined,
 ): Promise<SavedRun> {
+  const which = checkpointOf(checkpointFlag);
   const { dir, record } = openRun(path);
   const checkpoint = which === 'best' ? dir.bestCheckpoint : dir.lastCheckpoint;
   const exists = [checkpoint, `${checkpoint}.old`].some((p) => {
@@ -83,6 +95,21 @@ export async function loadSavedRun(
     classNames: data.classNames,
     prepare: normalize === 'standardize' ? { normalize, statistics } : { normalize },
     checkpoint,
+    which,
     backend: report.backend,
   };
+}
+
+/** Runs `use` on the run's test images as tensors (normalized as in training), then frees them and the model. */
+export async function onTestSet<T>(
+  run: SavedRun,
+  use: (x: ReturnType<typeof toTensors>['x'], y: ReturnType<typeof toTensors>['y']) => Promise<T>,
+): Promise<T> {
+  const { x, y } = toTensors(run.test, run.prepare);
+  try {
+    return await use(x, y);
+  } finally {
+    tf.dispose([x, y]);
+    run.model.dispose();
+  }
 }

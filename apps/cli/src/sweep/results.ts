@@ -8,6 +8,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
+import { sameValue } from '../config/resolve.js';
 import {
   COMPARE_FORMAT,
   type CompareFile,
@@ -16,9 +17,8 @@ import {
   rowOf,
   runDirectories,
   writeOverlayCharts,
-} from '../compare/run-compare.js';
-import type { JobOutcome } from '../compare/worker.js';
-import { sameValue } from '../config/resolve.js';
+} from '../engine/compare-dir.js';
+import type { JobOutcome } from '../engine/job-process.js';
 import { RunDir } from '../run/run-dir.js';
 import { writeCsv } from '../run/run-files.js';
 import type { SweepRecord, TrialState } from './queue.js';

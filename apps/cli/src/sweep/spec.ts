@@ -19,7 +19,6 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
 import { UsageError } from '../cli/errors.js';
-import { checkPlan, type PlannedEntry } from '../compare/plan.js';
 import { readConfigFile } from '../config/files.js';
 import { KNOB_BY_KEY, type Knob, type KnobKey, KnobValueError } from '../config/knobs.js';
 import {
@@ -32,6 +31,7 @@ import {
   resolveConfig,
   suggestKnob,
 } from '../config/resolve.js';
+import { checkPlan, type PlannedEntry } from '../engine/plan.js';
 
 export const SWEEP_FORMAT = 'opt.sweep.v1';
 

@@ -1,6 +1,6 @@
 /**
- * The child process that trains one queued trial (Tinypool, a fresh process per trial, as compare's workers):
- * compare's worker around three things a queue needs. The trial's directory is `<worker dir>/<job id>`, so that
+ * The child process that trains one queued trial (Tinypool, a fresh process per trial, as a compare's):
+ * engine/job-process.ts around three things a queue needs. The trial's directory is `<worker dir>/<job id>`, so that
  * every worker on a machine finds what an earlier attempt left there: a complete run is returned as it is, an
  * interrupted one (its worker killed, its checkpoint written at the end of a step) is resumed to the same
  * weights. A lock file beside the directory keeps two processes on one machine from training it at once (the
@@ -12,8 +12,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import train, { type Job, type JobOutcome } from '../compare/worker.js';
 import { configId } from '../config/resolve.js';
+import { existingRun } from '../engine/existing-run.js';
+import train, { type Job, type JobOutcome } from '../engine/job-process.js';
 import { RunDir, type RunRecord } from '../run/run-dir.js';
 import type { HistoryFile, RunResult } from '../run/run-types.js';
 
@@ -108,8 +109,8 @@ export default async function trial(job: Job): Promise<TrialOutcome> {
   }
   try {
     const dir = new RunDir(job.runDir);
-    const record = dir.isRun() ? dir.record() : null;
-    if (record !== null && configId(record.config) !== configId(job.config)) {
+    const existing = existingRun(job.runDir);
+    if (existing.action !== 'start' && configId(existing.record.config) !== configId(job.config)) {
       return {
         ok: false,
         error: {
@@ -118,19 +119,13 @@ export default async function trial(job: Job): Promise<TrialOutcome> {
         },
       };
     }
-    const state = dir.status()?.state;
-    if (record !== null && (state === 'complete' || state === 'diverged')) {
-      const result = dir.readJson<RunResult>('result.json');
-      if (result !== null) return { ok: true, result, trial: extra(dir, true) };
-    }
-    // A start that never wrote its config leaves nothing worth keeping.
-    if (record === null) rmSync(dir.path, { recursive: true, force: true });
+    if (existing.action === 'keep') return { ok: true, result: existing.result, trial: extra(dir, true) };
     // The environment (where the data is) may differ between attempts; what is trained does not.
     const config =
-      record !== null
-        ? { ...job.config, dataDir: record.config.dataDir, download: record.config.download }
+      existing.action === 'resume'
+        ? { ...job.config, dataDir: existing.record.config.dataDir, download: existing.record.config.download }
         : job.config;
-    const outcome = await train({ ...job, config, resume: record !== null });
+    const outcome = await train({ ...job, config, resume: existing.action === 'resume' });
     if (!outcome.ok) return outcome;
     return { ok: true, result: outcome.result, trial: extra(dir, false) };
   } finally {

@@ -25,8 +25,9 @@ import { performance } from 'node:perf_hooks';
 import type { WasmThreads } from '@opt/tensor';
 import { type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { runJobs } from '../compare/pool.js';
+import { runJobs } from '../engine/local-pool.js';
 import { fixed } from '../ui/format.js';
+import { epochLine } from '../ui/run-lines.js';
 import { checkReachable, connectionOptions, watchConnection } from './connection.js';
 import { QUEUE_NAME, type TrialJobData, type TrialProgress, type TrialReturn } from './queue.js';
 import type { QueueUrl } from './redis-url.js';
@@ -108,9 +109,7 @@ export async function runSweepWorker(options: SweepWorkerOptions): Promise<{ tra
             progress({ epoch: event.initialEpoch, epochs: event.epochs });
           } else if (event.type === 'epochEnd') {
             const e = event.entry;
-            say(
-              `[${label}] epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
-            );
+            say(epochLine(event, `[${label}]`));
             progress({ epoch: e.epoch, epochs: event.epochs });
           }
         },

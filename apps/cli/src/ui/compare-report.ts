@@ -4,8 +4,10 @@
  */
 import { relative } from 'node:path';
 import type { Output } from '../cli/output.js';
-import type { CompareOptions, CompareRow } from '../compare/run-compare.js';
+import type { CompareRow } from '../engine/compare-dir.js';
+import type { RunPlanOptions } from '../engine/run-plan.js';
 import { fixed, percent, seconds } from './format.js';
+import { epochLine } from './run-lines.js';
 import { table } from './table.js';
 
 /** `[sgd     ]`: the label padded to the longest one, so the lines of parallel configs line up. */
@@ -18,16 +20,13 @@ export function labelTag(labels: readonly string[]): (label: string) => string {
 export function compareProgress(
   out: Output,
   labels: readonly string[],
-): Required<Pick<CompareOptions, 'onKept' | 'onEvent' | 'onEnd'>> {
+): Required<Pick<RunPlanOptions, 'onKept' | 'onEvent' | 'onEnd'>> {
   const tag = labelTag(labels);
   return {
     onKept: (label, state, runDir) => out.note(`${tag(label)} already ${state} in ${relative(process.cwd(), runDir)}`),
     onEvent: (label, event) => {
       if (event.type === 'epochEnd') {
-        const e = event.entry;
-        out.note(
-          `${tag(label)} epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} (${e.seconds.toFixed(1)} s)`,
-        );
+        out.note(epochLine(event, tag(label)));
       } else if (event.type === 'advice') out.note(`${tag(label)} advice: ${event.advice.message}`);
       else if (event.type === 'note') out.note(`${tag(label)} ${event.message}`);
       else if (event.type === 'start' && (event.initialEpoch > 0 || event.resumedAtStep > 0)) {

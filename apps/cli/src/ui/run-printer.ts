@@ -4,6 +4,7 @@ import type { Output } from '../cli/output.js';
 import type { RunEvent } from '../run/train-run.js';
 import { fixed, sparkline } from './format.js';
 import { StepBar } from './progress.js';
+import { epochLine } from './run-lines.js';
 
 /** The optimizer's knobs in Keras's words, leaving out unset options and the EMA when it is off. */
 export function describeOptimizerConfig(config: Record<string, unknown>): string {
@@ -83,13 +84,8 @@ export function runPrinter(out: Output, optimizerName: string): Printer {
         break;
       case 'epochEnd': {
         bar.stop();
-        const e = event.entry;
         const trend = out.interactive && !out.json ? `  val_loss ${sparkline(event.valLoss)}` : '';
-        out.line(
-          `epoch ${e.epoch}/${event.epochs}: loss ${fixed(e.loss)} accuracy ${fixed(e.accuracy)} ` +
-            `val_loss ${fixed(e.val_loss)} val_accuracy ${fixed(e.val_accuracy)} ` +
-            `lr ${e.learning_rate.toPrecision(4)} (${e.seconds.toFixed(1)} s)${trend}`,
-        );
+        out.line(`${epochLine(event)}${trend}`);
         break;
       }
       case 'advice':

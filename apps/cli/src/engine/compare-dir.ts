@@ -1,26 +1,20 @@
 /**
- * A compare, as a function: the planned configs trained into run directories inside one compare directory by
- * worker processes, then summarized as rows and overlay charts. `opt compare` is this plus flags and printing;
- * `pnpm experiments` can call it directly.
- *
- * The compare directory holds `compare.json` (the plan, then the rows), one run directory per config
+ * The compare directory, where a plan of runs ends whatever executed it (the local pool, or the queue's workers
+ * through sweep/results.ts). It holds `compare.json` (the plan, then the rows), one run directory per config
  * (`01-<label>`, ...) and `charts/`. Running the same plan into the same directory again keeps the complete (and
  * diverged) runs, resumes the interrupted ones and starts the rest.
  */
 
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import type { WasmThreads } from '@opt/tensor';
 import { UsageError } from '../cli/errors.js';
 import { sameValue } from '../config/resolve.js';
 import { finite, writeChart } from '../run/charts.js';
+import { slug } from '../run/naming.js';
 import { RunDir } from '../run/run-dir.js';
 import { summarize, toTarget } from '../run/summary.js';
-import type { RunEvent, RunResult } from '../run/train-run.js';
+import { existingRun } from './existing-run.js';
+import type { Job, JobOutcome } from './job-process.js';
 import type { PlannedEntry } from './plan.js';
-import { runJobs } from './pool.js';
-import type { Job, JobOutcome } from './worker.js';
 
 export const COMPARE_FORMAT = 'opt.compare.v1';
 
@@ -52,23 +46,14 @@ export interface CompareFile {
   workers?: number;
 }
 
-export interface CompareOptions {
+export interface PrepareOptions {
   /** The compare directory. */
   readonly dir: string;
   readonly plan: readonly PlannedEntry[];
-  readonly workers: number;
-  /** The wasm backend's threads per worker process (default: the cores shared among the workers). */
-  readonly threads?: WasmThreads;
   /** Validation accuracy for the "epochs and time to target" columns. */
   readonly target: number;
   readonly note: string | null;
   readonly command: readonly string[];
-  /** Aborting stops every running config at the end of its current step (with a checkpoint) and starts no more. */
-  readonly signal?: AbortSignal;
-  /** Kept up to date with the running workers' process ids. */
-  readonly pids?: Set<number>;
-  readonly onEvent?: (label: string, event: RunEvent) => void;
-  readonly onEnd?: (label: string, outcome: JobOutcome) => void;
   /** A config whose run is already complete or diverged, kept as it is. */
   readonly onKept?: (label: string, state: string, runDir: string) => void;
 }
@@ -83,10 +68,6 @@ export interface CompareReport {
   wallSeconds: number;
   rows: CompareRow[];
   charts: string[];
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9=.,_-]+/g, '_').slice(0, 60);
 }
 
 /** `01-sgd`, `02-momentum`, ...: the run directory of each config inside the compare directory. */
@@ -150,9 +131,7 @@ export interface PreparedCompare {
  * complete (and diverged) runs and makes a job of every other config: resumed where its run directory holds a
  * run, started afresh otherwise.
  */
-export async function prepareCompare(
-  options: Pick<CompareOptions, 'dir' | 'plan' | 'target' | 'note' | 'command' | 'onKept'>,
-): Promise<PreparedCompare> {
+export async function prepareCompare(options: PrepareOptions): Promise<PreparedCompare> {
   const { dir, target } = options;
   const entries = runDirectories(options.plan);
   const compareDir = new RunDir(dir);
@@ -177,28 +156,24 @@ export async function prepareCompare(
   };
   await compareDir.writeJson('compare.json', { ...record, target });
 
-  // Complete (or diverged) runs are kept; the others are resumed, or started afresh.
   const outcomes: Array<JobOutcome | null> = entries.map(() => null);
   const jobs: Array<{ index: number; job: Job }> = [];
   entries.forEach((entry, index) => {
-    const run = new RunDir(join(dir, entry.runDir));
-    const state = run.status()?.state;
-    const result =
-      run.isRun() && (state === 'complete' || state === 'diverged') ? run.readJson<RunResult>('result.json') : null;
-    if (result !== null) {
-      outcomes[index] = { ok: true, result };
-      options.onKept?.(entry.label, state as string, run.path);
+    const runDir = join(compareDir.path, entry.runDir);
+    const existing = existingRun(runDir);
+    if (existing.action === 'keep') {
+      outcomes[index] = { ok: true, result: existing.result };
+      options.onKept?.(entry.label, existing.state, runDir);
       return;
     }
-    if (!run.isRun()) rmSync(run.path, { recursive: true, force: true }); // a start that never wrote its config
     const planned = options.plan[index];
     jobs.push({
       index,
       job: {
         label: entry.label,
         config: entry.config,
-        runDir: run.path,
-        resume: run.isRun(),
+        runDir,
+        resume: existing.action === 'resume',
         note: record.note,
         command: planned?.command ?? record.command,
         warnings: planned?.warnings ?? [],
@@ -241,29 +216,6 @@ export async function finishCompare(
     rows,
     charts,
   };
-}
-
-export async function runCompare(options: CompareOptions): Promise<CompareReport> {
-  const prepared = await prepareCompare(options);
-  const { jobs } = prepared;
-  const started = performance.now();
-  const ran = await runJobs(
-    jobs.map((j) => j.job),
-    {
-      workers: options.workers,
-      ...(options.threads !== undefined ? { threads: options.threads } : {}),
-      ...(options.pids !== undefined ? { pids: options.pids } : {}),
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-      onEvent: (i, event) => options.onEvent?.(jobs[i]?.job.label ?? '?', event),
-      onEnd: (i, outcome) => options.onEnd?.(jobs[i]?.job.label ?? '?', outcome),
-    },
-  );
-  return finishCompare(prepared, ran, {
-    target: options.target,
-    workers: options.workers,
-    wallSeconds: (performance.now() - started) / 1000,
-    stopped: options.signal?.aborted === true,
-  });
 }
 
 const METRICS = [

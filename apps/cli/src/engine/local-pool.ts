@@ -13,7 +13,7 @@ import type { WasmThreads } from '@opt/tensor';
 import { Tinypool } from 'tinypool';
 import { threadsPerProcess } from '../cli/threads.js';
 import type { RunEvent } from '../run/train-run.js';
-import type { Job, JobOutcome, WorkerMessage } from './worker.js';
+import type { Job, JobOutcome, WorkerMessage } from './job-process.js';
 
 export interface PoolOptions {
   readonly workers: number;
@@ -25,7 +25,7 @@ export interface PoolOptions {
   readonly pids?: Set<number>;
   /** Aborting stops the running jobs at the end of their current step and starts no more. */
   readonly signal?: AbortSignal;
-  /** The worker module (default `./worker.js`, one `trainRun` per job); another must answer like it. */
+  /** The worker module (default `./job-process.js`, one `trainRun` per job); another must answer like it. */
   readonly filename?: string;
   /** The wasm backend's threads in each job (default: the cores shared among the jobs running at once). */
   readonly threads?: WasmThreads;
@@ -43,7 +43,7 @@ export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promi
   const threads = threadsPerProcess(processes, options.threads);
   const pool = new Tinypool({
     runtime: 'child_process',
-    filename: options.filename ?? new URL('./worker.js', import.meta.url).href,
+    filename: options.filename ?? new URL('./job-process.js', import.meta.url).href,
     isolateWorkers: true,
     minThreads: 0,
     maxThreads: processes,
