@@ -53,8 +53,10 @@ function batchVerdict(c: ClaimRuns, budget: number): Verdict {
   ) as [RunView, RunView, RunView];
   const at = (r: RunView) => accuracyAt(r, budget);
   const held = at(mini) > at(full) && at(mini) > at(one);
-  const describe = (r: RunView, what: string) =>
-    `${what} ${pct(at(r))} (${updates(r)} update${updates(r) === 1 ? '' : 's'} per epoch, ${stepsPerSecond(r)?.toFixed(1)} per second, ${secs(secondsPerEpoch(r))} per epoch; ${pct(r.summary?.bestValAccuracy)} at best after ${r.epochs.length} epochs in ${secs(trainSeconds(r))})`;
-  const sentence = `${held ? 'Held' : 'Did not hold'}: within the same ${secs(budget)} of training, mini-batches of 128 reached ${describe(mini, '')}, full-batch gradient descent ${describe(full, '')} and batches of one ${describe(one, '')}.`;
-  return { status: held ? 'held' : 'did not hold', sentence: sentence.replace(/ {2}/g, ' ') };
+  // The accuracies come first, before any parenthesis: the report's summary table keeps the text up to the first
+  // "; ", and it must read as a whole sentence there.
+  const detail = (r: RunView) =>
+    `(${updates(r)} update${updates(r) === 1 ? '' : 's'} per epoch, ${stepsPerSecond(r)?.toFixed(1)} per second, ${secs(secondsPerEpoch(r))} per epoch; ${pct(r.summary?.bestValAccuracy)} at best after ${r.epochs.length} epochs in ${secs(trainSeconds(r))})`;
+  const sentence = `${held ? 'Held' : 'Did not hold'}: within the same ${secs(budget)} of training, mini-batches of 128 reached ${pct(at(mini))}, full-batch gradient descent ${pct(at(full))} and batches of one ${pct(at(one))}; mini-batches ${detail(mini)}, full batch ${detail(full)}, batches of one ${detail(one)}.`;
+  return { status: held ? 'held' : 'did not hold', sentence };
 }
