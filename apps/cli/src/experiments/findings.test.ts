@@ -133,8 +133,15 @@ describe('2. batch sizes', () => {
     expect(v?.status).toBe('held');
     // The budget is the shortest run: 20 s (mini-batch, 2 epochs of 10 s).
     expect(v?.sentence).toMatch(/^Held: within the same 20\.0 s of training, mini-batches of 128 reached 83\.00%/);
-    expect(v?.sentence).toContain('full-batch gradient descent 55.00% (1 update per epoch');
-    expect(v?.sentence).toContain('batches of one 10.00% (55000 updates per epoch');
+    expect(v?.sentence).toContain('full-batch gradient descent 55.00% and batches of one 10.00%; mini-batches (430');
+    expect(v?.sentence).toContain('full batch (1 update per epoch, 0.2 per second, 5.0 s per epoch; 55.00% at best');
+    expect(v?.sentence).toContain('batches of one (55000 updates per epoch');
+    // The report's summary keeps the text up to the first "; ": its parentheses must all be closed there.
+    const first = v?.sentence.split('; ')[0] ?? '';
+    expect(first.split('(').length).toBe(first.split(')').length);
+    expect(first).toBe(
+      'Held: within the same 20.0 s of training, mini-batches of 128 reached 83.00%, full-batch gradient descent 55.00% and batches of one 10.00%',
+    );
   });
 
   it('did not hold when another batch size is ahead at that budget', () => {

@@ -1,7 +1,7 @@
 /**
  * View 1, the optimizer playground: the five optimizers race on a surface,
  * their paths drawn over the surface's contours (Observable Plot), with a
- * legend of the loss each has reached.
+ * legend of the loss each has reached (legend.ts).
  */
 import * as Plot from '@observablehq/plot';
 import { viewIntro } from '../chapter.js';
@@ -9,7 +9,6 @@ import { type ScheduleControls, scheduleControls } from '../schedule-controls.js
 import {
   button,
   chartWidth,
-  formatNumber,
   h,
   messageLine,
   type NumberField,
@@ -17,6 +16,7 @@ import {
   onWidthChange,
   selectField,
 } from '../ui.js';
+import { lossLegend } from './legend.js';
 import { OPTIMIZERS, Race, type RaceSettings } from './race.js';
 import { lossGrid, makeSurfaces, type OptimizerId, SURFACE_IDS, type Surface, type SurfaceId } from './surfaces.js';
 
@@ -140,24 +140,7 @@ export function playgroundView(): HTMLElement {
 
   const lookFor = h('span', {}, surface.lookFor);
   const chart = h('div', { class: 'contour-stack' });
-  const legendBody = h('tbody');
-  const legend = h(
-    'table',
-    { class: 'legend', 'aria-label': 'Loss per optimizer' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', { scope: 'col' }, 'optimizer'),
-        h('th', { scope: 'col' }, 'loss'),
-        h('th', { scope: 'col' }, 'distance to minimum'),
-        h('th', { scope: 'col' }, 'status'),
-      ),
-    ),
-    legendBody,
-  );
+  const legend = lossLegend();
   const stepLabel = h('p', { class: 'step-count', 'aria-live': 'off' }, 'step 0');
 
   root.append(
@@ -193,7 +176,7 @@ export function playgroundView(): HTMLElement {
         h('fieldset', {}, h('legend', {}, 'Schedule (per optimizer, from its learning rate)'), schedule.element),
         message.element,
       ),
-      h('div', { class: 'chart-area' }, chart, stepLabel, legend),
+      h('div', { class: 'chart-area' }, chart, stepLabel, legend.element),
     ),
   );
 
@@ -384,25 +367,7 @@ export function playgroundView(): HTMLElement {
     const r = race;
     root.dataset.step = String(r?.step ?? 0);
     stepLabel.textContent = `step ${r?.step ?? 0} of ${steps.value()}`;
-    legendBody.replaceChildren(
-      ...(r?.runners ?? []).map((runner) => {
-        const loss = runner.losses[runner.losses.length - 1] as number;
-        const distance = r === null ? Number.NaN : r.distanceToMinimum(runner);
-        return h(
-          'tr',
-          {
-            'data-optimizer': runner.id,
-            'data-loss': String(loss),
-            'data-distance': String(distance),
-            'data-status': runner.status,
-          },
-          h('th', { scope: 'row' }, h('span', { class: 'swatch', style: `background:${runner.color}` }), runner.label),
-          h('td', {}, formatNumber(loss)),
-          h('td', {}, formatNumber(distance, 3)),
-          h('td', { title: runner.reason }, runner.status === 'diverged' ? `diverged: ${runner.reason}` : 'running'),
-        );
-      }),
-    );
+    legend.update(r);
   }
 
   function redraw(): void {
