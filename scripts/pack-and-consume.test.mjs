@@ -10,19 +10,10 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { closure, pack, publishable, root, tarballOf as tarballIn } from './tarballs.mjs';
 
-const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'opt-pack-'));
 const tarballs = join(scratch, 'tarballs');
-
-/** name -> { dir, manifest } for every package under packages/ that is not private. */
-const publishable = new Map(
-  readdirSync(join(root, 'packages')).flatMap((name) => {
-    const dir = join(root, 'packages', name);
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
-    return manifest.private ? [] : [[manifest.name, { dir, manifest }]];
-  }),
-);
 
 /**
  * What a user would write first with each package: run in Node ESM, then type-checked. The last line printed
@@ -107,19 +98,8 @@ function run(cmd, args, cwd) {
   });
 }
 
-/** The @opt packages `name` needs, itself included. */
-function closure(name, seen = new Set()) {
-  if (seen.has(name)) return seen;
-  seen.add(name);
-  const { manifest } = publishable.get(name);
-  for (const dep of Object.keys(manifest.dependencies ?? {})) if (publishable.has(dep)) closure(dep, seen);
-  return seen;
-}
-
 function tarballOf(name) {
-  const { manifest } = publishable.get(name);
-  const file = `${manifest.name.replace('@', '').replace('/', '-')}-${manifest.version}.tgz`;
-  return join(tarballs, file);
+  return tarballIn(name, tarballs);
 }
 
 const consumers = new Map();
@@ -148,10 +128,7 @@ function unpacked(name) {
   return unpackedDirs.get(name);
 }
 
-before(() => {
-  mkdirSync(tarballs, { recursive: true });
-  for (const { dir } of publishable.values()) run('pnpm', ['pack', '--pack-destination', tarballs], dir);
-});
+before(() => pack(tarballs));
 
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

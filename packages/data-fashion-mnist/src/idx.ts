@@ -19,12 +19,17 @@ export class FashionMnistError extends Error {
   }
 }
 
+/** The IDX magic number of an images file: 0x00000803 (unsigned bytes, three dimensions). */
 export const IMAGES_MAGIC = 2051;
+/** The IDX magic number of a labels file: 0x00000801 (unsigned bytes, one dimension). */
 export const LABELS_MAGIC = 2049;
+/** Rows of pixels per image. */
 export const IMAGE_ROWS = 28;
+/** Columns of pixels per image. */
 export const IMAGE_COLS = 28;
 /** Bytes per image: 28 * 28. */
 export const IMAGE_SIZE = IMAGE_ROWS * IMAGE_COLS;
+/** Classes, labelled 0 to 9 (see {@link CLASS_NAMES} for their names). */
 export const NUM_CLASSES = 10;
 
 /** Class names in the dataset's label order (label 0 is 'T-shirt/top'). */

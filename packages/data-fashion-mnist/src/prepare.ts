@@ -39,6 +39,7 @@ function indicesByClass(labels: Uint8Array): number[][] {
   return byClass;
 }
 
+/** Options of {@link trainValidationSplit}. */
 export interface SplitOptions {
   /** Fraction of the examples held out, in (0, 1). Give this or `validationCount`. */
   validationFraction?: number;
@@ -287,7 +288,9 @@ export interface Batch {
   readonly size: number;
 }
 
+/** Options of {@link batches}. */
 export interface BatchOptions {
+  /** Examples per batch; the last batch of an epoch is smaller unless `dropRemainder`. */
   batchSize: number;
   /** Shuffle each epoch (default `true`). */
   shuffle?: boolean;

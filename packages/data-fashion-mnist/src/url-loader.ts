@@ -13,6 +13,7 @@ import {
 } from './files.js';
 import { type FashionMnistData, FashionMnistError, isGzip } from './idx.js';
 
+/** Options of {@link loadFashionMnistFromUrl}. */
 export interface LoadFromUrlOptions {
   /** Called as bytes arrive and when each file is ready. */
   onProgress?: (progress: LoadProgress) => void;

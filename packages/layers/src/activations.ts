@@ -8,6 +8,7 @@ import { reluMask, softmax } from './ops/index.js';
 /** Keras's activation names (camelCase); `linear` is the identity. */
 export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 
+/** Every activation name a layer's `activation` option accepts. */
 export const ACTIVATION_NAMES: readonly ActivationName[] = ['linear', 'relu', 'sigmoid', 'tanh', 'softmax'];
 
 export function checkActivation(name: unknown, where: string): ActivationName {

@@ -27,6 +27,7 @@ export class History implements Callback {
    */
   stopped: FitStop | null = null;
 
+  /** Records how the fit ended in {@link stopped}. */
   onTrainEnd(_logs?: Logs, end?: TrainEnd): void {
     this.stopped = end?.stopped ?? null;
   }
@@ -47,6 +48,7 @@ interface WeightsModel extends CallbackModel {
   setWeights(values: readonly tf.Tensor[]): void;
 }
 
+/** Which way a monitored value improves: 'min', 'max', or 'auto' (max when the key contains 'acc', else min), as in Keras. */
 export type Mode = 'auto' | 'min' | 'max';
 
 /** Keras's 'auto' mode: maximize accuracies and AUC, minimize everything else. */
@@ -84,6 +86,7 @@ const EARLY_STOPPING_OPTIONS = [
   'stateKey',
 ];
 
+/** Options of {@link EarlyStopping}: Keras's arguments in camelCase, with Keras's defaults. */
 export interface EarlyStoppingOptions {
   readonly monitor?: string;
   readonly minDelta?: number;
@@ -93,6 +96,7 @@ export interface EarlyStoppingOptions {
   readonly baseline?: number | null;
   readonly restoreBestWeights?: boolean;
   readonly startFromEpoch?: number;
+  /** Where the verbose message goes. Default console.log. */
   readonly log?: (line: string) => void;
   /** The key its state has in checkpoints (default 'EarlyStopping'); give each of two EarlyStoppings its own. */
   readonly stateKey?: string;
@@ -144,6 +148,7 @@ export class EarlyStopping implements Callback {
     this.stateKey = stateKeyOption('EarlyStopping', options.stateKey);
   }
 
+  /** Keeps the model the callback acts on (Keras's `set_model`). */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
@@ -153,6 +158,7 @@ export class EarlyStopping implements Callback {
     return this.mode === 'min' ? value + this.minDelta < reference : value - this.minDelta > reference;
   }
 
+  /** Resets the wait, the best value and any kept best weights, as Keras's `on_train_begin` does. */
   onTrainBegin(): void {
     this.wait = 0;
     this.stoppedEpoch = 0;
@@ -198,6 +204,7 @@ export class EarlyStopping implements Callback {
     return { wait: this.wait, best: Number.isFinite(this.best) ? this.best : null, bestEpoch: this.bestEpoch };
   }
 
+  /** Restores {@link getState}'s progress on resume. */
   setState(state: { wait: number; best: number | null; bestEpoch: number }): void {
     this.wait = state.wait;
     this.best = state.best ?? (this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
@@ -240,10 +247,12 @@ export class TerminateOnNaN implements Callback {
     this.log = options.log ?? ((line) => console.log(line));
   }
 
+  /** Keeps the model the callback acts on (Keras's `set_model`). */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
+  /** Remembers the epoch, for the message naming the batch whose loss was not finite. */
   onEpochBegin(epoch: number): void {
     this.epoch = epoch;
   }
@@ -262,14 +271,19 @@ export class TerminateOnNaN implements Callback {
   }
 }
 
+/** Options of {@link ModelCheckpoint}: Keras's arguments in camelCase, with Keras's defaults. */
 export interface ModelCheckpointOptions {
+  /** Log key compared with `saveBestOnly`. Default 'val_loss'. */
   readonly monitor?: string;
+  /** 0: quiet, 1: a line per save or skip. Default 0. */
   readonly verbose?: 0 | 1;
   /** Save only when `monitor` improves. Default false (every epoch). */
   readonly saveBestOnly?: boolean;
+  /** Which way `monitor` improves. Default 'auto'. */
   readonly mode?: Mode;
   /** With saveBestOnly: the value to beat at first. */
   readonly initialValueThreshold?: number;
+  /** Where the verbose messages go. Default console.log. */
   readonly log?: (line: string) => void;
   /**
    * The key its state (the best value so far) has in checkpoints; default 'ModelCheckpoint'. Two
@@ -321,14 +335,17 @@ export class ModelCheckpoint implements Callback {
     this.stateKey = stateKeyOption('ModelCheckpoint', options.stateKey);
   }
 
+  /** Keeps the model the callback acts on (Keras's `set_model`). */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
+  /** The best monitored value so far, for checkpoints. */
   getState(): { best: number | null } {
     return { best: Number.isFinite(this.best) ? this.best : null };
   }
 
+  /** Restores {@link getState}'s best value on resume. */
   setState(state: { best: number | null }): void {
     if (state.best !== null) this.best = state.best;
   }

@@ -11,6 +11,10 @@ export interface CheckpointFiles {
   readonly weights: Uint8Array;
 }
 
+/**
+ * Where one checkpoint lives: a directory ({@link DirectoryStore}), IndexedDB ({@link IndexedDbStore}), a tfjs IO
+ * handler, or your own storage implementing these three methods.
+ */
 export interface CheckpointStore {
   /** Replaces the stored checkpoint, atomically. */
   write(files: CheckpointFiles): Promise<void>;

@@ -8,6 +8,10 @@ import { DirectoryStore } from '#directory-store';
 import type { CheckpointStore } from './checkpoint-store.js';
 import { isIOHandler, isTfjsUrl, TfjsStore } from './tfjs-store.js';
 
+/**
+ * Where `save`, `loadWeights`, `loadModel` and `ModelCheckpoint` write or read: a directory path (Node), a tfjs URL
+ * (`indexeddb://`, `localstorage://`, `downloads://`, `http(s)://`), a {@link CheckpointStore}, or a `tf.io.IOHandler`.
+ */
 export type CheckpointTarget = string | CheckpointStore | tf.io.IOHandler;
 
 export function toStore(target: CheckpointTarget): CheckpointStore {

@@ -14,6 +14,7 @@ import { type CheckpointTarget, toStore } from './checkpoint-target.js';
 import { type Checkpointable, type CompileConfig, type SequentialConfig, trainingProgress } from './checkpointable.js';
 import type { ProgressState } from './training-progress.js';
 
+/** The format tag a checkpoint's `model.json` carries; loading refuses any other. */
 export const CHECKPOINT_FORMAT = 'opt.layers.checkpoint.v1';
 
 /** model.json. */
@@ -193,11 +194,13 @@ export async function deleteCheckpoint(target: CheckpointTarget): Promise<boolea
   return store.delete();
 }
 
+/** What {@link Sequential.loadWeights} and `loadModel` restored, and where to resume. */
 export interface LoadInfo {
   /** Epochs completed when the checkpoint was written: pass it as fit's initialEpoch to resume. */
   readonly epoch: number;
   /** Steps done of epoch `epoch` (0 at an epoch's end): pass it as fit's initialStep to resume. */
   readonly step: number;
+  /** True when the checkpoint held optimizer state (slots, iterations) and it was restored. */
   readonly optimizerRestored: boolean;
 }
 

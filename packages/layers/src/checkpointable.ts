@@ -24,6 +24,7 @@ export interface CompileConfig {
   readonly optimizer: { readonly className: string; readonly config: Record<string, unknown> };
 }
 
+/** What a checkpoint reads from and writes into a model; {@link Sequential} is one. */
 export interface Checkpointable {
   readonly built: boolean;
   /** Every weight in a fixed order (trainable and moving statistics). */
@@ -33,8 +34,11 @@ export interface Checkpointable {
   readonly optimizer: Optimizer;
   /** Builds the layers (and the compiled optimizer's slots) for inputs of `inputShape`. */
   build(inputShape: readonly number[]): void;
+  /** The architecture as JSON (Keras's `get_config`). */
   getConfig(): SequentialConfig;
+  /** Compile settings as JSON, or null before `compile` (Keras's `get_compile_config`). */
   getCompileConfig(): CompileConfig | null;
+  /** @internal */
   readonly [trainingProgress]: TrainingProgress;
 }
 

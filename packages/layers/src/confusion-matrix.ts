@@ -6,6 +6,7 @@
 import { tf } from '@opt/tensor';
 import { show } from './validate.js';
 
+/** Options of {@link confusionMatrix}. */
 export interface ConfusionMatrixOptions {
   /**
    * The number of classes K. Default: the last axis of `yPred` when it holds scores, else of one-hot `yTrue`;

@@ -42,6 +42,7 @@ export function checkBatchSource(source: BatchSource): void {
   }
 }
 
+/** Options of {@link tensorBatches}. */
 export interface TensorBatchesOptions {
   readonly batchSize: number;
   /** The rows used: [start, end) of x and y. Default all. */

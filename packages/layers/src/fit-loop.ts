@@ -48,6 +48,7 @@ export interface FitCallback extends Omit<Callback, 'onBatchEnd' | 'onTrainEnd'>
    * (one read-back per batch). A callback written for fit calls `await logs.readLoss()` instead.
    */
   readonly wantsBatchLoss?: boolean;
+  /** Called after each batch; `logs.loss` is set only with {@link wantsBatchLoss}, else `await logs.readLoss()`. */
   onBatchEnd?(batch: number, logs: BatchLogs): void | Promise<void>;
   /**
    * Keras's `on_train_end`, after every fit, and with `end.stopped` set when the fit stopped on its signal:
@@ -62,6 +63,7 @@ export interface FitCallback extends Omit<Callback, 'onBatchEnd' | 'onTrainEnd'>
   readonly stateKey?: string;
   /** JSON-serializable progress that a resumed fit hands back to `setState` (after `onTrainBegin`). */
   getState?(): unknown;
+  /** Receives on resume what `getState` returned when the checkpoint was written. */
   setState?(state: unknown): void;
 }
 

@@ -52,6 +52,7 @@ export interface FitOptions extends SourceFitOptions {
   readonly shuffle?: boolean;
 }
 
+/** Options of {@link Sequential.evaluate}. */
 export interface EvaluateOptions {
   readonly batchSize?: number;
 }

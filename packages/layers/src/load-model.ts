@@ -16,6 +16,7 @@ import {
 import { Sequential } from './sequential.js';
 import { knownOptions } from './validate.js';
 
+/** Options of {@link loadModel}. */
 export interface LoadModelOptions {
   /** The optimizer to compile with instead of the one rebuilt from the checkpoint (its slots must fit). */
   readonly optimizer?: Optimizer;

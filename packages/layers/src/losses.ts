@@ -9,13 +9,16 @@ import { correctCount as countCorrect, softmaxCrossentropy } from './ops/index.j
 /** Keras's fuzz factor: probabilities are clipped to [1e-7, 1 - 1e-7] before the log. */
 export const EPSILON = 1e-7;
 
+/** The losses `compile` accepts by name (Keras's names in camelCase). */
 export type LossName = 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy' | 'meanSquaredError';
+/** Every {@link LossName}. */
 export const LOSS_NAMES: readonly LossName[] = [
   'categoricalCrossentropy',
   'sparseCategoricalCrossentropy',
   'meanSquaredError',
 ];
 
+/** Options of the loss classes (Keras's `from_logits`, `label_smoothing`, ... in camelCase). */
 export interface LossOptions {
   /** The model outputs logits (no softmax): the loss uses a stable log-softmax. Default false. */
   readonly fromLogits?: boolean;
@@ -135,8 +138,10 @@ export function meanSquaredError(): Loss {
   };
 }
 
+/** A loss for `compile`: a {@link LossName} or a {@link Loss} instance. */
 export type LossSpec = LossName | Loss;
 
+/** The {@link Loss} a {@link LossSpec} names (an instance is returned as it is); an unknown name is an error listing the known ones. */
 export function getLoss(spec: LossSpec): Loss {
   if (typeof spec === 'object' && spec !== null && typeof spec.valueAndGrad === 'function') return spec;
   switch (spec) {
@@ -153,7 +158,12 @@ export function getLoss(spec: LossSpec): Loss {
   }
 }
 
+/**
+ * The metrics `compile` accepts: `accuracy` picks categorical or sparse categorical accuracy from the loss, as
+ * Keras's `'accuracy'` string does.
+ */
 export type MetricName = 'accuracy' | 'categoricalAccuracy' | 'sparseCategoricalAccuracy';
+/** Every {@link MetricName}. */
 export const METRIC_NAMES: readonly MetricName[] = ['accuracy', 'categoricalAccuracy', 'sparseCategoricalAccuracy'];
 
 /** The log key Keras writes for a metric. */

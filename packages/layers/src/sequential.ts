@@ -29,14 +29,17 @@ import { forwardInference, type StepModel, testStep, trainStep } from './train-s
 import { TrainingProgress } from './training-progress.js';
 import { knownOptions, show } from './validate.js';
 
+/** Options of the {@link Sequential} constructor. */
 export interface SequentialOptions {
   /** Input shape without the batch axis, e.g. [784]. Without it the model is built on its first input. */
   readonly inputShape?: readonly number[];
   /** Seed of the initial weights and of the default shuffling and dropout streams. Default: random. */
   readonly seed?: number;
+  /** The model's name in configs and checkpoints. Default 'sequential'. */
   readonly name?: string;
 }
 
+/** Options of {@link Sequential.compile}, as Keras's `compile(optimizer, loss, metrics)`. */
 export interface CompileOptions {
   /** An optimizer, or a Keras name ('sgd', 'rmsprop', 'adam', ...) for that preset with Keras's defaults. */
   readonly optimizer: OptimizerIdentifier;
@@ -48,13 +51,22 @@ interface Compiled extends StepModel {
   readonly optimizer: Optimizer;
 }
 
+/**
+ * Keras's `Sequential`: layers applied in order, compiled with an optimizer and a loss, trained by {@link fit}
+ * (one data path for tensors and batch sources, callbacks, validation, exact stop and resume), and saved to and
+ * loaded from checkpoints. Unlike a tfjs-layers `LayersModel`, each layer computes its own backward pass (no
+ * tape), which is what makes its fit fast; {@link exportLayersModel} writes it as a tfjs-layers model.
+ */
 export class Sequential implements CallbackModel, Checkpointable {
   readonly layers: Layer[];
   readonly name: string;
   readonly seed: number;
   stopTraining = false;
   inputShape: number[] | null = null;
-  /** Epochs completed, the shuffle seed, random streams and callback states, for checkpoints. */
+  /**
+   * Epochs completed, the shuffle seed, random streams and callback states, for checkpoints.
+   * @internal
+   */
   readonly [trainingProgress]: TrainingProgress;
   private compiled: Compiled | null = null;
 
@@ -71,6 +83,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     if (options.inputShape !== undefined) this.build(options.inputShape);
   }
 
+  /** Appends a layer; only before the model is built. */
   add(layer: Layer): void {
     if (this.inputShape !== null) throw new Error('Sequential.add: the model is already built; add layers before.');
     if (typeof (layer as Partial<Layer>)?.forward !== 'function') {
@@ -79,6 +92,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     this.layers.push(layer);
   }
 
+  /** True once every layer has its weights (after `inputShape` or the first input). */
   get built(): boolean {
     return this.inputShape !== null;
   }
@@ -114,10 +128,12 @@ export class Sequential implements CallbackModel, Checkpointable {
     return shape;
   }
 
+  /** Every layer's trainable weights, in layer order. */
   get trainableWeights(): LayerWeight[] {
     return this.layers.flatMap((l) => l.trainableWeights);
   }
 
+  /** Every layer's non-trainable weights (moving statistics), in layer order. */
   get nonTrainableWeights(): LayerWeight[] {
     return this.layers.flatMap((l) => l.nonTrainableWeights);
   }
@@ -134,10 +150,12 @@ export class Sequential implements CallbackModel, Checkpointable {
     return this.compiled.optimizer;
   }
 
+  /** True after {@link compile}. */
   get isCompiled(): boolean {
     return this.compiled !== null;
   }
 
+  /** The compiled loss, or null before {@link compile}. */
   get loss(): Loss | null {
     return this.compiled?.loss ?? null;
   }
@@ -179,6 +197,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     if (this.built) this.compiled.optimizer.build(this.trainableWeights.map((w) => w.variable));
   }
 
+  /** The architecture as JSON: name, input shape and each layer's {@link LayerConfig} (Keras's `get_config`). */
   getConfig(): SequentialConfig {
     return {
       name: this.name,
@@ -309,6 +328,7 @@ export class Sequential implements CallbackModel, Checkpointable {
     return loadWeights(this, target);
   }
 
+  /** Frees every layer's variables; the model is unusable afterwards. */
   dispose(): void {
     for (const layer of this.layers) layer.dispose();
   }

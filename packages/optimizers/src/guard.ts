@@ -39,6 +39,7 @@ export class NonFiniteGradientError extends Error {
   }
 }
 
+/** What the non-finite-gradient guard saw: steps skipped and the last bad step. */
 export interface NonFiniteReport {
   skippedSteps: number;
   lastBadStep: number | null;

@@ -26,7 +26,7 @@ export {
 export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type OptimizerName } from './get.js';
 export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
 export type { LearningRate } from './learning-rate.js';
-export { GradientTransformationOptimizer, type Optimizer } from './optimizer.js';
+export { GradientTransformationOptimizer, type Optimizer, type OptimizerConfig } from './optimizer.js';
 export type { NonFiniteGradients, OptimizerOptions } from './options.js';
 export {
   AdaBelief,
@@ -79,6 +79,7 @@ export {
   type YogiOptions,
 } from './presets/index.js';
 export type { OptimizerState } from './state.js';
+export type { Gradients, NamedGradient } from './tfjs.js';
 export {
   chain,
   constantOf,
@@ -91,16 +92,17 @@ export {
 } from './transform.js';
 export { scaleByBelief } from './transforms/adabelief.js';
 export { scaleByAdadelta } from './transforms/adadelta.js';
-export { scaleByAdafactor } from './transforms/adafactor.js';
+export { type AdafactorArguments, scaleByAdafactor } from './transforms/adafactor.js';
 export { scaleByAdagrad } from './transforms/adagrad.js';
 export { scaleByAdam } from './transforms/adam.js';
 export { scaleByAdamax } from './transforms/adamax.js';
 export { scaleByAsgd } from './transforms/asgd.js';
 export { clipByGlobalNorm, clipByNorm, clipByValue } from './transforms/clipping.js';
+export type { OwnRate } from './transforms/common.js';
 export { coupledWeightDecay } from './transforms/coupled-weight-decay.js';
 export { scaleByDebiasedRms } from './transforms/debiased-rms.js';
 export { ema } from './transforms/ema.js';
-export { scaleByFtrl } from './transforms/ftrl.js';
+export { type FtrlArguments, scaleByFtrl } from './transforms/ftrl.js';
 export { scaleByLamb, scaleByTrustRatio } from './transforms/lamb.js';
 export { scaleByLearningRate } from './transforms/learning-rate.js';
 export { scaleByLion } from './transforms/lion.js';

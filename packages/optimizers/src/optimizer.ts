@@ -34,12 +34,19 @@ export type OptimizerConfig = { className: string; config: tf.serialization.Conf
 export interface Optimizer {
   /** `[gradient, variable]` pairs, or tfjs's `{ [variableName]: gradient }` / `[{ name, tensor }]`. */
   applyGradients(gradients: Gradients): void;
+  /** Computes the gradients of `lossFn` with respect to `varList` (default: every trainable variable) and applies them; returns the loss. */
   minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
+  /** tfjs's signature: the loss when `returnCost` is true. */
   minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
+  /** tfjs's signature: null when `returnCost` is false. */
   minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
+  /** Creates the slots for `variables` (Keras's `build`); `applyGradients` builds unseen variables itself. */
   build(variables: readonly tf.Variable[]): void;
+  /** Steps applied so far (Keras's `iterations`); schedules are evaluated at this step. */
   readonly iterations: number;
+  /** The constant rate, or the schedule's value at `iterations`. */
   learningRate: number;
+  /** The preset's class name and its arguments, JSON-able: `optimizerFromConfig` rebuilds it. */
   getConfig(): { className: string; config: Record<string, unknown> };
   /** Reads the slots from the device: async. */
   getState(): Promise<OptimizerState>;
@@ -47,6 +54,7 @@ export interface Optimizer {
   setState(state: OptimizerState): void;
   /** Throws a NonFiniteGradientError if a step had a non-finite gradient (`nonFiniteGradients: 'throw'`). */
   checkGradients(): Promise<void>;
+  /** Frees the slots; the optimizer is unusable afterwards. */
   dispose(): void;
 }
 
@@ -147,6 +155,7 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     return this.rate.at(this.stepCount);
   }
 
+  /** Sets a constant rate; throws when a schedule drives the rate (as Keras). */
   set learningRate(value: number) {
     this.rate.set(value);
   }

@@ -26,6 +26,7 @@ export interface CatalogOption {
   readonly help: string;
 }
 
+/** One optimizer of {@link CATALOG}: its names, options with defaults and ranges, formula, slots and when to use it. */
 export interface CatalogEntry {
   /** Keras's `keras.optimizers.get` name: `'adam'`. */
   readonly name: string;

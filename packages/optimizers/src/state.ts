@@ -10,6 +10,7 @@ import { nonNegative, positive } from './validate.js';
 
 export const STATE_FORMAT = 'opt.optimizer-state.v1';
 
+/** An optimizer's exact state as plain data: config, iterations, rate and every slot, for checkpoints and resume. */
 export interface OptimizerState {
   readonly format: 'opt.optimizer-state.v1';
   readonly className: string;

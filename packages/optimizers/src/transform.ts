@@ -28,9 +28,11 @@ export function constantOf(ctx: StepContext, value: number): tf.Scalar {
 /** One record of named slot tensors per parameter, aligned with the parameters (Keras's slot variables). */
 export type SlotState = ReadonlyArray<Readonly<Record<string, tf.Tensor>>>;
 
+/** What {@link GradientTransformation.update} returns. */
 export interface TransformResult {
   /** What the next transformation receives; after the learning rate, what the optimizer adds to the parameters. */
   readonly updates: tf.Tensor[];
+  /** The slots after this step. */
   readonly state: SlotState;
 }
 
@@ -59,7 +61,9 @@ export interface GradientTransformation {
    * the optimizer then hands it the weights after its decoupled weight decay, as Keras decays before the update step.
    */
   readonly readsParams?: boolean;
+  /** The slots for `params`, one record per parameter (optax's `init`). */
   init(params: readonly tf.Tensor[]): SlotState;
+  /** The transformed updates and the new slots; pure (optax's `update`). */
   update(
     grads: readonly tf.Tensor[],
     state: SlotState,

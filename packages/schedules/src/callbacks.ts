@@ -15,13 +15,19 @@ export interface CallbackModel {
 
 /** Keras-shaped callback. All hooks optional; may return a Promise. Epochs and batches are 0-based. */
 export interface Callback {
+  /** Called once before training with what the callback may read and change (Keras sets `callback.model`). */
   setModel?(model: CallbackModel): void;
+  /** Called once before the first epoch. */
   onTrainBegin?(logs?: Logs): void | Promise<void>;
+  /** Called once after the last epoch, or after a callback set `stopTraining`; `logs` are the last epoch's. */
   onTrainEnd?(logs?: Logs): void | Promise<void>;
+  /** Called before epoch `epoch` (0-based) runs its first batch. */
   onEpochBegin?(epoch: number, logs?: Logs): void | Promise<void>;
   /** May write into logs (e.g. logs.learning_rate). */
   onEpochEnd?(epoch: number, logs?: Logs): void | Promise<void>;
+  /** Called before batch `batch` (0-based within its epoch). */
   onBatchBegin?(batch: number, logs?: Logs): void | Promise<void>;
+  /** Called after batch `batch` (0-based within its epoch) with that batch's logs. */
   onBatchEnd?(batch: number, logs?: Logs): void | Promise<void>;
 }
 
@@ -80,6 +86,7 @@ function readLearningRate(where: string, model: CallbackModel | undefined): numb
   return lr;
 }
 
+/** Options of {@link LearningRateScheduler} besides its schedule. */
 export interface LearningRateSchedulerOptions {
   /** 0: quiet, 1: print the new rate at the start of each epoch. Default 0. */
   verbose?: 0 | 1;
@@ -98,7 +105,9 @@ export interface LearningRateSchedulerOptions {
  * again, so a schedule of the current rate (`lr * 0.9`) is applied once per epoch, as without the stop.
  */
 export class LearningRateScheduler implements Callback {
+  /** The rate for an epoch from its 0-based index and the current rate (Keras's `schedule(epoch, lr)`). */
   readonly schedule: (epoch: number, lr: number) => number;
+  /** 0: quiet, 1: print the new rate at the start of each epoch. */
   readonly verbose: 0 | 1;
   private readonly log: LogFunction;
   private model: CallbackModel | undefined;
@@ -115,10 +124,15 @@ export class LearningRateScheduler implements Callback {
     this.log = checkLog(where, 'log', o.log ?? console.log);
   }
 
+  /** Keeps the model whose `optimizer.learningRate` the epochs set. */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
+  /**
+   * Sets `optimizer.learningRate = schedule(epoch, optimizer.learningRate)`, unless the epoch is continued after
+   * its first steps (`logs.initialStep > 0`). Throws when the schedule returns anything but a finite number >= 0.
+   */
   onEpochBegin(epoch: number, logs?: Logs): void {
     const where = 'LearningRateScheduler';
     checkEpoch(where, epoch);
@@ -135,12 +149,14 @@ export class LearningRateScheduler implements Callback {
     }
   }
 
+  /** Writes the rate the epoch ran with into `logs.learning_rate`, as Keras's History records it. */
   onEpochEnd(_epoch: number, logs?: Logs): void {
     const lr = readLearningRate('LearningRateScheduler', this.model);
     if (logs) logs.learning_rate = lr;
   }
 }
 
+/** Options of {@link ReduceLROnPlateau}: Keras's arguments in camelCase, with Keras's defaults. */
 export interface ReduceLROnPlateauOptions {
   /** Log key to watch. Default 'val_loss'. */
   monitor?: string;
@@ -190,18 +206,29 @@ export interface ReduceLROnPlateauState {
 export class ReduceLROnPlateau implements Callback {
   /** The key under which checkpoints keep {@link getState}'s progress: a declared name, stable under minifiers. */
   readonly stateKey: string;
+  /** The log key watched, e.g. 'val_loss'. */
   readonly monitor: string;
+  /** `newLr = lr * factor` on a plateau, in (0, 1). */
   readonly factor: number;
+  /** Epochs without improvement before the rate is reduced. */
   readonly patience: number;
+  /** 0: quiet, 1: print each reduction. */
   readonly verbose: 0 | 1;
+  /** 'min', 'max', or 'auto' as given; {@link direction} is what it resolved to. */
   readonly mode: 'auto' | 'min' | 'max';
+  /** Absolute change of the monitored value that counts as an improvement. */
   readonly minDelta: number;
+  /** Epochs after a reduction during which no waiting is counted. */
   readonly cooldown: number;
+  /** Lower bound on the rate. */
   readonly minLr: number;
   /** The direction actually used: 'auto' resolved from the monitor's name. */
   readonly direction: 'min' | 'max';
+  /** The best monitored value seen since training began (+Infinity or -Infinity before the first). */
   best = 0;
+  /** Epochs since the last improvement, outside cooldown. */
   wait = 0;
+  /** Epochs of cooldown left. */
   cooldownCounter = 0;
   private readonly log: LogFunction;
   private readonly warn: LogFunction;
@@ -268,18 +295,22 @@ export class ReduceLROnPlateau implements Callback {
     return this.direction === 'min' ? current < this.best - this.minDelta : current > this.best + this.minDelta;
   }
 
+  /** True while epochs after a reduction are not counted as waiting (`cooldownCounter > 0`). */
   inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
 
+  /** Keeps the model whose `optimizer.learningRate` a plateau reduces. */
   setModel(model: CallbackModel): void {
     this.model = model;
   }
 
+  /** Resets `best`, `wait` and the cooldown, as Keras's `on_train_begin` does. */
   onTrainBegin(): void {
     this.reset();
   }
 
+  /** Steps 1 to 5 of the class description. */
   onEpochEnd(epoch: number, logs: Logs = {}): void {
     const where = 'ReduceLROnPlateau';
     checkEpoch(where, epoch);
@@ -334,6 +365,7 @@ export class ReduceLROnPlateau implements Callback {
     };
   }
 
+  /** Restores {@link getState}'s progress (validated: a malformed state is an error naming the field). */
   setState(state: ReduceLROnPlateauState): void {
     const where = 'ReduceLROnPlateau.setState';
     const s = optionsObject(where, state);

@@ -1,10 +1,14 @@
 import { knownKeys, nonNegativeInteger, optionsObject, show } from './validate.js';
 
+/** One point of {@link sampleSchedule}'s curve. */
 export interface SamplePoint {
+  /** The optimizer step (0-based). */
   readonly step: number;
+  /** The schedule's rate at that step. */
   readonly learningRate: number;
 }
 
+/** Options of {@link sampleSchedule}. */
 export interface SampleOptions {
   /** Last step sampled; the range is [0, steps]. An integer >= 0. */
   steps: number;

@@ -56,6 +56,7 @@ function checkSchedule(where: string, name: string, value: unknown): LearningRat
   return value as LearningRateSchedule;
 }
 
+/** Options of {@link exponentialDecay}: Keras's `ExponentialDecay` arguments in camelCase, with its defaults. */
 export interface ExponentialDecayOptions {
   initialLearningRate: number;
   /** Steps over which the rate is multiplied by `decayRate`; > 0. */
@@ -92,6 +93,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): LearningRate
   });
 }
 
+/** Options of {@link inverseTimeDecay}: Keras's `InverseTimeDecay` arguments in camelCase, with its defaults. */
 export interface InverseTimeDecayOptions {
   initialLearningRate: number;
   /** Steps per unit of `decayRate`; set it to the steps of one epoch for the per-epoch form. > 0. */
@@ -131,6 +133,7 @@ export function inverseTimeDecay(options: InverseTimeDecayOptions): LearningRate
   });
 }
 
+/** Options of {@link piecewiseConstantDecay}: Keras's `PiecewiseConstantDecay` arguments in camelCase, with its defaults. */
 export interface PiecewiseConstantDecayOptions {
   /** Strictly increasing steps at which the rate changes. */
   boundaries: number[];
@@ -165,6 +168,7 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
   });
 }
 
+/** Options of {@link polynomialDecay}: Keras's `PolynomialDecay` arguments in camelCase, with its defaults. */
 export interface PolynomialDecayOptions {
   initialLearningRate: number;
   decaySteps: number;
@@ -216,6 +220,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): LearningRateSc
   );
 }
 
+/** Options of {@link cosineDecay}: Keras's `CosineDecay` arguments in camelCase, with its defaults. */
 export interface CosineDecayOptions {
   initialLearningRate: number;
   decaySteps: number;
@@ -268,6 +273,7 @@ export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
   );
 }
 
+/** Options of {@link cosineDecayRestarts}: Keras's `CosineDecayRestarts` arguments in camelCase, with its defaults. */
 export interface CosineDecayRestartsOptions {
   initialLearningRate: number;
   /** Length of the first period; > 0. */
@@ -341,6 +347,7 @@ export function constant(learningRate: number): LearningRateSchedule {
   return makeSchedule('Constant', { learningRate: lr }, () => lr);
 }
 
+/** Options of {@link linearWarmup}. */
 export interface LinearWarmupOptions {
   /** Steps of warmup; an integer >= 0. */
   warmupSteps: number;
@@ -371,6 +378,7 @@ export function linearWarmup(options: LinearWarmupOptions): LearningRateSchedule
   );
 }
 
+/** Options of {@link sequence}. */
 export interface SequenceOptions {
   /** The schedules, run one after another. */
   schedules: LearningRateSchedule[];

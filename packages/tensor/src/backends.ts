@@ -18,6 +18,7 @@ export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu' | 'tensorflow';
 /** What an application may ask for: a backend, or `auto` for the fastest that loads. */
 export type BackendRequest = BackendName | 'auto';
 
+/** Every backend {@link useBackend} knows, in no particular order; `auto` is not one of them. */
 export const BACKEND_NAMES: readonly BackendName[] = ['cpu', 'wasm', 'webgl', 'webgpu', 'tensorflow'];
 
 /** Where code runs, which decides which backends can load and in what order `auto` tries them. */
@@ -32,6 +33,7 @@ export const AUTO_ORDER: Readonly<Record<Platform, readonly BackendName[]>> = {
   browser: ['webgpu', 'webgl', 'wasm', 'cpu'],
 };
 
+/** Options of {@link useBackend}. */
 export interface UseBackendOptions {
   /**
    * Where the wasm backend finds its `.wasm` files: a URL prefix ending in `/`.
@@ -92,6 +94,10 @@ class SoftwareGpu extends Error {
   }
 }
 
+/**
+ * `node` in Node.js without a DOM, else `browser` (a page, a worker, or a DOM emulated in Node.js by a test
+ * runner), which decides the order `auto` tries backends in ({@link AUTO_ORDER}).
+ */
 export function detectPlatform(): Platform {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
   const isNode = proc?.versions?.node != null;

@@ -74,6 +74,7 @@ export class Random {
     return r;
   }
 
+  /** The generator's four state words, to save with a checkpoint; {@link Random.fromState} continues from them. */
   getState(): RandomState {
     return { algorithm: 'xoshiro128**', s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0] };
   }

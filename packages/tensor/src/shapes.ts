@@ -3,6 +3,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 /** A shape to check against; `null` matches any size on that axis (Keras's `None`). */
 export type ShapeSpec = ReadonlyArray<number | null>;
 
+/** A shape as error messages print it: `[null, 784]`, with `null` for an axis of any size. */
 export function formatShape(shape: ReadonlyArray<number | null>): string {
   return `[${shape.map((d) => (d === null ? 'null' : String(d))).join(', ')}]`;
 }

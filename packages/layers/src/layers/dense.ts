@@ -8,6 +8,7 @@ import { type BackwardResult, type ForwardResult, INPUT_SHAPE_HINT } from './lay
 
 const DENSE_OPTIONS = ['units', 'activation', 'useBias', 'kernelInitializer', 'biasInitializer', 'name'];
 
+/** Options of {@link Dense}: Keras's arguments in camelCase, with Keras's defaults. */
 export interface DenseOptions {
   readonly units: number;
   readonly activation?: ActivationName;

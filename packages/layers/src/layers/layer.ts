@@ -8,6 +8,7 @@
 import { type Initializer, type InitializerName, initialize, Random, type RandomState, tf } from '@opt/tensor';
 import { show } from '../validate.js';
 
+/** Options of a layer's and a model's `apply` / `predict`. */
 export interface ApplyOptions {
   /** Training mode: batch statistics in BatchNormalization, masks in Dropout. Default false. */
   readonly training?: boolean;
@@ -33,8 +34,11 @@ export interface BackwardResult {
   readonly grads: tf.Tensor[];
 }
 
+/** A layer as JSON: Keras's class name and the constructor's options. */
 export interface LayerConfig {
+  /** The layer's {@link Layer.className}. */
   readonly className: string;
+  /** The layer's {@link Layer.getConfig}. */
   readonly config: Record<string, unknown>;
 }
 
@@ -62,6 +66,7 @@ export abstract class Layer {
     this.name = name ?? autoName(baseName);
   }
 
+  /** Keras's class name ('Dense', 'BatchNormalization', ...), as configs and checkpoints record it. */
   abstract get className(): string;
 
   /**
@@ -85,6 +90,7 @@ export abstract class Layer {
     return 1;
   }
 
+  /** True once {@link build} has created the weights for an input shape. */
   get built(): boolean {
     return this.inputShape !== null;
   }
@@ -99,10 +105,12 @@ export abstract class Layer {
     return inputShape.slice();
   }
 
+  /** The weights the optimizer updates (Keras: `trainable_weights`). */
   get trainableWeights(): LayerWeight[] {
     return this.weightList.filter((w) => w.trainable);
   }
 
+  /** The weights training changes without the optimizer, e.g. BatchNormalization's moving statistics. */
   get nonTrainableWeights(): LayerWeight[] {
     return this.weightList.filter((w) => !w.trainable);
   }
@@ -112,6 +120,7 @@ export abstract class Layer {
     return [...this.trainableWeights, ...this.nonTrainableWeights];
   }
 
+  /** The constructor's options, JSON-serializable: `new Class(getConfig())` rebuilds the layer (Keras's `get_config`). */
   abstract getConfig(): Record<string, unknown>;
 
   /** Forward pass; in training mode it may update state (moving statistics, the dropout stream). */
@@ -125,6 +134,7 @@ export abstract class Layer {
     return null;
   }
 
+  /** Restores what {@link getRandomState} returned, so a resumed run draws the same numbers. */
   setRandomState(_state: RandomState): void {}
 
   /**
@@ -167,6 +177,7 @@ export abstract class Layer {
     return run(x, ...vars) as tf.Tensor;
   }
 
+  /** Throws, naming the layer and both shapes, when `x` (batch first) does not match the built input shape. */
   protected checkInput(x: tf.Tensor): void {
     const expected = this.inputShape;
     if (expected === null) return;
@@ -178,6 +189,7 @@ export abstract class Layer {
     }
   }
 
+  /** Creates a weight named `<layer name>/<localName>` with initial values drawn by `init` from `random`. */
   protected addWeight(
     localName: string,
     shape: readonly number[],

@@ -4,6 +4,7 @@ import { batchMean, batchSum } from '../ops/index.js';
 import { boolean, inRange, knownOptions } from '../validate.js';
 import { type BackwardResult, type ForwardResult, flatSize, INPUT_SHAPE_HINT, Layer } from './layer.js';
 
+/** Options of {@link BatchNormalization}: Keras's arguments in camelCase, with Keras's defaults (momentum 0.99, epsilon 1e-3). */
 export interface BatchNormalizationOptions {
   readonly momentum?: number;
   readonly epsilon?: number;

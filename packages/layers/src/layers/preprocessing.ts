@@ -106,6 +106,7 @@ export class Normalization extends Layer {
     (this.variance as tf.Variable).assign(tf.tensor1d(Float32Array.from(sq.map((s) => s / rows))));
     this.adapted = true;
   }
+  /** True once `adapt` has computed the mean and variance (or they were given to the constructor). */
   get isAdapted(): boolean {
     return this.adapted;
   }

@@ -3,6 +3,7 @@ import { Random, type RandomState, tf } from '@opt/tensor';
 import { inRange, knownOptions } from '../validate.js';
 import { type BackwardResult, type ForwardResult, flatSize, INPUT_SHAPE_HINT, Layer } from './layer.js';
 
+/** Options of {@link Dropout}: Keras's arguments in camelCase. */
 export interface DropoutOptions {
   /** Fraction of the inputs to drop, in [0, 1). */
   readonly rate: number;
@@ -14,7 +15,7 @@ export interface DropoutOptions {
 /**
  * Inverted dropout (Keras): in training each input is kept with probability
  * `1 - rate` and scaled by `1 / (1 - rate)`; in inference it is the identity.
- * Masks are drawn by a seeded {@link Random} in JavaScript, so they are the same
+ * Masks are drawn by a seeded `Random` (@opt/tensor) in JavaScript, so they are the same
  * on every backend.
  */
 export class Dropout extends Layer {

@@ -3,6 +3,7 @@ import { scaleByNadam } from '../transforms/nadam.js';
 import type { AdamaxOptions } from './adamax.js';
 import { split } from './split.js';
 
+/** Options of {@link Nadam}: the same as Adamax's (Keras's `beta_1`, `beta_2`, `epsilon` in camelCase). */
 export type NadamOptions = AdamaxOptions;
 
 /**

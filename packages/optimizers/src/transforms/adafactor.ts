@@ -4,6 +4,7 @@ import { optionOf } from '../catalog.js';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { catalogOption, checkOptions } from '../validate.js';
 
+/** Arguments of {@link scaleByAdafactor}: Keras's Adafactor arguments in camelCase, with its defaults. */
 export interface AdafactorArguments {
   beta2Decay?: number;
   epsilon1?: number;

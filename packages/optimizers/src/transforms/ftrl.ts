@@ -5,6 +5,7 @@ import { constantOf, type GradientTransformation } from '../transform.js';
 import { catalogOption, checkOptions } from '../validate.js';
 import { rateAt } from './common.js';
 
+/** Arguments of {@link scaleByFtrl}: Keras's Ftrl arguments in camelCase, with its defaults. */
 export interface FtrlArguments {
   learningRatePower?: number;
   initialAccumulatorValue?: number;

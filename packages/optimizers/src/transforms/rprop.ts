@@ -3,6 +3,7 @@ import { tf } from '@opt/tensor';
 import { constantOf, type GradientTransformation } from '../transform.js';
 import { checkOptions, positive } from '../validate.js';
 
+/** Arguments of {@link scaleByRprop}: PyTorch's Rprop arguments in camelCase. */
 export interface RpropArguments {
   /** The step size every element starts with (PyTorch's `lr`, read once, when the slots are made). */
   initialStepSize: number;
