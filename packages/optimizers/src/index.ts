@@ -27,7 +27,7 @@ export { getOptimizer, OPTIMIZER_NAMES, type OptimizerIdentifier, type Optimizer
 export { NonFiniteGradientError, type NonFiniteReport } from './guard.js';
 export type { LearningRate } from './learning-rate.js';
 export { GradientTransformationOptimizer, type Optimizer, type OptimizerConfig } from './optimizer.js';
-export type { NonFiniteGradients, OptimizerOptions } from './options.js';
+export type { NonFiniteGradients, OptimizerOptions, ResolvedOptions } from './options.js';
 export {
   AdaBelief,
   type AdaBeliefOptions,
