@@ -72,7 +72,8 @@ export {
   oneHotLabels,
   sparseCategoricalCrossentropy,
 } from './losses.js';
-export { type CompileOptions, Sequential, type SequentialOptions } from './sequential.js';
+export { Sequential } from './sequential.js';
+export type { CompileOptions, SequentialOptions } from './sequential-options.js';
 export { type ExportableModel, exportLayersModel, type LayersModelTarget } from './tfjs-export.js';
 export { TfjsStore } from './tfjs-store.js';
 export { AUTO_YIELD_MS, type YieldEvery } from './yielder.js';

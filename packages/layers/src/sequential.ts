@@ -3,7 +3,7 @@
  * settings and where its training stands; the loops, the steps, the data checks and the checkpoints live in
  * files of their own.
  */
-import { getOptimizer, type Optimizer, type OptimizerIdentifier } from '@opt/optimizers';
+import { getOptimizer, type Optimizer } from '@opt/optimizers';
 import type { CallbackModel, Logs } from '@opt/schedules';
 import { Random, tf } from '@opt/tensor';
 import type { History } from './callbacks.js';
@@ -23,33 +23,12 @@ import {
   type SourceFitOptions,
 } from './fit-options.js';
 import { type ApplyOptions, type Layer, type LayerWeight, layerFromConfig } from './layers/index.js';
-import { checkMetric, getLoss, type Loss, type LossSpec, type MetricName } from './losses.js';
+import { checkMetric, getLoss, type Loss } from './losses.js';
 import { sliceRows } from './ops/index.js';
-import { forwardInference, type StepModel, testStep, trainStep } from './train-step.js';
+import type { Compiled, CompileOptions, SequentialOptions } from './sequential-options.js';
+import { forwardInference, testStep, trainStep } from './train-step.js';
 import { TrainingProgress } from './training-progress.js';
 import { knownOptions, show } from './validate.js';
-
-/** Options of the {@link Sequential} constructor. */
-export interface SequentialOptions {
-  /** Input shape without the batch axis, e.g. [784]. Without it the model is built on its first input. */
-  readonly inputShape?: readonly number[];
-  /** Seed of the initial weights and of the default shuffling and dropout streams. Default: random. */
-  readonly seed?: number;
-  /** The model's name in configs and checkpoints. Default 'sequential'. */
-  readonly name?: string;
-}
-
-/** Options of {@link Sequential.compile}, as Keras's `compile(optimizer, loss, metrics)`. */
-export interface CompileOptions {
-  /** An optimizer, or a Keras name ('sgd', 'rmsprop', 'adam', ...) for that preset with Keras's defaults. */
-  readonly optimizer: OptimizerIdentifier;
-  readonly loss: LossSpec;
-  readonly metrics?: readonly MetricName[];
-}
-
-interface Compiled extends StepModel {
-  readonly optimizer: Optimizer;
-}
 
 /**
  * Keras's `Sequential`: layers applied in order, compiled with an optimizer and a loss, trained by {@link fit}
