@@ -126,7 +126,7 @@ describe('sweep files', () => {
       ['variations: [{ seed: 3 }]\nseeds: [1]', /: seed is set by variation 1 and by seeds; set it in one place/],
       [
         'variations: [{ optimizer: adam }]\ngrid: { momentum: [0.9] }',
-        /^trial "optimizer=adam momentum=0\.9": .*grid\.momentum applies to sgd and rmsprop, not adam\./,
+        /^trial "optimizer=adam momentum=0\.9": .*grid\.momentum applies to sgd, rmsprop and muon, not adam\./,
       ],
       [
         'grid: { perClass: [10, 20] }',
