@@ -11,7 +11,7 @@ import { lossLegend } from './legend.js';
 import { Race, type RaceSettings } from './race.js';
 import { readRaceQuery, writeRaceQuery } from './race-query.js';
 import { racerPicker } from './racer-picker.js';
-import { defaultRacers, type RatePreset } from './racers.js';
+import { defaultRacers, MAX_RACERS, type RatePreset } from './racers.js';
 import { lossGrid, makeSurfaces, SURFACE_IDS, type Surface, type SurfaceId } from './surfaces.js';
 
 const GRID = 90;
@@ -136,12 +136,7 @@ export function playgroundView(): HTMLElement {
         h('div', { class: 'button-row' }, runButton, stepButton, resetButton),
         presets,
         batchField.element,
-        h(
-          'fieldset',
-          { class: 'racer-list' },
-          h('legend', {}, 'Racers (any optimizer of @opt/optimizers, with its own knobs)'),
-          picker.element,
-        ),
+        h('fieldset', { class: 'racer-list' }, h('legend', {}, `Racers (up to ${MAX_RACERS})`), picker.element),
         h('fieldset', {}, h('legend', {}, 'Schedule (per optimizer, from its learning rate)'), schedule.element),
         message.element,
         addressMessage.element,
