@@ -194,6 +194,12 @@ describe('the demo in Chromium with WebGL', () => {
     expect(Number(await page.getAttribute(lion, 'data-distance'))).toBeLessThan(before - 0.3);
     expect(await page.getAttribute(lion, 'data-status')).toBe('running');
     expect(await page.$$eval('#playground svg.paths path[stroke="#4269d0"]', (p) => p.length)).toBe(1);
+    // Add racer appends the first preset not racing (AdamW) and stops at 6; Remove takes one out.
+    await page.click('[data-action=add-racer]');
+    await page.waitForSelector('#playground tr[data-optimizer=adamw]');
+    expect(await page.isDisabled('[data-action=add-racer]')).toBe(true);
+    await page.click('[data-racer="6"] [data-action=remove-racer]');
+    await page.waitForSelector('#playground tr[data-optimizer=adamw]', { state: 'detached' });
     // A bad knob: Lion's own message, named by racer, and no race.
     await page.fill('input[name=racer-1-beta1]', '0');
     await page.waitForSelector('[data-message=playground][data-kind=error]');

@@ -114,12 +114,7 @@ export function racerPicker(options: { surface: () => Surface; onChange: () => v
       lr.element,
       knobs.length === 0
         ? null
-        : h(
-            'details',
-            { open: knobs.length <= OPEN_KNOBS },
-            h('summary', {}, `${entry.className}'s knobs (catalog defaults: Keras's, or the reference's)`),
-            ...knobs,
-          ),
+        : h('details', { open: knobs.length <= OPEN_KNOBS }, h('summary', {}, `${entry.className}'s knobs`), ...knobs),
       h('div', { class: 'button-row' }, removeButton),
     );
   }

@@ -62,10 +62,10 @@ describe('racers', () => {
 
   it("what the catalog says of a vector: Muon's AdamW fallback and Adafactor's unfactored velocity, nothing for the rest", () => {
     expect(onAVector(entryOf('muon'))).toBe(
-      'Muon treats matrices apart ("2-D: m = μ m + g"); the race\'s point is one vector of 2 weights, so the ' +
-        'catalog\'s "others: AdamW at lr adamLrRatio" applies.',
+      "Muon treats matrices apart: the race's point is one vector of 2 weights, so it takes the catalog's " +
+        '"others: AdamW at lr adamLrRatio", not "2-D: m = μ m + g".',
     );
-    expect(onAVector(entryOf('adafactor'))).toMatch(/"vectors: 1 \(velocity\)" applies\.$/);
+    expect(onAVector(entryOf('adafactor'))).toMatch(/takes the catalog's "vectors: 1 \(velocity\)", not "rank ≥ 2: /);
     const noted = CATALOG.filter((e) => onAVector(e) !== null).map((e) => e.name);
     expect(noted).toEqual(['adafactor', 'muon']);
   });

@@ -132,7 +132,7 @@ export function onAVector(entry: CatalogEntry): string | null {
   const vector = clauses.find((c) => /^(others|vectors):/.test(c));
   if (matrix === undefined || vector === undefined) return null;
   return (
-    `${entry.className} treats matrices apart ("${matrix}"); the race's point is one vector of 2 weights, ` +
-    `so the catalog's "${vector}" applies.`
+    `${entry.className} treats matrices apart: the race's point is one vector of 2 weights, so it takes the ` +
+    `catalog's "${vector}", not "${matrix}".`
   );
 }

@@ -121,7 +121,7 @@ export function playgroundView(): HTMLElement {
     h('h2', { id: 'playground-title' }, 'Optimizer playground'),
     viewIntro(
       ['failures', 'momentum', 'rmsprop', 'adam'],
-      'on each surface, where plain gradient descent zig-zags, stalls or diverges, and which fix (momentum, RMSprop, Adam) gets past it. Click the plot to start the race somewhere else.',
+      'on each surface, where plain gradient descent zig-zags, stalls or diverges, and which fix (momentum, RMSprop, Adam) gets past it. Click the plot to start the race somewhere else; pick any optimizer of the catalog for a racer to race it too.',
     ),
     h(
       'div',
