@@ -10,9 +10,10 @@ import { Constants } from './constants.js';
 import { WeightAverages } from './ema.js';
 import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
+import { minimizeScaled } from './minimize.js';
 import { applyUpdates, keepWhenShut } from './ops/index.js';
 import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { checkPairs, checkVariables, gradientPairs, minimizeArguments } from './pairs.js';
+import { checkPairs, checkVariables, minimizeArguments } from './pairs.js';
 import { SlotStore, writeStep } from './slots.js';
 import {
   checkEntries,
@@ -242,40 +243,10 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const where = `${this.className}.minimize`;
     const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
     this.assertUsable();
-    const factor = this.options.lossScaleFactor;
-    const kept: { loss: tf.Scalar | null } = { loss: null };
     // Keras's `scale_loss`: gradients of `loss * lossScaleFactor`; the loss returned is the one `lossFn` gave.
-    const scaledLoss =
-      factor === null
-        ? lossFn
-        : () => {
-            const loss = lossFn();
-            kept.loss = tf.keep(tf.clone(loss));
-            return tf.mul(loss, tf.scalar(factor)) as tf.Scalar;
-          };
-    let value: tf.Scalar;
-    let grads: tf.NamedTensorMap;
-    try {
-      ({ value, grads } = tf.variableGrads(scaledLoss, varList));
-    } catch (e) {
-      kept.loss?.dispose();
-      throw e;
-    }
-    if (kept.loss !== null) {
-      value.dispose();
-      value = kept.loss;
-    }
-    try {
-      this.applyGradients(gradientPairs(where, grads, varList));
-    } catch (e) {
-      value.dispose();
-      throw e;
-    } finally {
-      tf.dispose(Object.values(grads));
-    }
-    if (returnCost) return value;
-    value.dispose();
-    return null;
+    return minimizeScaled(where, lossFn, { returnCost, varList }, this.options.lossScaleFactor, (pairs) =>
+      this.applyGradients(pairs),
+    );
   }
 
   /** The preset's name and arguments; `optimizerFromConfig` (or tfjs's `fromConfig`) rebuilds it. */
