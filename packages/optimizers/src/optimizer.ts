@@ -48,6 +48,11 @@ export interface Optimizer {
   learningRate: number;
   /** The preset's class name and its arguments, JSON-able: `optimizerFromConfig` rebuilds it. */
   getConfig(): { className: string; config: Record<string, unknown> };
+  /**
+   * Keras's `scale_loss`: what a training step takes the gradients of, before `applyGradients` divides them by the
+   * same scale. Absent: the loss itself.
+   */
+  scaleLoss?(loss: tf.Scalar): tf.Scalar;
   /** Reads the slots from the device: async. */
   getState(): Promise<OptimizerState>;
   /** Writes plain numbers: sync. */
@@ -223,6 +228,15 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
       writeStep(this.slots, this.averages, { indices, weights, state, averages, step: this.kerasIterations(step) });
     });
     this.stepCount += 1;
+  }
+
+  /**
+   * Keras's `scale_loss`: `loss * lossScaleFactor`, or `loss` itself (the same tensor) without a factor. A training
+   * step that computes its own gradients takes them of this; {@link applyGradients} divides by the factor.
+   */
+  scaleLoss(loss: tf.Scalar): tf.Scalar {
+    const factor = this.options.lossScaleFactor;
+    return factor === null ? loss : (tf.mul(loss, tf.scalar(factor)) as tf.Scalar);
   }
 
   /**
