@@ -40,6 +40,7 @@ describe("the first epoch's loss curve in history.json", () => {
         'sgd',
         '--out',
         out,
+        ...(batchSize === '8' ? ['--step-losses'] : []),
       );
       expect(run.code, run.stderr).toBe(0);
       const h = history(out);
@@ -56,6 +57,17 @@ describe("the first epoch's loss curve in history.json", () => {
       expect(weighted).toBeCloseTo(h.epochs[0]?.loss as number, 4);
       // SGD on standardized inputs: the loss falls within the first epoch.
       expect(points.at(-1)?.loss).toBeLessThan(points[0]?.loss as number);
+      if (batchSize !== '8') return;
+      // --step-losses: one loss per call; each epoch's batch-size-weighted mean is that epoch's loss.
+      const losses = h.stepLosses as number[];
+      expect(losses).toHaveLength(2 * steps);
+      const sizes = Array.from({ length: steps }, (_, i) => (i < steps - 1 ? 8 : 275 - 8 * (steps - 1)));
+      for (const epoch of [0, 1]) {
+        const mean = sizes.reduce((s, n, i) => s + n * (losses[epoch * steps + i] as number), 0) / 275;
+        expect(mean).toBeCloseTo(h.epochs[epoch]?.loss as number, 4);
+      }
+      // One step per point here: the first epoch's points are its step losses.
+      expect(Math.max(...points.map((p, i) => Math.abs(p.loss - (losses[i] as number))))).toBeLessThan(1e-6);
     });
   }
 });
