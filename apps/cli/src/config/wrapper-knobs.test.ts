@@ -115,5 +115,8 @@ describe('the base-option and wrapper knobs', () => {
     const accumulating = buildOptimizer(flags({ gradientAccumulationSteps: '3', lossScaleFactor: '8' }).config, null);
     expect(accumulating.getConfig().config).toMatchObject({ gradientAccumulationSteps: 3, lossScaleFactor: 8 });
     accumulating.dispose();
+    const muon = buildOptimizer(flags({ optimizer: 'muon', excludeLayers: '^dense_2/' }).config, null);
+    expect(muon.getConfig().config).toMatchObject({ excludeLayers: ['^dense_2/'] });
+    muon.dispose();
   });
 });
