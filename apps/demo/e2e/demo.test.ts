@@ -175,6 +175,47 @@ describe('the demo in Chromium with WebGL', () => {
     await page.click('[data-preset=tuned]');
   });
 
+  it('playground: Lion picked from the catalog for racer 1 races (its path moves, its legend row names it)', async () => {
+    await open('playground');
+    await page.selectOption('select[name=racer-1-optimizer]', 'lion');
+    const lion = '#playground tr[data-optimizer=lion]';
+    await page.waitForSelector(lion);
+    expect(await page.textContent(`${lion} th`)).toBe('Lion');
+    // Lion's Keras rate 0.001 times the bowl's scale (Adam's 0.1 there over Adam's 0.001); its knobs are Lion's.
+    expect(await page.inputValue('input[name=racer-1-lr]')).toBe('0.1');
+    expect(await page.inputValue('input[name=racer-1-beta2]')).toBe('0.99');
+    expect(page.url()).toContain('racer=lion,lr=0.1&racer=sgd,lr=0.01,momentum=0.9');
+    const before = Number(await page.getAttribute(lion, 'data-distance'));
+    for (const step of [1, 2, 3]) {
+      await page.click('#playground [data-action=step]');
+      await page.waitForSelector(`#playground[data-step="${step}"]`, { state: 'attached', timeout: 0 });
+    }
+    // Lion steps lr sign(...) on each coordinate: 3 steps of 0.1 towards the minimum bring it ~0.42 closer.
+    expect(Number(await page.getAttribute(lion, 'data-distance'))).toBeLessThan(before - 0.3);
+    expect(await page.getAttribute(lion, 'data-status')).toBe('running');
+    expect(await page.$$eval('#playground svg.paths path[stroke="#4269d0"]', (p) => p.length)).toBe(1);
+    // Add racer appends the first preset not racing (AdamW) and stops at 6; Remove takes one out.
+    await page.click('[data-action=add-racer]');
+    await page.waitForSelector('#playground tr[data-optimizer=adamw]');
+    expect(await page.isDisabled('[data-action=add-racer]')).toBe(true);
+    await page.click('[data-racer="6"] [data-action=remove-racer]');
+    await page.waitForSelector('#playground tr[data-optimizer=adamw]', { state: 'detached' });
+    // A bad knob: Lion's own message, named by racer, and no race.
+    await page.fill('input[name=racer-1-beta1]', '0');
+    await page.waitForSelector('[data-message=playground][data-kind=error]');
+    expect(await page.textContent('[data-message=playground]')).toMatch(
+      /^Racer 1: \w+: `beta1` must be a number in \(0, 1\], got 0\./,
+    );
+    // A bad value in the address: named with its fix, and the chapter's five race instead.
+    await page.goto(`${preview.url}?backend=webgl&racer=lion,beta1=2#playground`);
+    await page.waitForSelector('#playground tr[data-optimizer=adam]');
+    expect(await page.textContent('[data-message=playground-address]')).toBe(
+      '?racer=lion,beta1=2 (racer 1): beta1 must be a number in (0, 1], got "2". ' +
+        "Racing the chapter's five instead: fix the address.",
+    );
+    expect(page.url()).not.toContain('racer=');
+  });
+
   it('moving averages: the ema of the optimizers package, starting at (1 - beta) x1 without bias correction', async () => {
     await open('moving-averages');
     await page.waitForSelector('#moving-averages figure svg');

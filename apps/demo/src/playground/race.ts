@@ -1,34 +1,18 @@
 /**
- * Five optimizers of @opt/optimizers racing on one surface: each steps its
- * own tf.Variable (the 2D point) with `minimize`, from the same start, on the
- * same mini-batches.
+ * Optimizers of @opt/optimizers racing on one surface, each picked from the catalog with its own knobs (racers.ts):
+ * each steps its own tf.Variable (the 2D point) with `minimize`, from the same start, on the same mini-batches.
  */
-import { Adam, type Optimizer, RMSprop, SGD } from '@opt/optimizers';
+import { type Optimizer, PRESETS } from '@opt/optimizers';
 import { Random, tf } from '@opt/tensor';
 import { learningRateOf, type ScheduleSettings } from '../schedule-choice.js';
-import type { LearningRates, OptimizerId, Surface } from './surfaces.js';
-
-export const OPTIMIZERS: ReadonlyArray<{ readonly id: OptimizerId; readonly label: string; readonly color: string }> = [
-  { id: 'sgd', label: 'SGD', color: '#4269d0' },
-  { id: 'momentum', label: 'SGD + momentum', color: '#efb118' },
-  { id: 'nesterov', label: 'Nesterov', color: '#ff725c' },
-  { id: 'rmsprop', label: 'RMSprop', color: '#3ca951' },
-  { id: 'adam', label: 'Adam', color: '#a463f2' },
-];
+import { entryOf, MAX_RACERS, RACER_COLORS, type RacerSpec, racerNames } from './racers.js';
+import type { Surface } from './surfaces.js';
 
 export interface RaceSettings {
   readonly surface: Surface;
   readonly start: readonly [number, number];
-  readonly learningRates: LearningRates;
-  /** SGD + momentum and Nesterov. */
-  readonly momentum: number;
-  /** RMSprop. */
-  readonly rho: number;
-  /** Adam. */
-  readonly beta1: number;
-  readonly beta2: number;
-  /** RMSprop and Adam. */
-  readonly epsilon: number;
+  /** From 1 to {@link MAX_RACERS}, in legend order. */
+  readonly racers: readonly RacerSpec[];
   readonly schedule: ScheduleSettings;
   /** Examples per step on a surface with mini-batch noise. */
   readonly batchSize: number;
@@ -37,7 +21,8 @@ export interface RaceSettings {
 export type RunnerStatus = 'running' | 'diverged';
 
 export interface Runner {
-  readonly id: OptimizerId;
+  /** The legend's `data-optimizer`: a classic's id (`momentum`) or the preset's name (`lion`), numbered if repeated. */
+  readonly id: string;
   readonly label: string;
   readonly color: string;
   readonly optimizer: Optimizer;
@@ -54,24 +39,41 @@ export interface Runner {
 /** A point this far out, or a loss this large, counts as diverged. */
 const DIVERGED = 1e6;
 
-/** Builds each optimizer with the settings' knobs; throws the package's RangeError for a bad one. */
-function makeOptimizer(id: OptimizerId, s: RaceSettings): Optimizer {
-  const learningRate = learningRateOf(s.learningRates[id], s.schedule);
-  // Keras's behaviour: a diverging run overflows and the legend says so. The default guard would double
-  // the kernels of these two-weight problems, and the race stops a runner at the first huge loss anyway.
-  const nonFiniteGradients = 'unchecked';
-  switch (id) {
-    case 'sgd':
-      return new SGD({ learningRate, nonFiniteGradients });
-    case 'momentum':
-      return new SGD({ learningRate, momentum: s.momentum, nonFiniteGradients });
-    case 'nesterov':
-      return new SGD({ learningRate, momentum: s.momentum, nesterov: true, nonFiniteGradients });
-    case 'rmsprop':
-      return new RMSprop({ learningRate, rho: s.rho, epsilon: s.epsilon, nonFiniteGradients });
-    case 'adam':
-      return new Adam({ learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon, nonFiniteGradients });
+/** Builds a racer's preset with its knobs; throws the preset's own error (named by racer) for a bad one. */
+function makeOptimizer(spec: RacerSpec, index: number, schedule: ScheduleSettings): Optimizer {
+  const entry = entryOf(spec.optimizer);
+  try {
+    const Preset = PRESETS[entry.className as keyof typeof PRESETS] as unknown as new (
+      options: Record<string, unknown>,
+    ) => Optimizer;
+    return new Preset({
+      ...spec.options,
+      learningRate: learningRateOf(spec.learningRate, schedule),
+      // Keras's behaviour: a diverging run overflows and the legend says so. The default guard would double
+      // the kernels of these two-weight problems, and the race stops a runner at the first huge loss anyway.
+      nonFiniteGradients: 'unchecked',
+    });
+  } catch (error) {
+    throw new RangeError(`Racer ${index + 1}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
+}
+
+/** Every racer's optimizer, or the first one's error after freeing those already built. */
+function makeOptimizers(settings: RaceSettings): Optimizer[] {
+  const { racers } = settings;
+  if (racers.length < 1 || racers.length > MAX_RACERS) {
+    throw new RangeError(`A race needs 1 to ${MAX_RACERS} racers, got ${racers.length}: add or remove racers.`);
+  }
+  const made: Optimizer[] = [];
+  try {
+    for (const [i, spec] of racers.entries()) made.push(makeOptimizer(spec, i, settings.schedule));
+  } catch (error) {
+    for (const o of made) o.dispose();
+    throw error;
+  }
+  return made;
 }
 
 export class Race {
@@ -83,7 +85,6 @@ export class Race {
 
   /** Throws (before creating any tensor) when a knob is out of range, with the optimizer's own message. */
   constructor(readonly settings: RaceSettings) {
-    const optimizers = OPTIMIZERS.map((o) => makeOptimizer(o.id, settings));
     const mb = settings.surface.minibatch;
     if (
       mb !== undefined &&
@@ -91,13 +92,16 @@ export class Race {
     ) {
       throw new RangeError(`Mini-batch size must be an integer from 1 to ${mb.count}, got ${settings.batchSize}.`);
     }
+    const optimizers = makeOptimizers(settings);
+    const names = racerNames(settings.racers);
     const [x0, y0] = settings.start;
     const startLoss = tf.tidy(() => settings.surface.loss(tf.scalar(x0), tf.scalar(y0)).dataSync()[0] as number);
-    this.runners = OPTIMIZERS.map((o, i) => ({
-      ...o,
-      optimizer: optimizers[i] as Optimizer,
+    this.runners = optimizers.map((optimizer, i) => ({
+      ...(names[i] as { id: string; label: string }),
+      color: RACER_COLORS[i] as string,
+      optimizer,
       // tf.variable shares the initial tensor's data: made in a tidy, so that tensor is freed.
-      point: tf.tidy(() => tf.variable(tf.tensor1d([x0, y0]), true, `playground-${o.id}-${Race.instances++}`)),
+      point: tf.tidy(() => tf.variable(tf.tensor1d([x0, y0]), true, `playground-${i}-${Race.instances++}`)),
       path: [[x0, y0]],
       losses: [startLoss],
       status: 'running' as RunnerStatus,

@@ -1,7 +1,9 @@
 /** The surfaces against closed forms, and the race's claims on the cpu backend (the page runs them on WebGL). */
+import { CATALOG, type OptimizerName } from '@opt/optimizers/catalog';
 import { tf, useBackend } from '@opt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Race, type RaceSettings } from './race.js';
+import { CLASSICS, MAX_RACERS, newRacer, type RacerSpec } from './racers.js';
 import { makeSurfaces, SURFACE_IDS, type Surface } from './surfaces.js';
 
 beforeAll(async () => {
@@ -55,16 +57,18 @@ describe('loss surfaces', () => {
   });
 });
 
-function settings(surface: Surface, preset: 'tuned' | 'tooHigh'): RaceSettings {
+/** The chapter's five with the surface's preset rates (today's default line-up, written out here). */
+function settings(surface: Surface, preset: 'tuned' | 'tooHigh', racers?: RacerSpec[]): RaceSettings {
   return {
     surface,
     start: surface.start,
-    learningRates: surface.learningRates[preset],
-    momentum: 0.9,
-    rho: 0.9,
-    beta1: 0.9,
-    beta2: 0.999,
-    epsilon: 1e-7,
+    racers:
+      racers ??
+      CLASSICS.map((c) => ({
+        optimizer: c.optimizer,
+        options: c.options,
+        learningRate: surface.learningRates[preset][c.id],
+      })),
     schedule: { kind: 'constant', decaySteps: 50, decayRate: 0.5, alpha: 0 },
     batchSize: 8,
   };
@@ -93,9 +97,47 @@ describe('the race (cpu backend)', () => {
     race.dispose();
   });
 
+  it('Lion picked for a racer follows w -= lr sign(g) on its first step (m = 0): ravine from (-7, 2), lr 0.3', async () => {
+    const lion = { optimizer: 'lion', options: {}, learningRate: 0.3 } as const;
+    const race = await runRace(settings(surfaces.ravine, 'tuned', [lion]), 1);
+    // gradient (-0.28, 8): signs (-1, +1), so the point moves by (+0.3, -0.3) whatever the gradient's size.
+    expect(race.runners[0]?.id).toBe('lion');
+    expect(race.runners[0]?.path[1]?.[0]).toBeCloseTo(-6.7, 5);
+    expect(race.runners[0]?.path[1]?.[1]).toBeCloseTo(1.7, 5);
+    race.dispose();
+  });
+
+  it("every preset of the catalog races on the 2D point with its surface's rate (or is stopped, diverged), and frees its tensors", async () => {
+    const before = tf.memory().numTensors;
+    const racers = CATALOG.map((e) => newRacer(e.name as OptimizerName, surfaces.saddle));
+    for (let k = 0; k < racers.length; k += MAX_RACERS) {
+      const race = await runRace(settings(surfaces.saddle, 'tuned', racers.slice(k, k + MAX_RACERS)), 3);
+      for (const r of race.runners) {
+        // Its first step moves it; after that it runs on, or stops with the step where its loss blew up.
+        expect(r.path[1]?.every(Number.isFinite), r.id).toBe(true);
+        expect(r.path[1], r.id).not.toEqual(r.path[0]);
+        if (r.status === 'running') expect(r.path.length, r.id).toBe(4);
+        else expect(r.reason, r.id).toMatch(/^the loss reached .* at step [123]$/);
+      }
+      race.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it("a bad knob is refused with the optimizer's own message, before any tensor is made", () => {
     const before = tf.memory().numTensors;
-    expect(() => new Race({ ...settings(surfaces.bowl, 'tuned'), beta1: 1 })).toThrow(/beta1/);
+    const adam = { optimizer: 'adam', options: { beta1: 1 }, learningRate: 0.1 } as const;
+    expect(() => new Race(settings(surfaces.bowl, 'tuned', [adam]))).toThrow(
+      /^Racer 1: \w+: `beta1` must be in \[0, 1\), got 1\./,
+    );
+    const lion = { optimizer: 'lion', options: { beta1: 0 }, learningRate: 0.1 } as const;
+    const sgd = { optimizer: 'sgd', options: {}, learningRate: 0.1 } as const;
+    expect(() => new Race(settings(surfaces.bowl, 'tuned', [sgd, lion]))).toThrow(
+      /^Racer 2: \w+: `beta1` must be a number in \(0, 1\], got 0\./,
+    );
+    const rprop = { optimizer: 'rprop', options: { stepSizes: [1, 0.5] }, learningRate: 0.1 } as const;
+    expect(() => new Race(settings(surfaces.bowl, 'tuned', [rprop]))).toThrow(/^Racer 1: \w+: `stepSizes`/);
+    expect(() => new Race(settings(surfaces.bowl, 'tuned', []))).toThrow(/1 to 6 racers, got 0/);
     expect(() => new Race({ ...settings(surfaces.bowl, 'tuned'), batchSize: 0 })).toThrow(/Mini-batch size/);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -1,31 +1,26 @@
 /**
- * View 1, the optimizer playground: the five optimizers race on a surface,
- * their paths drawn over the surface's contours (Observable Plot), with a
- * legend of the loss each has reached (legend.ts).
+ * View 1, the optimizer playground: up to six optimizers of the catalog race on a surface (the chapter's five by
+ * default; racer-picker.ts), their paths drawn over the surface's contours (Observable Plot), with a legend of the
+ * loss each has reached (legend.ts). The surface and the racers are kept in the address (race-query.ts).
  */
 import * as Plot from '@observablehq/plot';
 import { viewIntro } from '../chapter.js';
 import { type ScheduleControls, scheduleControls } from '../schedule-controls.js';
-import {
-  button,
-  chartWidth,
-  h,
-  messageLine,
-  type NumberField,
-  numberField,
-  onWidthChange,
-  selectField,
-} from '../ui.js';
+import { button, chartWidth, h, messageLine, numberField, onWidthChange, selectField } from '../ui.js';
 import { lossLegend } from './legend.js';
-import { OPTIMIZERS, Race, type RaceSettings } from './race.js';
-import { lossGrid, makeSurfaces, type OptimizerId, SURFACE_IDS, type Surface, type SurfaceId } from './surfaces.js';
+import { Race, type RaceSettings } from './race.js';
+import { readRaceQuery, writeRaceQuery } from './race-query.js';
+import { racerPicker } from './racer-picker.js';
+import { defaultRacers, MAX_RACERS, type RatePreset } from './racers.js';
+import { lossGrid, makeSurfaces, SURFACE_IDS, type Surface, type SurfaceId } from './surfaces.js';
 
 const GRID = 90;
 const MARGIN = { marginTop: 12, marginRight: 12, marginBottom: 36, marginLeft: 44 } as const;
 
 export function playgroundView(): HTMLElement {
   const surfaces = makeSurfaces();
-  let surface: Surface = surfaces.bowl;
+  const asked = readRaceQuery(location.search, surfaces);
+  let surface: Surface = surfaces[asked.surface];
   let race: Race | null = null;
   let running = false;
   /** Bumped on every reset: a loop that sees another value stops. */
@@ -33,12 +28,16 @@ export function playgroundView(): HTMLElement {
   let grid: { id: SurfaceId; values: Float32Array } | null = null;
 
   const message = messageLine('playground');
+  // A bad ?racer= or ?surface= is named until the first change of the form (the race runs the defaults meanwhile).
+  const addressMessage = messageLine('playground-address');
+  if (asked.error !== null) addressMessage.show(asked.error);
+  let resets = 0;
   const root = h('section', { class: 'view', id: 'playground', 'aria-labelledby': 'playground-title' });
 
   const surfaceSelect = selectField<SurfaceId>({
     label: 'Loss surface',
     name: 'surface',
-    value: 'bowl',
+    value: surface.id,
     choices: SURFACE_IDS.map((id) => [id, surfaces[id].title] as const),
     onChange: (id) => {
       surface = surfaces[id];
@@ -76,33 +75,8 @@ export function playgroundView(): HTMLElement {
   });
   const speed = numberField({ label: 'Steps per frame', name: 'speed', value: 1, min: 1, max: 50, step: 1 });
 
-  const lrFields = Object.fromEntries(
-    OPTIMIZERS.map((o) => [
-      o.id,
-      numberField({
-        label: o.label,
-        name: `lr-${o.id}`,
-        value: surface.learningRates.tuned[o.id],
-        min: 0,
-        step: 'any',
-        onChange: () => reset(),
-      }),
-    ]),
-  ) as Record<OptimizerId, NumberField>;
-  const knob = (label: string, name: string, value: number, step: number) =>
-    numberField({ label, name, value, min: 0, max: 1, step, onChange: () => reset() });
-  const momentum = knob('momentum (SGD + momentum, Nesterov)', 'momentum', 0.9, 0.05);
-  const rho = knob('rho (RMSprop)', 'rho', 0.9, 0.01);
-  const beta1 = knob('beta1 (Adam)', 'beta1', 0.9, 0.01);
-  const beta2 = knob('beta2 (Adam)', 'beta2', 0.999, 0.001);
-  const epsilon = numberField({
-    label: 'epsilon (RMSprop, Adam)',
-    name: 'epsilon',
-    value: 1e-7,
-    min: 0,
-    step: 'any',
-    onChange: () => reset(),
-  });
+  const picker = racerPicker({ surface: () => surface, onChange: () => reset() });
+  picker.set(asked.racers ?? defaultRacers(surface));
   const batchField = numberField({
     label: 'Mini-batch size (of 256 examples)',
     name: 'minibatch-size',
@@ -118,11 +92,11 @@ export function playgroundView(): HTMLElement {
     () => reset(),
   );
 
-  function applyPreset(preset: 'tuned' | 'tooHigh' | 'tooLow'): void {
-    for (const o of OPTIMIZERS) lrFields[o.id].set(surface.learningRates[preset][o.id]);
+  function applyPreset(preset: RatePreset): void {
+    picker.applyRates(surface, preset);
   }
 
-  function usePreset(preset: 'tuned' | 'tooHigh' | 'tooLow'): void {
+  function usePreset(preset: RatePreset): void {
     applyPreset(preset);
     reset();
   }
@@ -147,7 +121,7 @@ export function playgroundView(): HTMLElement {
     h('h2', { id: 'playground-title' }, 'Optimizer playground'),
     viewIntro(
       ['failures', 'momentum', 'rmsprop', 'adam'],
-      'on each surface, where plain gradient descent zig-zags, stalls or diverges, and which fix (momentum, RMSprop, Adam) gets past it. Click the plot to start the race somewhere else.',
+      'on each surface, where plain gradient descent zig-zags, stalls or diverges, and which fix (momentum, RMSprop, Adam) gets past it. Click the plot to start the race somewhere else; pick any optimizer of the catalog for a racer to race it too.',
     ),
     h(
       'div',
@@ -161,36 +135,21 @@ export function playgroundView(): HTMLElement {
         h('div', { class: 'row' }, steps.element, speed.element),
         h('div', { class: 'button-row' }, runButton, stepButton, resetButton),
         presets,
-        h('fieldset', {}, h('legend', {}, 'Learning rates'), ...OPTIMIZERS.map((o) => lrFields[o.id].element)),
-        h(
-          'fieldset',
-          {},
-          h('legend', {}, 'Knobs'),
-          momentum.element,
-          rho.element,
-          beta1.element,
-          beta2.element,
-          epsilon.element,
-          batchField.element,
-        ),
+        batchField.element,
+        h('fieldset', { class: 'racer-list' }, h('legend', {}, `Racers (up to ${MAX_RACERS})`), picker.element),
         h('fieldset', {}, h('legend', {}, 'Schedule (per optimizer, from its learning rate)'), schedule.element),
         message.element,
+        addressMessage.element,
       ),
       h('div', { class: 'chart-area' }, chart, stepLabel, legend.element),
     ),
   );
 
   function settings(): RaceSettings {
-    const lr = Object.fromEntries(OPTIMIZERS.map((o) => [o.id, lrFields[o.id].value()])) as Record<OptimizerId, number>;
     return {
       surface,
       start: [startX.value(), startY.value()],
-      learningRates: lr,
-      momentum: momentum.value(),
-      rho: rho.value(),
-      beta1: beta1.value(),
-      beta2: beta2.value(),
-      epsilon: epsilon.value(),
+      racers: picker.racers(),
       schedule: schedule.settings(),
       batchSize: batchField.value(),
     };
@@ -219,6 +178,9 @@ export function playgroundView(): HTMLElement {
     running = false;
     race?.dispose();
     race = newRace();
+    if (resets++ > 0) addressMessage.show('', 'info');
+    // Only a race that runs goes into the address: a reload never starts from a refused knob.
+    if (race !== null) writeRaceQuery(surface.id, picker.racers(), surfaces);
     redraw();
     if (wasRunning && race !== null) run();
     else setState('idle');
