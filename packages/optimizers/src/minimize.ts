@@ -5,6 +5,11 @@
 import { tf } from '@opt/tensor';
 import { gradientPairs } from './pairs.js';
 
+/** Keras's `scale_loss`: `loss * factor`, or `loss` itself (the same tensor) when `factor` is null. */
+export function scaleLoss(loss: tf.Scalar, factor: number | null): tf.Scalar {
+  return factor === null ? loss : (tf.mul(loss, tf.scalar(factor)) as tf.Scalar);
+}
+
 /**
  * Gradients of `lossFn() * factor` with `tf.variableGrads` (Keras's `scale_loss`), and the loss `lossFn` gave,
  * unscaled; with `factor` null, the gradients of `lossFn()` itself. The caller owns `loss` and `grads`.
@@ -23,7 +28,7 @@ export function scaledLossGradients(
     const { value, grads } = tf.variableGrads(() => {
       const loss = lossFn();
       kept.loss = tf.keep(tf.clone(loss));
-      return tf.mul(loss, tf.scalar(factor)) as tf.Scalar;
+      return scaleLoss(loss, factor);
     }, varList);
     value.dispose();
     return { loss: kept.loss as unknown as tf.Scalar, grads };

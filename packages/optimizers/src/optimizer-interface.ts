@@ -24,6 +24,11 @@ export interface Optimizer {
   learningRate: number;
   /** The preset's class name and its arguments, JSON-able: `optimizerFromConfig` rebuilds it. */
   getConfig(): { className: string; config: Record<string, unknown> };
+  /**
+   * Keras's `scale_loss`: what a training step takes the gradients of, before `applyGradients` divides them by the
+   * same scale. Absent: the loss itself.
+   */
+  scaleLoss?(loss: tf.Scalar): tf.Scalar;
   /** Reads the slots from the device: async. */
   getState(): Promise<OptimizerState>;
   /** Writes plain numbers: sync. */

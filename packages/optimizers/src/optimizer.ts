@@ -11,7 +11,7 @@ import { Constants } from './constants.js';
 import { WeightAverages } from './ema.js';
 import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
-import { minimizeScaled } from './minimize.js';
+import { minimizeScaled, scaleLoss } from './minimize.js';
 import { applyUpdates, keepWhenShut } from './ops/index.js';
 import type { Optimizer, OptimizerConfig } from './optimizer-interface.js';
 import { type OptimizerOptions, optionsConfig, type ResolvedOptions, resolveOptions } from './options.js';
@@ -199,6 +199,14 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
   }
 
   /**
+   * Keras's `scale_loss`: `loss * lossScaleFactor`, or `loss` itself (the same tensor) without a factor. A training
+   * step that computes its own gradients takes them of this; {@link applyGradients} divides by the factor.
+   */
+  scaleLoss(loss: tf.Scalar): tf.Scalar {
+    return scaleLoss(loss, this.options.lossScaleFactor);
+  }
+
+  /**
    * Computes the gradients of `lossFn` with `tf.variableGrads` and applies them; returns the loss. Without
    * `varList`, every trainable variable the loss depends on. TensorFlow.js's form `minimize(f, returnCost,
    * varList)` works too: with `returnCost` false the loss is freed and `null` returned.
@@ -215,7 +223,6 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const where = `${this.className}.minimize`;
     const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
     this.assertUsable();
-    // Keras's `scale_loss`: gradients of `loss * lossScaleFactor`; the loss returned is the one `lossFn` gave.
     return minimizeScaled(where, lossFn, { returnCost, varList }, this.options.lossScaleFactor, (pairs) =>
       this.applyGradients(pairs),
     );

@@ -4,7 +4,7 @@
  */
 import { totalmem } from 'node:os';
 import { BatchNormalization, Dense, type Layer, ReLU, Sequential } from '@opt/layers';
-import { CATALOG, type GradientTransformationOptimizer, PRESETS } from '@opt/optimizers';
+import { CATALOG, type GradientTransformationOptimizer, Lookahead, LossScaleOptimizer, PRESETS } from '@opt/optimizers';
 import {
   cosineDecay,
   exponentialDecay,
@@ -16,7 +16,8 @@ import {
 import { UsageError } from '../cli/errors.js';
 import { type DecaySteps, type OptimizerName, optionKnobKey, type TrainConfig } from '../config/knobs.js';
 
-export type TrainingOptimizer = GradientTransformationOptimizer;
+/** A preset, or a preset wrapped in Lookahead and/or (outermost) the dynamic LossScaleOptimizer. */
+export type TrainingOptimizer = GradientTransformationOptimizer | LossScaleOptimizer;
 
 /** The catalog's entry of a config's optimizer. */
 function entryOf(optimizer: OptimizerName): (typeof CATALOG)[number] {
@@ -111,9 +112,18 @@ export function optimizerOptions(
     const value = config[optionKnobKey(key) as keyof TrainConfig];
     if (value !== null && value !== undefined) options[key] = value;
   }
-  for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm'] as const) {
-    if (config[key] !== null) options[key] = config[key];
+  // Keras's base options every preset takes; `?? null` reads a config saved before the knob existed as unset.
+  for (const key of [
+    'weightDecay',
+    'clipnorm',
+    'clipvalue',
+    'globalClipnorm',
+    'gradientAccumulationSteps',
+    'lossScaleFactor',
+  ] as const) {
+    if ((config[key] ?? null) !== null) options[key] = config[key];
   }
+  if ((config.excludeLayers ?? null) !== null) options.excludeLayers = config.excludeLayers;
   if (config.ema) {
     options.useEma = true;
     options.emaMomentum = config.emaMomentum;
@@ -127,10 +137,25 @@ export function buildOptimizer(config: TrainConfig, schedule: LearningRateSchedu
     options: Record<string, unknown>,
   ) => GradientTransformationOptimizer;
   try {
-    return new Preset(optimizerOptions(config, schedule ?? config.learningRate));
+    const preset = new Preset(optimizerOptions(config, schedule ?? config.learningRate));
+    // Lookahead wraps the preset's step; the loss scale wraps everything, as it must see the gradients first.
+    const inner = config.lookahead
+      ? new Lookahead(preset, {
+          syncPeriod: config.lookaheadSyncPeriod as number,
+          slowStepSize: config.lookaheadSlowStepSize as number,
+        })
+      : preset;
+    if (!config.lossScale) return inner;
+    return new LossScaleOptimizer(inner, {
+      initialScale: config.initialScale as number,
+      dynamicGrowthSteps: config.dynamicGrowthSteps as number,
+    });
   } catch (error) {
     // The presets validate their arguments with messages that name the argument and its range.
     if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+    // The wrappers refuse combinations with a plain Error naming both options (resolve.ts refuses them first).
+    if (error instanceof Error && /^(Lookahead|LossScaleOptimizer):/.test(error.message))
+      throw new UsageError(error.message);
     throw error;
   }
 }
@@ -170,7 +195,12 @@ export function parameterCount(hidden: readonly number[], batchNorm: boolean): n
  */
 export function estimateBytes(config: TrainConfig, batchSize: number): number {
   const weights = parameterCount(config.hidden, config.batchNorm);
-  const slots = slotsPerWeight(config) + (config.ema ? 1 : 0);
+  // The EMA, Lookahead's slow weights and the accumulated gradients each keep one more copy of every weight.
+  const slots =
+    slotsPerWeight(config) +
+    (config.ema ? 1 : 0) +
+    (config.lookahead ? 1 : 0) +
+    ((config.gradientAccumulationSteps ?? null) !== null ? 1 : 0);
   const perWeight = 4 + slots + 2 * (1 + slots);
   const rows = Math.max(batchSize, 1024);
   const activations = rows * (INPUT_UNITS + 6 * config.hidden.reduce((a, b) => a + b, CLASSES));

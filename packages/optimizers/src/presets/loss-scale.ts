@@ -1,6 +1,6 @@
 /** Keras 3's `LossScaleOptimizer` (`keras/src/optimizers/loss_scale_optimizer.py`): dynamic loss scaling. */
 import { tf } from '@opt/tensor';
-import { minimizeScaled } from '../minimize.js';
+import { minimizeScaled, scaleLoss } from '../minimize.js';
 import type { GradientTransformationOptimizer, Optimizer, OptimizerConfig } from '../optimizer.js';
 import { minimizeArguments } from '../pairs.js';
 import type { OptimizerState } from '../state.js';
@@ -92,7 +92,7 @@ export class LossScaleOptimizer extends tf.Optimizer implements Optimizer {
 
   /** Keras's `scale_loss`: `loss * dynamicScale`, what to take gradients of before {@link applyGradients}. */
   scaleLoss(loss: tf.Scalar): tf.Scalar {
-    return tf.mul(loss, tf.scalar(this.scale)) as tf.Scalar;
+    return scaleLoss(loss, this.scale);
   }
 
   /** Creates the inner optimizer's slots for these variables. */
