@@ -7,10 +7,12 @@
 import { join, relative } from 'node:path';
 import { flagsFor, trainCommand } from '../config/command-line.js';
 import { KNOBS, type KnobKey, type TrainConfig } from '../config/knobs.js';
-import { inputFromObject, resolveConfig } from '../config/resolve.js';
+import { inputFromObject, resolveConfig, sameValue } from '../config/resolve.js';
 import { runDirectories } from '../engine/compare-dir.js';
 import { type PlannedEntry, planFromContent } from '../engine/plan.js';
 import { slug } from '../run/naming.js';
+import { RunDir } from '../run/run-dir.js';
+import type { RunResult } from '../run/train-run.js';
 import { BASE, type Claim, type ExperimentRow, LR_FIND, QUICK } from './plan.js';
 
 export interface ExpandOptions {
@@ -101,7 +103,9 @@ export function expandClaim(
   /** Plan an lr-find row whose lr-find has not run at the preset's rate (to name its directory in a report). */
   allowMissingRates = false,
 ): PlannedRun[] {
-  const rows = claim.rows.flatMap((row) => seedsOf(row, options.quick).map((seed) => ({ row, seed })));
+  const rows = rowsOf(claim, options, rates).flatMap((row) =>
+    seedsOf(row, options.quick).map((seed) => ({ row, seed })),
+  );
   const configs = rows.map(({ row, seed }) => {
     const rate = rates.get(row.name);
     if (row.lrFind === true && rate === undefined && !allowMissingRates) {
@@ -134,4 +138,27 @@ export function expandClaim(
       command: trainCommand(entry.config, ['--out', relative(options.cwd, runDir)]),
     };
   });
+}
+
+/**
+ * A claim's rows: its own, then those its follow-up plans from its finished runs, read from their directories (a
+ * finished run scores its best validation accuracy, a diverged one -Infinity, any other null).
+ */
+function rowsOf(claim: Claim, options: ExpandOptions, rates: ReadonlyMap<string, number>): readonly ExperimentRow[] {
+  if (claim.followUp === undefined) return claim.rows;
+  const { followUp, ...own } = claim;
+  const grid = expandClaim(own, options, rates, true).map((planned) => {
+    const dir = new RunDir(planned.runDir);
+    const result = dir.readJson<RunResult>('result.json');
+    const record = dir.record();
+    const same = record !== null && result !== null && sameValue(record.config, planned.config);
+    const score =
+      !same || result.status === 'interrupted'
+        ? null
+        : result.status === 'diverged'
+          ? Number.NEGATIVE_INFINITY
+          : (result.best?.val_accuracy ?? null);
+    return { row: planned.row, score };
+  });
+  return [...claim.rows, ...followUp(grid)];
 }

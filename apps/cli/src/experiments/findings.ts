@@ -6,6 +6,7 @@
  * number formats (format.ts), what a run shows (measures.ts) and the charts (charts.ts).
  */
 
+import { beyond } from './findings/beyond.js';
 import { normalization } from './findings/claim-1.js';
 import { batchSize } from './findings/claim-2.js';
 import { optimizers } from './findings/claim-3.js';
@@ -39,4 +40,5 @@ export const FINDINGS: Readonly<Record<number, (c: ClaimRuns) => Finding>> = {
   5: decay,
   6: batchNorm,
   7: ema,
+  8: beyond,
 };

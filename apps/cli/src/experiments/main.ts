@@ -14,7 +14,8 @@ import { EXIT_FOR, stopOnSignals } from '../cli/signals.js';
 import { childProcesses } from '../engine/children.js';
 import { defaultWorkers } from '../engine/local-pool.js';
 import { quickChecks } from './checks.js';
-import { CLAIMS, QUICK } from './plan.js';
+import { expandClaim } from './expand.js';
+import { CLAIMS, type Claim, QUICK } from './plan.js';
 import { writeReport } from './report.js';
 import { readSessions, runExperiments } from './run-experiments.js';
 
@@ -33,20 +34,22 @@ function elapsed(seconds: number): string {
   return `${m} min ${Math.round(seconds - 60 * m)} s`;
 }
 
-function claimsOf(only: string | undefined, quick: boolean) {
+/** `--only 3,7` or `--only beyond`: claims by number, or by key for a section beyond the chapter's claims. */
+function claimsOf(only: string | undefined, quick: boolean): readonly Claim[] {
   const all = quick ? CLAIMS.filter((c) => (QUICK.claims as readonly number[]).includes(c.id)) : CLAIMS;
   if (only === undefined) return all;
-  const ids = only.split(',').map((s) => Number(s.trim()));
-  const known = all.map((c) => c.id);
-  const bad = only.split(',').find((s, i) => !known.includes(ids[i] as number) || s.trim() === '');
+  const tokens = only.split(',').map((s) => s.trim());
+  const find = (t: string) => all.find((c) => (t !== '' && String(c.id) === t) || c.key === t);
+  const bad = tokens.find((t) => find(t) === undefined);
   if (bad !== undefined) {
+    const known = all.map((c) => c.key ?? String(c.id)).join(', ');
     throw new UsageError(
-      `--only must list claim numbers from ${known.join(', ')}, comma-separated (e.g. --only 3,7), got "${only}".`,
+      `--only must list claims from ${known}, comma-separated (e.g. --only 3,7 or --only beyond), got "${only}".`,
       '--only',
       only,
     );
   }
-  return all.filter((c) => ids.includes(c.id));
+  return all.filter((c) => tokens.some((t) => find(t) === c));
 }
 
 async function main(flags: Flags): Promise<number> {
@@ -66,27 +69,39 @@ async function main(flags: Flags): Promise<number> {
     const pids = childProcesses(stop);
     try {
       say(`experiments${quick ? ' (quick)' : ''}: claims ${selected.map((c) => c.id).join(', ')} into ${out}`);
-      const { session } = await runExperiments({
-        claims: selected,
-        out,
-        quick,
-        cwd,
-        workers,
-        signal: stop.signal,
-        pids,
-        say,
-      });
-      say(
-        `trained ${session.trained} run(s), kept ${session.kept}, in ${elapsed(session.wallSeconds)} with ${workers} worker(s)${session.load !== null ? `; load average ${session.load.min}-${session.load.max}` : ''}`,
-      );
-      if (session.failed.length > 0) {
-        for (const f of session.failed) say(`failed: ${f}`);
-        code = EXIT.failure;
-      }
-      const received = stop.received();
-      if (received !== null) {
-        say(`interrupted: run the same command again to continue (complete runs are kept)`);
-        return EXIT_FOR[received];
+      // A claim with a follow-up (the leaderboard's extra seeds) plans more runs once its first ones finish.
+      const rounds = selected.some((c) => c.followUp !== undefined) ? Number.POSITIVE_INFINITY : 1;
+      const plannedRuns = () =>
+        selected.reduce((n, c) => n + expandClaim(c, { out, quick, cwd }, undefined, true).length, 0);
+      let planned = -1;
+      for (let round = 0; round < rounds; round++) {
+        // Another round only when the follow-ups planned new runs: a run that fails is not retried in a loop.
+        const now = plannedRuns();
+        if (now === planned) break;
+        planned = now;
+        const { session } = await runExperiments({
+          claims: selected,
+          out,
+          quick,
+          cwd,
+          workers,
+          signal: stop.signal,
+          pids,
+          say,
+        });
+        say(
+          `trained ${session.trained} run(s), kept ${session.kept}, in ${elapsed(session.wallSeconds)} with ${workers} worker(s)${session.load !== null ? `; load average ${session.load.min}-${session.load.max}` : ''}`,
+        );
+        if (session.failed.length > 0) {
+          for (const f of session.failed) say(`failed: ${f}`);
+          code = EXIT.failure;
+        }
+        const received = stop.received();
+        if (received !== null) {
+          say(`interrupted: run the same command again to continue (complete runs are kept)`);
+          return EXIT_FOR[received];
+        }
+        if (session.trained === 0) break;
       }
     } finally {
       stop.dispose();
@@ -123,7 +138,10 @@ const program = new Command()
     '--quick',
     'claims 1, 3 and 4 on a class-balanced subset, at most 2 epochs and one seed per row; checks the directions that hold at that scale',
   )
-  .option('--only <claims>', 'train only these claims, e.g. 3,7 (the report still covers every claim)')
+  .option(
+    '--only <claims>',
+    'train only these claims, e.g. 3,7, or beyond (the optimizer leaderboard); the report still covers every claim',
+  )
   .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
   .option('--out <dir>', 'where the run directories go (default runs/experiments, or runs/experiments-quick)')
   .option('--report <file>', 'the Markdown report (default docs/EXPERIMENTS.md, or <out>/EXPERIMENTS.md with --quick)')

@@ -1,5 +1,6 @@
 /**
- * The experiments behind docs/EXPERIMENTS.md, as data: the handbook chapter's seven claims, each a list of named
+ * The experiments behind docs/EXPERIMENTS.md, as data: the handbook chapter's seven claims and the optimizer
+ * leaderboard beyond them (beyond-plan.ts), each a list of named
  * configs (camelCase knobs of `opt train`, over the claim's base) and seeds. `pnpm experiments` trains every row
  * into a run directory and writes the report from those directories; what each claim's table, chart and verdict
  * compute lives in findings.ts.
@@ -9,6 +10,8 @@
  * command trains the same thing on any machine. `--quick` trains the same rows on a class-balanced subset, one
  * seed each and at most QUICK.epochs epochs, and checks only the directions that hold at that scale.
  */
+
+import { BEYOND, type GridScore } from './beyond-plan.js';
 
 /** One row of a claim's table: a named config, trained once per seed. */
 export interface ExperimentRow {
@@ -25,6 +28,8 @@ export interface ExperimentRow {
 
 export interface Claim {
   readonly id: number;
+  /** A name `--only` accepts besides the id, for a section that is not one of the chapter's claims. */
+  readonly key?: string;
   /** Directory and chart names. */
   readonly slug: string;
   readonly title: string;
@@ -34,6 +39,8 @@ export interface Claim {
   readonly setup: string;
   readonly base: Readonly<Record<string, unknown>>;
   readonly rows: readonly ExperimentRow[];
+  /** Rows planned from how `rows` went (e.g. more seeds at the best rate), appended after them. */
+  readonly followUp?: (grid: readonly GridScore[]) => ExperimentRow[];
 }
 
 /** Knobs every run shares. */
@@ -235,4 +242,5 @@ export const CLAIMS: readonly Claim[] = [
       { name: STREAM_ROW, knobs: { epochs: STREAM_EPOCHS, stepLosses: true }, stream: true },
     ],
   },
+  BEYOND,
 ];

@@ -187,7 +187,7 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
     }
     sections.push(
       [
-        `## ${claim.id}. ${claim.title}`,
+        `## ${headingOf(claim)}`,
         '',
         `> ${claim.chapter}`,
         '',
@@ -212,7 +212,7 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
   }
 
   const summaryRows = claims.map(({ claim, finding }) => [
-    `[${claim.id}. ${claim.title}](#${anchor(`${claim.id}. ${claim.title}`)})`,
+    `[${headingOf(claim)}](#${anchor(headingOf(claim))})`,
     finding.verdict.status,
     firstSentence(finding.verdict),
   ]);
@@ -243,6 +243,10 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
   await writeAtomic(options.file, text);
   return { file: options.file, charts, claims };
 }
+
+/** `3. Basic SGD, ...` for a claim of the chapter; a section beyond them (with a key) goes by its title alone. */
+export const headingOf = (claim: Claim): string =>
+  claim.key !== undefined ? claim.title : `${claim.id}. ${claim.title}`;
 
 function firstSentence(v: Verdict): string {
   const after = v.sentence.replace(/^[^:]*: /, '');

@@ -2,7 +2,7 @@
  * The experiments' run directories read back for the report: for each planned row and seed, what its run
  * directory holds (nothing is taken from the process that trained it), and the lr-find results.
  */
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { shellLine } from '../config/command-line.js';
 import { sameValue } from '../config/resolve.js';
 import type { LrFindResult } from '../run/lr-find.js';
@@ -30,6 +30,11 @@ export interface RunView {
   readonly result: RunResult | null;
   readonly history: HistoryFile | null;
   readonly epochs: readonly EpochEntry[];
+  /**
+   * The float32 values the last checkpoint holds for the model's weights and for the optimizer's state (its
+   * slots, as allocated); null without a checkpoint. Optional: views made before it was read lack it.
+   */
+  readonly floats?: { readonly model: number; readonly optimizer: number } | null;
 }
 
 export interface LrFindView {
@@ -78,7 +83,21 @@ function viewOf(planned: PlannedRun, cwd: string, pendingRate: boolean): RunView
     result: finishedState ? dir.readJson<RunResult>('result.json') : null,
     history: summary?.history ?? null,
     epochs: summary?.history?.epochs ?? [],
+    floats: checkpointFloats(dir),
   };
+}
+
+interface CheckpointJson {
+  readonly weights: ReadonlyArray<{ readonly name: string; readonly shape: readonly number[] }>;
+}
+
+/** Values in the last checkpoint: Π shape summed over `model/...` entries and over `optimizer/...` entries. */
+export function checkpointFloats(dir: RunDir): RunView['floats'] {
+  const json = dir.readJson<CheckpointJson>(join('checkpoints', 'last', 'model.json'));
+  if (json === null) return null;
+  const count = (prefix: string) =>
+    json.weights.filter((w) => w.name.startsWith(prefix)).reduce((n, w) => n + w.shape.reduce((p, d) => p * d, 1), 0);
+  return { model: count('model/'), optimizer: count('optimizer/') };
 }
 
 function lrFindView(job: LrFindJob, cwd: string): LrFindView {

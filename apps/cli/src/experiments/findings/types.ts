@@ -2,7 +2,8 @@
 import type { LineChart } from '../../run/charts.js';
 import type { RunView } from '../runs.js';
 
-export type VerdictStatus = 'held' | 'partly held' | 'did not hold' | 'not measured';
+/** A claim held or not; a leaderboard (no claim) is measured, partly measured while runs are missing. */
+export type VerdictStatus = 'held' | 'partly held' | 'did not hold' | 'not measured' | 'measured' | 'partly measured';
 
 export interface Verdict {
   readonly status: VerdictStatus;
