@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CATALOG } from '@opt/optimizers/catalog';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RunDir } from '../../run/run-dir.js';
 import type { EpochEntry } from '../../run/train-run.js';
 import { BEYOND, extraSeedRows, type GridScore, gridRate, PLANNED_RUNS, rowName } from '../beyond-plan.js';
 import { expandClaim } from '../expand.js';
 import type { ExperimentRow } from '../plan.js';
-import type { RunView } from '../runs.js';
+import { checkpointFloats, type RunView } from '../runs.js';
 import { beyond, leaderboard, reachCell, standing } from './beyond.js';
 
 const dirs: string[] = [];
@@ -99,6 +100,33 @@ describe('the plan', () => {
     const first = adam[0] as (typeof adam)[number];
     writeFileSync(join(first.runDir, 'config.json'), JSON.stringify({ config: { ...first.config, epochs: 1 } }));
     expect(expandClaim(BEYOND, { out, quick: false, cwd: out })).toHaveLength(3 * n);
+  });
+});
+
+describe('state floats per weight', () => {
+  it('counts the values of the model and of the optimizer state in the last checkpoint', () => {
+    const dir = scratch();
+    expect(checkpointFloats(new RunDir(dir))).toBeNull();
+    const layers = [
+      ['dense/kernel', [784, 256]],
+      ['dense/bias', [256]],
+      ['dense_1/kernel', [256, 128]],
+      ['dense_1/bias', [128]],
+      ['dense_2/kernel', [128, 10]],
+      ['dense_2/bias', [10]],
+    ] as const;
+    const weights = [
+      ...layers.map(([name, shape]) => ({ name: `model/${name}`, shape })),
+      // Adam's two slots per weight, and one scalar (shape []: one value).
+      ...layers.flatMap(([name, shape], i) =>
+        ['momentum', 'velocity'].map((slot, k) => ({ name: `optimizer/${2 * i + k}/${i}/${name}/${slot}`, shape })),
+      ),
+      { name: 'optimizer/12/step', shape: [] },
+    ];
+    mkdirSync(join(dir, 'checkpoints', 'last'), { recursive: true });
+    writeFileSync(join(dir, 'checkpoints', 'last', 'model.json'), JSON.stringify({ weights }));
+    // 784·256 + 256 + 256·128 + 128 + 128·10 + 10 = 235,146 weights; twice that and one for the optimizer.
+    expect(checkpointFloats(new RunDir(dir))).toEqual({ model: 235_146, optimizer: 470_293 });
   });
 });
 
@@ -209,7 +237,7 @@ describe('the leaderboard', () => {
       '1',
       'sgd',
       '0.01 (lr0, provisional)',
-      '95.00 ± 0.00% (1)',
+      '95.00% (1 seed)',
       'not reached',
       'not reached',
       '10.0 s',
@@ -221,7 +249,7 @@ describe('the leaderboard', () => {
       '2',
       'adam',
       '0.003 (3 lr0)',
-      '89.00 ± 1.00% (3)',
+      '89.00 ± 1.00% (3 seeds)',
       '1.5 (2 of 3 seeds)',
       '30.0 s (2 of 3 seeds)',
       '16.0 s',
@@ -232,10 +260,13 @@ describe('the leaderboard', () => {
     expect(rows[2]?.[0]).toBe('-');
     expect(f.verdict.status).toBe('partly measured');
     expect(f.verdict.sentence).toBe(
-      `sgd leads with 95.00 ± 0.00% at lr 0.01 (1 seed), ahead of adam with 89.00 ± 1.00% at lr 0.003 (3 seeds); the chapter’s Adam ranks 2 of 2; 6 of ${PLANNED_RUNS} runs finished, so the order is provisional.`,
+      `sgd leads with 95.00% (1 seed) at lr 0.01, ahead of adam with 89.00 ± 1.00% (3 seeds) at lr 0.003; the chapter’s Adam ranks 2 of 2; 6 of ${PLANNED_RUNS} runs finished, so the order is provisional.`,
     );
     expect(f.notes.join('\n')).toContain(`**6 of ${PLANNED_RUNS} runs have finished**`);
     expect(f.notes.join('\n')).toContain('rmsprop, lr 0.001, seed 1: failed');
+    expect(f.notes.join('\n')).toContain(
+      'Runs that diverged (a result, kept in the spread): adam, lr 0.000333, seed 1.',
+    );
     // The chart: mean validation accuracy per epoch at the best rate, sgd's one seed and adam's three.
     const chart = f.charts[0]?.chart;
     expect(chart?.values.filter((v) => v.run === 'adam, lr 0.003').map((v) => v.value)).toEqual([

@@ -134,6 +134,10 @@ function statusCell(s: Standing): string {
   return s.finished === RUNS_PER_OPTIMIZER ? 'complete' : `incomplete: ${s.finished} of ${RUNS_PER_OPTIMIZER} runs`;
 }
 
+/** "89.00 ± 1.00% (3 seeds)", or "95.00% (1 seed)": no standard deviation of one value. */
+export const accuracyCell = (test: readonly number[]): string =>
+  test.length === 1 ? `${pct(test[0])} (1 seed)` : `${pctSpread(test)} (${test.length} seeds)`;
+
 const HEADERS = [
   'rank',
   'optimizer',
@@ -152,7 +156,7 @@ function rowOf(s: Standing, rank: number): string[] {
     s.test.length > 0 ? String(rank) : '-',
     s.optimizer,
     rateCell(s),
-    s.test.length > 0 ? `${pctSpread(s.test)} (${s.test.length})` : '-',
+    s.test.length > 0 ? accuracyCell(s.test) : '-',
     reachCell(s, 'epochs'),
     reachCell(s, 'seconds'),
     secs(s.secondsPerEpoch),
@@ -183,6 +187,10 @@ export function beyond(c: ClaimRuns): Finding {
   const ranked = board.filter((s) => s.test.length > 0);
   const done = c.runs.filter(finished).length;
   const problems = board.flatMap((s) => s.problems);
+  // Why an optimizer has no rank or a rate no score: the run's own message (the step and weight that went non-finite).
+  const diverged = c.runs
+    .filter((r) => r.state === 'diverged')
+    .map((r) => `${r.label}${r.summary?.message ? ` (${r.summary.message.replace(/\.$/, '')})` : ''}`);
   const top = ranked.slice(0, CHART_TOP).map((s) => rowName(s.optimizer, s.bestRate as number));
   const chart = meanPerEpoch(
     c,
@@ -196,6 +204,7 @@ export function beyond(c: ClaimRuns): Finding {
     READING,
     NOT_ON_BOARD,
     ...(problems.length > 0 ? [`Runs that did not train: ${problems.join('; ')}.`] : []),
+    ...(diverged.length > 0 ? [`Runs that diverged (a result, kept in the spread): ${diverged.join('; ')}.`] : []),
   ];
   const summary = { headers: HEADERS, rows: board.map((s, i) => rowOf(s, i + 1)) };
   if (ranked.length === 0) {
@@ -221,8 +230,7 @@ export function beyond(c: ClaimRuns): Finding {
 
 /** "adam leads: 89.10 ± 0.20% at lr 0.001 (3 seeds), ahead of nadam (…); 12 of 105 runs finished, …" */
 export function sentence(ranked: readonly Standing[], done: number): string {
-  const at = (s: Standing) =>
-    `${pctSpread(s.test)} at lr ${s.bestRate} (${s.test.length} seed${s.test.length === 1 ? '' : 's'})`;
+  const at = (s: Standing) => `${accuracyCell(s.test)} at lr ${s.bestRate}`;
   const [first, second] = ranked as [Standing, Standing | undefined];
   const adam = ranked.findIndex((s) => s.optimizer === 'adam');
   const partial = done < PLANNED_RUNS || ranked.some((s) => s.provisional);
