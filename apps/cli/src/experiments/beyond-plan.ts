@@ -11,9 +11,11 @@ import type { Claim, ExperimentRow } from './plan.js';
 
 /** The grid's factors on the catalog's default rate, in the order they are trained. */
 export const RATE_FACTORS = [1, 1 / 3, 3] as const;
-/** The grid's seed, and the seeds added at each optimizer's best rate. */
+/** The grid's seed (claim 3's first). */
 export const GRID_SEED = 1;
+/** The seeds added at each optimizer's best rate, for a mean and a standard deviation over three. */
 export const EXTRA_SEEDS = [2, 3] as const;
+/** The issue's length of a run: twice the chapter's 10, where the slower optimizers have caught up. */
 export const BEYOND_EPOCHS = 20;
 
 /** A rate of the grid, to 3 significant digits so that commands and row names read well: 0.001 / 3 = 0.000333. */
@@ -22,8 +24,9 @@ export const gridRate = (lr0: number, factor: number): number => Number((lr0 * f
 /** `adam, lr 0.000333` */
 export const rowName = (optimizer: string, rate: number): string => `${optimizer}, lr ${rate}`;
 
-/** The optimizer a row trains, and at what rate. */
+/** The optimizer a row trains. */
 export const optimizerOf = (row: ExperimentRow): string => String(row.knobs.optimizer);
+/** The learning rate a row trains at. */
 export const rateOf = (row: ExperimentRow): number => Number(row.knobs.learningRate);
 
 function gridRow(optimizer: string, rate: number, seeds: readonly number[]): ExperimentRow {
@@ -65,6 +68,7 @@ export function extraSeedRows(grid: readonly GridScore[]): ExperimentRow[] {
 /** Runs the leaderboard plans in all: three rates and two extra seeds per optimizer. */
 export const PLANNED_RUNS = CATALOG.length * (RATE_FACTORS.length + EXTRA_SEEDS.length);
 
+/** The leaderboard as a claim of the plan: `pnpm experiments --only beyond`, section "Beyond the chapter". */
 export const BEYOND: Claim = {
   id: 8,
   key: 'beyond',
