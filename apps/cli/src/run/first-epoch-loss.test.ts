@@ -19,11 +19,11 @@ describe("the first epoch's loss curve in history.json", () => {
   });
 
   for (const [batchSize, steps] of [
-    ['8', 35],
-    ['1', 275],
+    ['8', 38],
+    ['1', 300],
   ] as const) {
     it(`with batches of ${batchSize}: windows of steps whose weighted mean is the epoch's training loss`, async () => {
-      // 275 training images.
+      // 300 training images (30 per class): ceil(300 / 8) = 38 and 300 steps per epoch.
       const out = `b${batchSize}`;
       const run = await optIn(
         work.dir,
@@ -48,11 +48,11 @@ describe("the first epoch's loss curve in history.json", () => {
       const points = curve?.points ?? [];
       expect(points).toHaveLength(Math.ceil(steps / windowFor(steps)));
       expect(points.map((p) => p.step)).toEqual(points.map((_, i) => Math.min(steps, (i + 1) * windowFor(steps))));
-      expect(points.reduce((s, p) => s + p.samples, 0)).toBe(275);
+      expect(points.reduce((s, p) => s + p.samples, 0)).toBe(300);
       for (let i = 1; i < points.length; i++)
         expect(points[i]?.seconds).toBeGreaterThanOrEqual(points[i - 1]?.seconds as number);
       // fit sums each batch's loss on the device (float32) and reports the mean as the epoch's loss.
-      const weighted = points.reduce((s, p) => s + p.loss * p.samples, 0) / 275;
+      const weighted = points.reduce((s, p) => s + p.loss * p.samples, 0) / 300;
       expect(weighted).toBeCloseTo(h.epochs[0]?.loss as number, 4);
       // SGD on standardized inputs: the loss falls within the first epoch.
       expect(points.at(-1)?.loss).toBeLessThan(points[0]?.loss as number);
