@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { chromiumExecutable } from './chromium.mjs';
 
 export const DATASET_DIR = '/usr/share/datasets/fashion-mnist';
 /** The font the CLI's charts ask for first (any font would do; this one comes with Debian's fonts-dejavu-core). */
@@ -23,7 +24,7 @@ const DATASET_FILES = [
  * would satisfy the check), and how to get it by hand.
  */
 export function prerequisites({ env = process.env, datasetDir = DATASET_DIR } = {}) {
-  const chromium = env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const chromium = chromiumExecutable(env);
   const [major, minor] = process.versions.node.split('.').map(Number);
   return [
     {

@@ -12,23 +12,12 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright';
+import { BASE_ARGS, chromiumPath, WEBGL_ARGS } from './chromium.mjs';
 import { closure, pack, root, tarballOf } from './tarballs.mjs';
 
 const scratch = mkdtempSync(join(tmpdir(), 'opt-vite-'));
 const tarballs = join(scratch, 'tarballs');
 const app = join(scratch, 'app');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// The launch flags of scripts/vitest-browser.ts: WebGL2 through ANGLE + SwiftShader, no background traffic.
-const CHROMIUM_ARGS = [
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-];
 
 const viteVersion = JSON.parse(readFileSync(join(root, 'apps/demo/package.json'), 'utf8')).devDependencies.vite;
 
@@ -165,15 +154,12 @@ describe('a Vite app with @tensorflow/tfjs and the tarballs, in Chromium', () =>
   it('bundles one tfjs-core; SGD in model.fit is w - lr * grad; AdamW matches Keras', {
     timeout: 300_000,
   }, async () => {
-    assert.ok(
-      existsSync(chromiumPath),
-      `Chromium is needed at ${chromiumPath}: apt-get install chromium, or set CHROMIUM_PATH.`,
-    );
+    const executablePath = chromiumPath('The Vite test');
     server = await serve(join(app, 'dist'));
     context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
-      executablePath: chromiumPath,
+      executablePath,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...BASE_ARGS, ...WEBGL_ARGS],
     });
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);

@@ -4,42 +4,12 @@
  * vitest.browser.config.ts calls {@link browserTestConfig} with what is its own (extra Chromium flags, defines,
  * a plugin serving test data).
  */
-import { existsSync } from 'node:fs';
 import { playwright } from '@vitest/browser-playwright';
 import { defineConfig, type UserConfig } from 'vitest/config';
+import { BASE_ARGS, chromiumPath } from './chromium.mjs';
 
-/** Flags every run gets: a clean, quiet, offline profile. */
-const BASE_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-/** WebGL2 through ANGLE + SwiftShader (software), for the tfjs webgl backend in a machine without a GPU. */
-export const WEBGL_ARGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
-
-/**
- * WebGPU on SwiftShader's Vulkan (software), for the tfjs webgpu backend in a machine without a GPU. WebGPU also
- * needs a secure context: the test page is served from http://127.0.0.1 (below).
- */
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
-
-/** Both GPU APIs, for suites that compare webgl and webgpu against cpu. */
-export const GPU_ARGS = [...WEBGL_ARGS, ...WEBGPU_ARGS];
-
-/** The Chromium executable, or an error that says how to get one (before vitest starts anything). */
-export function chromiumPath(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const executablePath = env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-  if (!existsSync(executablePath)) {
-    throw new Error(
-      `Browser tests need Chromium at ${executablePath}. Install it with \`apt-get install chromium\` or set CHROMIUM_PATH.`,
-    );
-  }
-  return executablePath;
-}
+// The flags live in chromium.mjs, shared with the Vite test, the demo's end-to-end tests and the benchmarks.
+export { GPU_ARGS, WEBGL_ARGS, WEBGPU_ARGS } from './chromium.mjs';
 
 export interface BrowserTestOptions {
   /** Chromium flags beyond the base ones, e.g. {@link WEBGL_ARGS} or {@link GPU_ARGS}. */
@@ -53,7 +23,7 @@ export interface BrowserTestOptions {
 }
 
 export function browserTestConfig(options: BrowserTestOptions = {}): UserConfig {
-  const executablePath = chromiumPath();
+  const executablePath = chromiumPath('The browser tests');
   return defineConfig({
     ...(options.define === undefined ? {} : { define: options.define }),
     ...(options.plugins === undefined ? {} : { plugins: options.plugins }),

@@ -25,9 +25,21 @@ describe('the catalog through opt', () => {
       expect(help.stdout).toContain(flag);
   });
 
-  it('trains lion with --beta1 0.95 and ftrl with its L1 strength; refuses an option lion lacks, naming the takers', async () => {
+  it('trains lion with --beta1 0.95 (accumulating 2 steps) and ftrl with its L1 strength (in Lookahead); refuses an option lion lacks, naming the takers', async () => {
     const [lion, ftrl, wrong, range] = await Promise.all([
-      optIn(work.dir, 'train', ...quick, '--optimizer', 'lion', '--beta1', '0.95', '--out', 'lion'),
+      optIn(
+        work.dir,
+        'train',
+        ...quick,
+        '--optimizer',
+        'lion',
+        '--beta1',
+        '0.95',
+        '--gradient-accumulation-steps',
+        '2',
+        '--out',
+        'lion',
+      ),
       optIn(
         work.dir,
         'train',
@@ -36,6 +48,7 @@ describe('the catalog through opt', () => {
         'ftrl',
         '--l1-regularization-strength',
         '0.001',
+        '--lookahead',
         '--out',
         'ftrl',
       ),
@@ -46,13 +59,30 @@ describe('the catalog through opt', () => {
     const config = JSON.parse(readFileSync(join(work.dir, 'lion', 'config.json'), 'utf8')).config as TrainConfig;
     // Keras's Lion: lr 0.001, beta2 0.99; ours 0.95 as asked
     expect(config).toMatchObject({ optimizer: 'lion', learningRate: 0.001, beta1: 0.95, beta2: 0.99, epsilon: null });
-    expect(Number.isFinite(JSON.parse(lion.stdout).test.loss)).toBe(true);
+    const lionResult = JSON.parse(lion.stdout);
+    expect(Number.isFinite(lionResult.test.loss)).toBe(true);
+    // Keras's iterations with accumulation: floor(calls / 2) of the stepsPerEpoch * epochs calls
+    const calls = (r: { stepsPerEpoch: number; epochsRun: number }) => r.stepsPerEpoch * r.epochsRun;
+    // 12 per class after the validation split: 120 images in batches of 32.
+    expect(calls(lionResult)).toBe(Math.ceil(120 / 32));
+    expect(lionResult.iterations).toBe(Math.floor(calls(lionResult) / 2));
+    expect(lionResult.optimizer.config).toMatchObject({ gradientAccumulationSteps: 2 });
     expect([ftrl.code, ftrl.stderr]).toEqual([0, '']);
+    // Lookahead applies every call: iterations = calls
+    const ftrlResult = JSON.parse(ftrl.stdout);
+    expect(ftrlResult.iterations).toBe(calls(ftrlResult));
+    expect(ftrlResult.optimizer).toMatchObject({
+      className: 'Lookahead',
+      config: { syncPeriod: 6, slowStepSize: 0.5, innerOptimizer: { className: 'Ftrl' } },
+    });
     expect(JSON.parse(readFileSync(join(work.dir, 'ftrl', 'config.json'), 'utf8')).config).toMatchObject({
       optimizer: 'ftrl',
       l1RegularizationStrength: 0.001,
       learningRatePower: -0.5,
       initialAccumulatorValue: 0.1,
+      lookahead: true,
+      lookaheadSyncPeriod: 6,
+      lookaheadSlowStepSize: 0.5,
     });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(

@@ -10,31 +10,18 @@ import { getPriority, setPriority, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, type ConsoleMessage, chromium, type Page } from 'playwright-core';
+import { BASE_ARGS, chromiumPath, GPU_ARGS } from '../../../scripts/chromium.mjs';
 
 export const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const ARTIFACTS = join(APP_DIR, 'test-results');
 /** `[.WebGL-0x...]GL Driver Message (OpenGL, Performance, ...)`: a note of the GPU driver, not of the page. */
 const DRIVER_PERFORMANCE_NOTE = /^\[\.WebGL-[^\]]*\]GL Driver Message \([^,]*, Performance,/;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
- * The flags the packages' browser tests use (scripts/vitest-browser.ts): no network chatter, WebGL2 and WebGPU on
+ * The flags the packages' browser tests use (scripts/chromium.mjs): no network chatter, WebGL2 and WebGPU on
  * SwiftShader. WebGPU also needs a secure context: the servers listen on 127.0.0.1.
  */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-];
+export const CHROMIUM_ARGS = [...BASE_ARGS, ...GPU_ARGS];
 
 /** A port nobody uses right now (bind to 0, read it, release it). */
 export function freePort(): Promise<number> {
@@ -112,14 +99,10 @@ export interface Browser {
 
 /** A fresh profile (its own IndexedDB) in Debian's Chromium. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The end-to-end tests need Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH.`,
-    );
-  }
+  const executablePath = chromiumPath('The end-to-end tests');
   const profile = mkdtempSync(join(tmpdir(), 'opt-demo-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },

@@ -1,6 +1,10 @@
 // Measures load time and resident bytes, and the batch iterator's speed and memory.
 // Run after `pnpm --filter @opt/data-fashion-mnist build`:
 //   node --expose-gc packages/data-fashion-mnist/scripts/measure.mjs [dataDir]
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
 import { tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
 import { batches, computeStatistics, loadFashionMnist, locateFashionMnist } from '../dist/index.js';
@@ -50,6 +54,24 @@ const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 console.log(
   `locateFashionMnist: ${locateTimes.map((t) => t.toFixed(2)).join(', ')} ms; loadFashionMnist ${loadTimes.map((t) => t.toFixed(0)).join(', ')} ms; ` +
     `ratio of medians ${(median(loadTimes) / median(locateTimes)).toFixed(0)}x`,
+);
+
+// Inflating the train images as the loader does (one output chunk of the file's size) against zlib's default
+// 16 KiB chunks, alternated in one process.
+const gunzip = promisify(gunzipCallback);
+const trainImagesGz = await readFile(join(dataDir, 'train-images-idx3-ubyte.gz'));
+const inflate = { chunk: [], default: [] };
+for (let i = 0; i < 7; i++) {
+  let t = performance.now();
+  await gunzip(trainImagesGz, { chunkSize: 47_040_016 });
+  inflate.chunk.push(performance.now() - t);
+  t = performance.now();
+  await gunzip(trainImagesGz);
+  inflate.default.push(performance.now() - t);
+}
+console.log(
+  `inflate train images: one chunk ${inflate.chunk.map((t) => t.toFixed(0)).join(', ')} ms; zlib's 16 KiB chunks ` +
+    `${inflate.default.map((t) => t.toFixed(0)).join(', ')} ms; ratio of medians ${(median(inflate.default) / median(inflate.chunk)).toFixed(1)}x`,
 );
 
 const t1 = performance.now();

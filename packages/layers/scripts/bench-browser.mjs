@@ -1,5 +1,5 @@
 // @opt/layers' fit against tfjs-layers' model.fit in headless Chromium (Debian's, at CHROMIUM_PATH or
-// /usr/bin/chromium): on WebGL and WebGPU (SwiftShader, the flags of scripts/vitest-browser.ts; the page is served from
+// /usr/bin/chromium): on WebGL and WebGPU (SwiftShader, the flags of scripts/chromium.mjs; the page is served from
 // 127.0.0.1, a secure context) and on wasm with threads (the page is cross-origin isolated: COOP/COEP headers). MLP 784-256-128-10, Adam, batch 128, random data, plain and
 // Dense(useBias: false) -> BatchNormalization -> ReLU; ours with Adam's default non-finite guard and 'unchecked'.
 // Each measurement runs in a fresh browser profile with the GPU program caches off, so that its first step pays
@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createServer } from 'vite';
+import { BASE_ARGS, chromiumPath, GPU_ARGS } from '../../../scripts/chromium.mjs';
 
 const args = process.argv.slice(2);
 const flag = (name, fallback) => {
@@ -47,20 +48,10 @@ const flags = Object.fromEntries(
       return [k, v === 'true' ? true : v === 'false' ? false : Number(v)];
     }),
 );
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = chromiumPath('The browser benchmark');
 const ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-  '--ignore-gpu-blocklist',
-  '--enable-unsafe-webgpu',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
+  ...BASE_ARGS,
+  ...GPU_ARGS,
   // Every page compiles its shaders afresh, as a first visit does.
   '--disable-gpu-program-cache',
   '--disable-gpu-shader-disk-cache',

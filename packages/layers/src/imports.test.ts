@@ -58,11 +58,4 @@ describe('module structure', () => {
     // The check finds a circle when there is one.
     expect(findCycle(new Map([...graph, ['checkpoint.ts', ['sequential.ts']]]))).not.toBeNull();
   });
-
-  it('keeps every source file under 400 lines (one file per layer family, ops apart)', () => {
-    const long = [...importGraph().keys()]
-      .map((file) => ({ file, lines: readFileSync(`${here}${file}`, 'utf8').trimEnd().split('\n').length }))
-      .filter(({ lines }) => lines > 400);
-    expect(long).toEqual([]);
-  });
 });

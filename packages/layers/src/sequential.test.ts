@@ -1,4 +1,4 @@
-import { Adam, type Optimizer, SGD } from '@opt/optimizers';
+import { Adam, LossScaleOptimizer, type Optimizer, SGD } from '@opt/optimizers';
 import { LearningRateScheduler } from '@opt/schedules';
 import { Random, type RandomState, tensorLeak, tf } from '@opt/tensor';
 import { useTestBackend } from '@opt/tensor/testing';
@@ -264,6 +264,20 @@ describe('Sequential', () => {
     await model.fit(x, y, { epochs: 2, batchSize: 10, verbose: 1, log: (l) => lines.push(l) });
     expect(lines).toHaveLength(2);
     expect(lines[1]).toMatch(/^Epoch 2\/2 - 2 steps - loss: [\d.]+ - accuracy: [\d.]+ - learning_rate: 0.01/);
+  });
+
+  it("fit scales the loss by the optimizer's loss scale (Keras's scale_loss): a power of two changes no weight", async () => {
+    const { x, y } = blobs(40, 5);
+    const train = async (optimizer: Optimizer) => {
+      const model = chapterModel(2);
+      model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
+      await model.fit(x, y, { epochs: 2, batchSize: 8, shuffle: false });
+      return weightsOf(model);
+    };
+    const plain = await train(new SGD({ learningRate: 0.1 }));
+    // x * 2^k / 2^k is exact in float32: the scaled step equals the plain one bit for bit.
+    expect(await train(new SGD({ learningRate: 0.1, lossScaleFactor: 1024 }))).toEqual(plain);
+    expect(await train(new LossScaleOptimizer(new SGD({ learningRate: 0.1 })))).toEqual(plain);
   });
 
   it('batchSize N, 1 and B are batch, stochastic and mini-batch gradient descent (steps per epoch)', async () => {

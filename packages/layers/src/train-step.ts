@@ -38,6 +38,17 @@ function softmaxCrossentropyStart(
 }
 
 /**
+ * Keras's train_step differentiates `optimizer.scale_loss(loss)` (a loss scale; `applyGradients` divides it back
+ * out). The scale is linear in the loss, so the backward pass starts at `scale * dL/dy`; no scale: `dL/dy` itself.
+ */
+function scaledStart(optimizer: Optimizer, grad: tf.Tensor): tf.Tensor {
+  if (optimizer.scaleLoss === undefined) return grad;
+  const one = tf.scalar(1);
+  const scale = optimizer.scaleLoss(one);
+  return scale === one ? grad : tf.mul(grad, scale);
+}
+
+/**
  * One optimizer step on a batch: forward in training mode, the loss and dL/dy (or dL/dz, the fused start), the
  * backward passes from the last layer down to the first one with trainable weights, then
  * `optimizer.applyGradients` with the pairs in the model's weight order.
@@ -55,7 +66,9 @@ export function trainStep(model: StepModel, optimizer: Optimizer, x: tf.Tensor, 
       caches.push(r.cache);
       h = r.y;
     }
-    const { value, grad } = fused === null ? loss.valueAndGrad(y, h) : fused(y, h);
+    const start = fused === null ? loss.valueAndGrad(y, h) : fused(y, h);
+    const { value } = start;
+    const grad = scaledStart(optimizer, start.grad);
     const correct = metrics.map((m) => correctCount(m, y, h));
     const pairs: Array<[tf.Tensor, tf.Variable]> = [];
     let dy: tf.Tensor | null = grad;

@@ -10,7 +10,7 @@ export type YieldEvery = 'auto' | 'batch' | 'epoch' | 'never' | number;
 
 /**
  * The interval of `'auto'`. tfjs-layers' is 125 ms (its `nextFrame` is a requestAnimationFrame in browsers); a
- * turn here is a plain macrotask (tens of microseconds), so a shorter one costs nothing measurable and keeps
+ * turn here is a plain macrotask, so a shorter one costs nothing measurable (README, `yieldEvery`) and keeps
  * progress output and stop requests prompt.
  */
 export const AUTO_YIELD_MS = 50;

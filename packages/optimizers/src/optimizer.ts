@@ -1,18 +1,21 @@
 /**
  * The Optimizer around a gradient transformation, with Keras 3's base-optimizer step in Keras's order: clip the
  * gradients, decay the weights, update, then the weights' moving average; then `iterations += 1`. Each concern
- * lives in a module of its own (options, slots, learning rate, guard, moving average, weight decay, state);
- * this file puts them together.
+ * lives in a module of its own (options, slots, learning rate, guard, moving average, weight decay, gradient
+ * accumulation, loss scaling, state); this file puts them together.
  */
 import { readWeights, tf } from '@opt/tensor';
+import { kerasIterations } from './accumulate.js';
 import { withBaseSteps } from './base-steps.js';
 import { Constants } from './constants.js';
 import { WeightAverages } from './ema.js';
 import { NonFiniteGuard, type NonFiniteReport } from './guard.js';
 import { type LearningRate, LearningRateSetting } from './learning-rate.js';
+import { minimizeScaled, scaleLoss } from './minimize.js';
 import { applyUpdates, keepWhenShut } from './ops/index.js';
-import { type OptimizerOptions, type ResolvedOptions, resolveOptions } from './options.js';
-import { checkPairs, checkVariables, gradientPairs, minimizeArguments } from './pairs.js';
+import type { Optimizer, OptimizerConfig } from './optimizer-interface.js';
+import { type OptimizerOptions, optionsConfig, type ResolvedOptions, resolveOptions } from './options.js';
+import { checkPairs, checkVariables, minimizeArguments } from './pairs.js';
 import { SlotStore, writeStep } from './slots.js';
 import {
   checkEntries,
@@ -26,37 +29,6 @@ import {
 import { fromTfjsConfig, type Gradients, readOptimizerWeights, toPairs, weightsOf } from './tfjs.js';
 import type { GradientTransformation, StepContext } from './transform.js';
 import { WeightDecayExclusion } from './weight-decay.js';
-
-/** `getConfig()`'s result: the preset's name and its arguments, JSON-able (tfjs's `ConfigDict`). */
-export type OptimizerConfig = { className: string; config: tf.serialization.ConfigDict };
-
-/** What every optimizer of this package does (Keras's base optimizer, camelCase). */
-export interface Optimizer {
-  /** `[gradient, variable]` pairs, or tfjs's `{ [variableName]: gradient }` / `[{ name, tensor }]`. */
-  applyGradients(gradients: Gradients): void;
-  /** Computes the gradients of `lossFn` with respect to `varList` (default: every trainable variable) and applies them; returns the loss. */
-  minimize(lossFn: () => tf.Scalar, varList?: tf.Variable[]): tf.Scalar;
-  /** tfjs's signature: the loss when `returnCost` is true. */
-  minimize(lossFn: () => tf.Scalar, returnCost: true, varList?: tf.Variable[]): tf.Scalar;
-  /** tfjs's signature: null when `returnCost` is false. */
-  minimize(lossFn: () => tf.Scalar, returnCost: false, varList?: tf.Variable[]): null;
-  /** Creates the slots for `variables` (Keras's `build`); `applyGradients` builds unseen variables itself. */
-  build(variables: readonly tf.Variable[]): void;
-  /** Steps applied so far (Keras's `iterations`); schedules are evaluated at this step. */
-  readonly iterations: number;
-  /** The constant rate, or the schedule's value at `iterations`. */
-  learningRate: number;
-  /** The preset's class name and its arguments, JSON-able: `optimizerFromConfig` rebuilds it. */
-  getConfig(): { className: string; config: Record<string, unknown> };
-  /** Reads the slots from the device: async. */
-  getState(): Promise<OptimizerState>;
-  /** Writes plain numbers: sync. */
-  setState(state: OptimizerState): void;
-  /** Throws a NonFiniteGradientError if a step had a non-finite gradient (`nonFiniteGradients: 'throw'`). */
-  checkGradients(): Promise<void>;
-  /** Frees the slots; the optimizer is unusable afterwards. */
-  dispose(): void;
-}
 
 /**
  * Wraps a gradient transformation into an {@link Optimizer}. The transformation must apply the learning rate
@@ -141,10 +113,9 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     return this.kerasIterations(this.stepCount);
   }
 
-  /** Keras's `iterations` after `calls` calls: `floor(calls / gradientAccumulationSteps)`, or `calls`. */
+  /** Keras's `iterations` after `calls` calls (see accumulate.ts). */
   private kerasIterations(calls: number): number {
-    const n = this.options.gradientAccumulationSteps;
-    return n === null ? calls : Math.floor(calls / n);
+    return kerasIterations(calls, this.options.gradientAccumulationSteps);
   }
 
   /**
@@ -181,9 +152,11 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const fresh = this.slots.add(checkVariables(this.className, 'variables', variables));
     this.averages?.add(fresh);
     if (fresh.length > 0 && this.pendingState !== null) {
+      // A state set before the optimizer was built is written now that it is.
       const state = this.pendingState;
       this.pendingState = null;
-      this.restore(state);
+      this.checkSlots(state);
+      writeEntries(this.stateEntries(), state);
     }
   }
 
@@ -226,6 +199,14 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
   }
 
   /**
+   * Keras's `scale_loss`: `loss * lossScaleFactor`, or `loss` itself (the same tensor) without a factor. A training
+   * step that computes its own gradients takes them of this; {@link applyGradients} divides by the factor.
+   */
+  scaleLoss(loss: tf.Scalar): tf.Scalar {
+    return scaleLoss(loss, this.options.lossScaleFactor);
+  }
+
+  /**
    * Computes the gradients of `lossFn` with `tf.variableGrads` and applies them; returns the loss. Without
    * `varList`, every trainable variable the loss depends on. TensorFlow.js's form `minimize(f, returnCost,
    * varList)` works too: with `returnCost` false the loss is freed and `null` returned.
@@ -242,61 +223,19 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     const where = `${this.className}.minimize`;
     const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
     this.assertUsable();
-    const factor = this.options.lossScaleFactor;
-    const kept: { loss: tf.Scalar | null } = { loss: null };
-    // Keras's `scale_loss`: gradients of `loss * lossScaleFactor`; the loss returned is the one `lossFn` gave.
-    const scaledLoss =
-      factor === null
-        ? lossFn
-        : () => {
-            const loss = lossFn();
-            kept.loss = tf.keep(tf.clone(loss));
-            return tf.mul(loss, tf.scalar(factor)) as tf.Scalar;
-          };
-    let value: tf.Scalar;
-    let grads: tf.NamedTensorMap;
-    try {
-      ({ value, grads } = tf.variableGrads(scaledLoss, varList));
-    } catch (e) {
-      kept.loss?.dispose();
-      throw e;
-    }
-    if (kept.loss !== null) {
-      value.dispose();
-      value = kept.loss;
-    }
-    try {
-      this.applyGradients(gradientPairs(where, grads, varList));
-    } catch (e) {
-      value.dispose();
-      throw e;
-    } finally {
-      tf.dispose(Object.values(grads));
-    }
-    if (returnCost) return value;
-    value.dispose();
-    return null;
+    return minimizeScaled(where, lossFn, { returnCost, varList }, this.options.lossScaleFactor, (pairs) =>
+      this.applyGradients(pairs),
+    );
   }
 
   /** The preset's name and arguments; `optimizerFromConfig` (or tfjs's `fromConfig`) rebuilds it. */
   override getConfig(): OptimizerConfig {
-    const o = this.options;
     return {
       className: this.className,
       config: {
         ...(this.extraConfig as tf.serialization.ConfigDict),
         learningRate: this.rate.describe() as tf.serialization.ConfigDictValue,
-        weightDecay: o.weightDecay,
-        excludeFromWeightDecay: this.decayExclusion.config,
-        clipnorm: o.clipnorm,
-        clipvalue: o.clipvalue,
-        globalClipnorm: o.globalClipnorm,
-        useEma: o.useEma,
-        emaMomentum: o.emaMomentum,
-        emaOverwriteFrequency: o.emaOverwriteFrequency,
-        nonFiniteGradients: o.nonFiniteGradients,
-        gradientAccumulationSteps: o.gradientAccumulationSteps,
-        lossScaleFactor: o.lossScaleFactor,
+        ...optionsConfig(this.options, this.decayExclusion.config),
         ...(this.className === 'GradientTransformationOptimizer'
           ? { transform: { name: this.transform.name, config: this.transform.config as tf.serialization.ConfigDict } }
           : {}),
@@ -393,12 +332,6 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
     checkEntries(`${this.className}.setState`, this.stateEntries(), state, this.slots.variables.length, perVariable);
   }
 
-  /** Writes a state set before the optimizer was built, once it is. */
-  private restore(state: OptimizerState): void {
-    this.checkSlots(state);
-    writeEntries(this.stateEntries(), state);
-  }
-
   /** Throws a {@link NonFiniteGradientError} if a step had a non-finite gradient under the `'throw'` policy. */
   async checkGradients(): Promise<void> {
     this.assertAlive();
@@ -464,4 +397,4 @@ export class GradientTransformationOptimizer extends tf.Optimizer implements Opt
   }
 }
 
-export type { LearningRate };
+export type { LearningRate, Optimizer, OptimizerConfig };

@@ -146,3 +146,20 @@ export function resolveOptions(
     lossScaleFactor,
   };
 }
+
+/** The base options as `getConfig()` writes them (after the learning rate), the weight-decay exclusion as given. */
+export function optionsConfig(o: ResolvedOptions, excludeFromWeightDecay: string[] | null) {
+  return {
+    weightDecay: o.weightDecay,
+    excludeFromWeightDecay,
+    clipnorm: o.clipnorm,
+    clipvalue: o.clipvalue,
+    globalClipnorm: o.globalClipnorm,
+    useEma: o.useEma,
+    emaMomentum: o.emaMomentum,
+    emaOverwriteFrequency: o.emaOverwriteFrequency,
+    nonFiniteGradients: o.nonFiniteGradients,
+    gradientAccumulationSteps: o.gradientAccumulationSteps,
+    lossScaleFactor: o.lossScaleFactor,
+  };
+}

@@ -8,6 +8,7 @@ import { countKernels } from '@opt/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { verdictMode } from './guard.js';
 import { Adam, AdamW, NonFiniteGradientError, SGD } from './index.js';
+import { expectCloseToCpu } from './webgl.test.helpers.js';
 
 const shapes = [[784, 256], [256], [256, 128], [128], [128, 10], [10], [3, 5, 7]];
 
@@ -46,15 +47,7 @@ describe('Adam on WebGL', () => {
       const cpu = await adamSteps('cpu', 'unchecked', decoupled);
       const webgl = await adamSteps('webgl', policy, decoupled);
       expect(verdictMode()).toBe('device');
-      webgl.forEach((values, i) => {
-        const expected = cpu[i] as Float32Array;
-        let worst = 0;
-        for (let j = 0; j < values.length; j++) {
-          const scale = Math.max(1e-3, Math.abs(expected[j] as number));
-          worst = Math.max(worst, Math.abs((values[j] as number) - (expected[j] as number)) / scale);
-        }
-        expect(worst).toBeLessThan(1e-5);
-      });
+      expectCloseToCpu(webgl, cpu, 1e-5, `${policy}${decoupled ? ', AdamW' : ''}`);
     }
   });
 

@@ -62,6 +62,10 @@ export interface OptimizerConfig {
   readonly optimizerOptions: Readonly<Record<string, unknown>>;
   readonly learningRate: number;
   readonly schedule: ScheduleSpec;
+  /** Lookahead around the preset: every `syncPeriod` steps the slow weights move `slowStepSize` toward the fast ones. */
+  readonly lookahead?: { readonly syncPeriod: number; readonly slowStepSize: number } | null;
+  /** Keras's dynamic LossScaleOptimizer around everything (it must see the gradients first). */
+  readonly lossScale?: { readonly initialScale: number; readonly dynamicGrowthSteps: number } | null;
 }
 
 /** Every knob a recipe reads. */

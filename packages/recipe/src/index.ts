@@ -19,5 +19,5 @@ export {
   trainingBatches,
   validationCut,
 } from './data.js';
-export { buildModel, buildOptimizer, buildSchedule, type RunSteps } from './model.js';
+export { buildModel, buildOptimizer, buildSchedule, type RunOptimizer, type RunSteps } from './model.js';
 export { buildRecipe, type Recipe } from './recipe.js';

@@ -1,7 +1,7 @@
 /** What a config builds besides its data: the chapter's MLP, the learning-rate schedule and the optimizer preset. */
 import { IMAGE_SIZE, NUM_CLASSES } from '@opt/data-fashion-mnist';
 import { BatchNormalization, Dense, type Layer, ReLU, Sequential } from '@opt/layers';
-import { CATALOG, type GradientTransformationOptimizer, PRESETS } from '@opt/optimizers';
+import { CATALOG, type GradientTransformationOptimizer, Lookahead, LossScaleOptimizer, PRESETS } from '@opt/optimizers';
 import {
   cosineDecay,
   exponentialDecay,
@@ -83,14 +83,18 @@ export function buildSchedule(
   }
 }
 
+/** A preset, or a preset wrapped in Lookahead and/or (outermost) the dynamic LossScaleOptimizer. */
+export type RunOptimizer = GradientTransformationOptimizer | LossScaleOptimizer;
+
 /**
- * The catalog's preset with the config's options and the schedule (or the constant `learningRate`). The presets
- * check their options: a bad one is their RangeError or TypeError, naming the option and its range.
+ * The catalog's preset with the config's options and the schedule (or the constant `learningRate`), wrapped as
+ * the config asks. The presets check their options: a bad one is their RangeError or TypeError, naming the option
+ * and its range; the wrappers refuse a combination with an Error naming both options.
  */
 export function buildOptimizer(
-  config: Pick<OptimizerConfig, 'optimizer' | 'optimizerOptions' | 'learningRate'>,
+  config: Pick<OptimizerConfig, 'optimizer' | 'optimizerOptions' | 'learningRate' | 'lookahead' | 'lossScale'>,
   schedule: LearningRateSchedule | null,
-): GradientTransformationOptimizer {
+): RunOptimizer {
   const entry = CATALOG.find((e) => e.name === config.optimizer);
   if (entry === undefined) {
     throw new RangeError(
@@ -98,5 +102,8 @@ export function buildOptimizer(
     );
   }
   const Preset = PRESETS[entry.className] as new (options: Record<string, unknown>) => GradientTransformationOptimizer;
-  return new Preset({ ...config.optimizerOptions, learningRate: schedule ?? config.learningRate });
+  const preset = new Preset({ ...config.optimizerOptions, learningRate: schedule ?? config.learningRate });
+  // Lookahead wraps the preset's step; the loss scale wraps everything, as it must see the gradients first.
+  const inner = config.lookahead ? new Lookahead(preset, config.lookahead) : preset;
+  return config.lossScale ? new LossScaleOptimizer(inner, config.lossScale) : inner;
 }

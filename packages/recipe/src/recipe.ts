@@ -1,11 +1,10 @@
 /** A whole run's setup from its config: one call, so the CLI and the demo cannot build two experiments. */
 import type { BatchIterator } from '@opt/data-fashion-mnist';
 import type { Sequential } from '@opt/layers';
-import type { GradientTransformationOptimizer } from '@opt/optimizers';
 import type { LearningRateSchedule } from '@opt/schedules';
 import type { RecipeConfig } from './config.js';
 import { type DatasetSplits, type RunData, resolveBatchSize, splitData, trainingBatches } from './data.js';
-import { buildModel, buildOptimizer, buildSchedule } from './model.js';
+import { buildModel, buildOptimizer, buildSchedule, type RunOptimizer } from './model.js';
 
 /** Everything a run trains with; the caller owns (and disposes) the model and the optimizer. */
 export interface Recipe {
@@ -16,7 +15,7 @@ export interface Recipe {
   /** `stepsPerEpoch * epochs`. */
   readonly totalSteps: number;
   readonly schedule: LearningRateSchedule | null;
-  readonly optimizer: GradientTransformationOptimizer;
+  readonly optimizer: RunOptimizer;
   readonly model: Sequential;
 }
 

@@ -327,7 +327,7 @@ export async function useBackend(
     } catch (error) {
       if (error instanceof SoftwareGpu) {
         // Tried again right behind wasm, should wasm not load (a software GPU still beats cpu); each goes right
-        // behind it, so webgl comes back before webgpu: on SwiftShader it trained 10x faster (layers README).
+        // behind it, so webgl comes back before webgpu, which trains slower on SwiftShader (figures: layers README).
         passedOver.add(name);
         order.splice(wasmLater + 1, 0, name);
         skipped.set(name, { backend: name, reason: error.reason, software: error.software });

@@ -35,6 +35,7 @@ import {
   type ScheduleName,
   type TrainConfig,
 } from './train-config.js';
+import { WRAPPER_GENERAL_DEFAULTS, wrapperKnobs } from './wrapper-knobs.js';
 
 export { type Knob, KnobValueError } from './knob-kinds.js';
 export { OPTIMIZER_DEFAULTS, optimizerOption } from './optimizer-knobs.js';
@@ -86,6 +87,7 @@ export const KNOBS: readonly Knob[] = [
     'momentum of the weights average (default 0.99 with --ema)',
     unit,
   ),
+  ...wrapperKnobs(),
 
   choiceKnob('schedule', 'schedule', '<name>', 'schedule', 'learning-rate schedule (@opt/schedules)', SCHEDULE_NAMES),
   numberKnob(
@@ -253,6 +255,13 @@ export const KNOBS: readonly Knob[] = [
     'a NaN or infinite gradient: stop (keep the last good checkpoint), skip the step, or ignore it (Keras) (default stop)',
     ON_NAN_MODES,
   ),
+  booleanKnob(
+    'stepLosses',
+    'step-losses',
+    'training',
+    "record every step's training loss in history.json's stepLosses (one read-back per step)",
+    { idWhenSet: true },
+  ),
 
   listKnob(
     'hidden',
@@ -356,6 +365,8 @@ export const GENERAL_DEFAULTS = {
   batchSize: 128,
   patience: null,
   onNan: 'stop',
+  stepLosses: false,
+  ...WRAPPER_GENERAL_DEFAULTS,
   hidden: [256, 128],
   batchNorm: false,
   normalize: 'standardize',

@@ -23,6 +23,7 @@ import {
   type ScheduleName,
   type TrainConfig,
 } from './knobs.js';
+import { checkWrappers, fillWrappers } from './wrapper-knobs.js';
 
 /** Checked values, and how to name each one in a message (its flag, or its field in a file). */
 export interface ConfigInput {
@@ -206,6 +207,7 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
       name('emaMomentum'),
     );
   }
+  checkWrappers(v, name);
   const clips = (['clipnorm', 'clipvalue', 'globalClipnorm'] as const).filter((k) => v[k] !== undefined);
   if (clips.length > 1) {
     throw new UsageError(
@@ -231,6 +233,7 @@ export function resolveConfig(input: ConfigInput = EMPTY_INPUT): Resolved {
   config.optimizer = opt;
   config.schedule = schedule;
   config.emaMomentum = config.ema === true ? (v.emaMomentum ?? EMA_MOMENTUM_DEFAULT) : null;
+  fillWrappers(config, v);
   const c = config as unknown as TrainConfig;
 
   if (schedule === 'piecewise-constant') {
@@ -328,12 +331,17 @@ export function configId(config: TrainConfig): string {
 function defaultOf(optimizer: OptimizerName, key: KnobKey): unknown {
   const knob = KNOB_BY_KEY.get(key);
   if (knob?.optimizers !== undefined && !knob.optimizers.includes(optimizer)) return null;
-  return (OPTIMIZER_DEFAULTS[optimizer] as Record<string, unknown>)[key] ?? null;
+  return (
+    (OPTIMIZER_DEFAULTS[optimizer] as Record<string, unknown>)[key] ??
+    (GENERAL_DEFAULTS as Record<string, unknown>)[key] ??
+    null
+  );
 }
 
 /**
- * A config as saved by an earlier version, with the optimizer options added since filled in as that version trained
- * them: the optimizer's default where it takes the option (Adagrad's initialAccumulatorValue 0.1), else null.
+ * A config as saved by an earlier version, with the knobs added since filled in as that version trained them: the
+ * optimizer's default where it takes the option (Adagrad's initialAccumulatorValue 0.1), else the general default
+ * (no Lookahead), else null.
  */
 export function completeConfig(config: TrainConfig): TrainConfig {
   const missing = KNOBS.filter((k) => k.idWhenSet === true && config[k.key] === undefined);

@@ -59,13 +59,26 @@ export type OptimizerOptionFields = {
     | null;
 };
 
+/** The fields of the knobs of wrapper-knobs.ts: the base options, the wrappers and Muon's excludeLayers. */
+export interface WrapperFields {
+  gradientAccumulationSteps: number | null;
+  lossScaleFactor: number | null;
+  lookahead: boolean;
+  lookaheadSyncPeriod: number | null;
+  lookaheadSlowStepSize: number | null;
+  lossScale: boolean;
+  initialScale: number | null;
+  dynamicGrowthSteps: number | null;
+  excludeLayers: string[] | null;
+}
+
 /**
  * One run, fully resolved: every knob has its value (null where it does not apply to the chosen optimizer
  * or schedule). Plain JSON: it is what run directories store, compare workers receive and sweeps enqueue.
  * The optimizers' own options (momentum, beta1, ..., l1RegularizationStrength) are the catalog's; a config
  * saved before an option existed lacks its field, and {@link completeConfig} fills it in.
  */
-export interface TrainConfig extends OptimizerOptionFields {
+export interface TrainConfig extends OptimizerOptionFields, WrapperFields {
   optimizer: OptimizerName;
   learningRate: number;
   weightDecay: number | null;
@@ -97,6 +110,8 @@ export interface TrainConfig extends OptimizerOptionFields {
   batchSize: number | 'full';
   patience: number | null;
   onNan: (typeof ON_NAN_MODES)[number];
+  /** Every step's training loss goes into history.json (`stepLosses`). */
+  stepLosses: boolean;
 
   hidden: number[];
   batchNorm: boolean;

@@ -290,6 +290,25 @@ describe('7. the EMA of the weights', () => {
   it('did not hold when they test worse', () => {
     expect(verdict(7, runs([0.899, 0.898, 0.9]))?.status).toBe('did not hold');
   });
+
+  it('measures the EMAs on the stream row: a noisy ramp is smoothed more and followed later as beta grows', () => {
+    let seed = 7;
+    // a falling ramp plus uniform noise from an LCG: 8 epochs of 430 steps
+    const stepLosses = Array.from({ length: 3440 }, (_, t) => {
+      seed = (1664525 * seed + 1013904223) % 2 ** 32;
+      return 1 - 0.0002 * t + 0.2 * (seed / 2 ** 32 - 0.5);
+    });
+    const stream = view(c, 'loss stream, 8 epochs', {});
+    (stream.history as { stepLosses?: number[] }).stepLosses = stepLosses;
+    const all = [...runs([0.901, 0.902, 0.9]), stream];
+    const [table] = FINDINGS[7]?.({ claim: c, runs: all, lrFinds: [] }).tables ?? [];
+    expect(table?.lead).toMatch(/^\*\*The smoothing, on a real stream: held\.\*\*/);
+    // beta 0.99 with bias correction: the ramp's lag is the mean delay, 99 steps
+    expect(table?.rows[3]?.slice(0, 2)).toEqual(['0.99', 'yes']);
+    expect(table?.rows[3]?.[4]).toBe('99 steps');
+    const [none] = FINDINGS[7]?.({ claim: c, runs: runs([0.9, 0.9, 0.9]), lrFinds: [] }).tables ?? [];
+    expect(none?.lead).toContain('not measured yet');
+  });
 });
 
 it('every claim of the plan has its findings, and every row name a verdict looks up exists in the plan', () => {

@@ -19,6 +19,8 @@ export interface ExperimentRow {
   readonly seeds?: readonly number[];
   /** Train at the rate `opt lr-find` suggests for this row's knobs (its learningRate is left out). */
   readonly lrFind?: boolean;
+  /** A run that records a stream (its step losses) for a measurement, not a configuration the claim compares. */
+  readonly stream?: boolean;
 }
 
 export interface Claim {
@@ -52,6 +54,9 @@ export const LR_FIND = { steps: 300 } as const;
 /** One epoch of 128-image batches on the 55,000 training images: the warmup of the cosine schedules. */
 const EPOCH_OF_STEPS = 430;
 const SEEDS = [1, 2, 3] as const;
+/** Claim 7's stream: the best configuration's training loss, step by step, over this many epochs (seed 42). */
+const STREAM_EPOCHS = 8;
+export const STREAM_ROW = 'loss stream, 8 epochs';
 
 /**
  * The best configuration found by an exploratory `opt compare` of candidates on the full data (SEARCH, below):
@@ -222,11 +227,12 @@ export const CLAIMS: readonly Claim[] = [
     chapter:
       'A moving average remembers the recent past of a quantity that jumps around from step to step; higher decay means longer memory and stronger smoothing. Keras keeps one of the weights with use_ema and finishes with the averaged weights.',
     setup:
-      'The best configuration found (BatchNormalization; AdamW at 0.002 with decoupled weight decay 0.05; cosine decay to 0 over 30 epochs after a linear warmup from 0 over the first epoch) without and with the EMA of the weights (momentum 0.99, Keras’s default); seeds 1, 2 and 3.',
+      'The best configuration found (BatchNormalization; AdamW at 0.002 with decoupled weight decay 0.05; cosine decay to 0 over 30 epochs after a linear warmup from 0 over the first epoch) without and with the EMA of the weights (momentum 0.99, Keras’s default); seeds 1, 2 and 3. And the smoothing itself: one run of the same configuration over 8 epochs (its cosine decay over those, seed 42) records every step’s training loss, and EMAs with beta 0.9, 0.99 and 0.999 smooth that stream.',
     base: BEST,
     rows: [
       { name: 'best, no EMA', knobs: {}, seeds: SEEDS },
       { name: 'best, EMA 0.99', knobs: { ema: true }, seeds: SEEDS },
+      { name: STREAM_ROW, knobs: { epochs: STREAM_EPOCHS, stepLosses: true }, stream: true },
     ],
   },
 ];

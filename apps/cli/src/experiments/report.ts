@@ -129,11 +129,13 @@ function targetSection(claims: Report['claims'], all: readonly RunView[]): strin
     lines.push('Not measured yet: the best configuration (claim 7) has not been trained.');
     return lines.join('\n');
   }
-  const rows = ema.claim.rows.map((row) => {
-    const runs = rowRuns(ema.runs, row.name).filter(finished);
-    const acc = runs.map(testAccuracy).filter((x): x is number => x !== null);
-    return { row, runs, acc, mean: acc.length > 0 ? mean(acc) : Number.NaN };
-  });
+  const rows = ema.claim.rows
+    .filter((row) => row.stream !== true)
+    .map((row) => {
+      const runs = rowRuns(ema.runs, row.name).filter(finished);
+      const acc = runs.map(testAccuracy).filter((x): x is number => x !== null);
+      return { row, runs, acc, mean: acc.length > 0 ? mean(acc) : Number.NaN };
+    });
   const top = [...rows].sort((a, b) => b.mean - a.mean)[0] as (typeof rows)[number];
   const gap = top.mean - TARGET_ACCURACY;
   const reached = top.acc.filter((a) => a >= TARGET_ACCURACY).length;
@@ -197,6 +199,7 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
         runTable(runs, finding),
         '',
         ...finding.notes.flatMap((n) => [n, '']),
+        ...(finding.tables ?? []).flatMap((t) => [t.lead, '', table(t.headers, t.rows), '']),
         ...images.flatMap((i) => [i, '']),
         commands(runs),
       ].join('\n'),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { optIn, scratch } from '../testing/fixtures/opt.js';
-import { MAX_POINTS, windowFor } from './first-epoch-loss.js';
+import { MAX_POINTS, stepLosses, windowFor } from './first-epoch-loss.js';
 import type { HistoryFile } from './run-types.js';
 
 const work = scratch();
@@ -16,6 +16,17 @@ describe("the first epoch's loss curve in history.json", () => {
     expect(windowFor(MAX_POINTS + 1)).toBe(2);
     expect(windowFor(430)).toBe(3);
     expect(windowFor(55_000)).toBe(275);
+  });
+
+  it('--step-losses: a resumed run keeps the losses before its checkpoint, null for those lost, and appends', async () => {
+    // 4 steps per epoch; history.json held 5 losses; the checkpoint says epoch 2, step 3: 11 steps done
+    const target = { initial: { val_loss: 1, val_accuracy: 0 }, epochs: [], advice: [], stepLosses: [1, 2, 3, 4, 5] };
+    const callback = stepLosses({ target, stepsPerEpoch: 4 });
+    callback.onEpochBegin?.(2, { initialStep: 3 });
+    expect(target.stepLosses).toEqual([1, 2, 3, 4, 5, null, null, null, null, null, null]);
+    await callback.onBatchEnd?.(3, { batch: 3, size: 8, readLoss: async () => 0.5 } as never);
+    expect(target.stepLosses).toHaveLength(12);
+    expect(target.stepLosses.at(-1)).toBe(0.5);
   });
 
   for (const [batchSize, steps] of [
@@ -40,6 +51,7 @@ describe("the first epoch's loss curve in history.json", () => {
         'sgd',
         '--out',
         out,
+        ...(batchSize === '8' ? ['--step-losses'] : []),
       );
       expect(run.code, run.stderr).toBe(0);
       const h = history(out);
@@ -56,6 +68,17 @@ describe("the first epoch's loss curve in history.json", () => {
       expect(weighted).toBeCloseTo(h.epochs[0]?.loss as number, 4);
       // SGD on standardized inputs: the loss falls within the first epoch.
       expect(points.at(-1)?.loss).toBeLessThan(points[0]?.loss as number);
+      if (batchSize !== '8') return;
+      // --step-losses: one loss per call; each epoch's batch-size-weighted mean is that epoch's loss.
+      const losses = h.stepLosses as number[];
+      expect(losses).toHaveLength(2 * steps);
+      const sizes = Array.from({ length: steps }, (_, i) => (i < steps - 1 ? 8 : 300 - 8 * (steps - 1)));
+      for (const epoch of [0, 1]) {
+        const mean = sizes.reduce((s, n, i) => s + n * (losses[epoch * steps + i] as number), 0) / 300;
+        expect(mean).toBeCloseTo(h.epochs[epoch]?.loss as number, 4);
+      }
+      // One step per point here: the first epoch's points are its step losses.
+      expect(Math.max(...points.map((p, i) => Math.abs(p.loss - (losses[i] as number))))).toBeLessThan(1e-6);
     });
   }
 });

@@ -8,7 +8,7 @@
  * small copy per step, in the first epoch only.
  */
 import type { FitCallback } from '@opt/layers';
-import type { FirstEpochLoss } from './run-types.js';
+import type { FirstEpochLoss, HistoryFile } from './run-types.js';
 
 /** Points of the curve at most. */
 export const MAX_POINTS = 200;
@@ -63,6 +63,27 @@ export function firstEpochLoss({ target, stepsPerEpoch }: FirstEpochRecorder): F
     },
     onEpochEnd() {
       recording = false;
+    },
+  };
+}
+
+/**
+ * A fit callback that appends every step's batch loss to `target.stepLosses` (`--step-losses`): index i is the
+ * (i + 1)-th call of the run. A resumed run keeps the losses before its checkpoint, cut or padded with null (the
+ * steps of an interrupted epoch after the last history.json write) to the steps the checkpoint had done.
+ */
+export function stepLosses({ target, stepsPerEpoch }: { target: HistoryFile; stepsPerEpoch: number }): FitCallback {
+  let started = false;
+  return {
+    onEpochBegin(epoch, logs) {
+      if (started) return;
+      started = true;
+      const done = epoch * stepsPerEpoch + (logs?.initialStep ?? 0);
+      const kept = (target.stepLosses ?? []).slice(0, done);
+      target.stepLosses = [...kept, ...Array.from({ length: done - kept.length }, () => null)];
+    },
+    async onBatchEnd(_batch, logs) {
+      target.stepLosses?.push(await logs.readLoss());
     },
   };
 }

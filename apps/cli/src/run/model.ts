@@ -5,8 +5,9 @@
  */
 import { totalmem } from 'node:os';
 import type { Sequential } from '@opt/layers';
-import { CATALOG, type GradientTransformationOptimizer } from '@opt/optimizers';
+import { CATALOG } from '@opt/optimizers';
 import {
+  type RunOptimizer,
   buildModel as recipeModel,
   buildOptimizer as recipeOptimizer,
   buildSchedule as recipeSchedule,
@@ -16,7 +17,8 @@ import type { LearningRateSchedule } from '@opt/schedules';
 import { UsageError } from '../cli/errors.js';
 import { type OptimizerName, optionKnobKey, type TrainConfig } from '../config/knobs.js';
 
-export type TrainingOptimizer = GradientTransformationOptimizer;
+/** A preset, or a preset wrapped in Lookahead and/or (outermost) the dynamic LossScaleOptimizer: the recipe's. */
+export type TrainingOptimizer = RunOptimizer;
 
 /** The catalog's entry of a config's optimizer. */
 function entryOf(optimizer: OptimizerName): (typeof CATALOG)[number] {
@@ -105,9 +107,18 @@ export function optimizerOptions(
     const value = config[optionKnobKey(key) as keyof TrainConfig];
     if (value !== null && value !== undefined) options[key] = value;
   }
-  for (const key of ['weightDecay', 'clipnorm', 'clipvalue', 'globalClipnorm'] as const) {
-    if (config[key] !== null) options[key] = config[key];
+  // Keras's base options every preset takes; `?? null` reads a config saved before the knob existed as unset.
+  for (const key of [
+    'weightDecay',
+    'clipnorm',
+    'clipvalue',
+    'globalClipnorm',
+    'gradientAccumulationSteps',
+    'lossScaleFactor',
+  ] as const) {
+    if ((config[key] ?? null) !== null) options[key] = config[key];
   }
+  if ((config.excludeLayers ?? null) !== null) options.excludeLayers = config.excludeLayers;
   if (config.ema) {
     options.useEma = true;
     options.emaMomentum = config.emaMomentum;
@@ -124,12 +135,21 @@ export function buildOptimizer(config: TrainConfig, schedule: LearningRateSchedu
         optimizer: config.optimizer,
         optimizerOptions: optimizerOptions(config, config.learningRate),
         learningRate: config.learningRate,
+        lookahead: config.lookahead
+          ? { syncPeriod: config.lookaheadSyncPeriod as number, slowStepSize: config.lookaheadSlowStepSize as number }
+          : null,
+        lossScale: config.lossScale
+          ? { initialScale: config.initialScale as number, dynamicGrowthSteps: config.dynamicGrowthSteps as number }
+          : null,
       },
       schedule,
     );
   } catch (error) {
     // The presets validate their arguments with messages that name the argument and its range.
     if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);
+    // The wrappers refuse combinations with a plain Error naming both options (resolve.ts refuses them first).
+    if (error instanceof Error && /^(Lookahead|LossScaleOptimizer):/.test(error.message))
+      throw new UsageError(error.message);
     throw error;
   }
 }
@@ -169,7 +189,12 @@ export function parameterCount(hidden: readonly number[], batchNorm: boolean): n
  */
 export function estimateBytes(config: TrainConfig, batchSize: number): number {
   const weights = parameterCount(config.hidden, config.batchNorm);
-  const slots = slotsPerWeight(config) + (config.ema ? 1 : 0);
+  // The EMA, Lookahead's slow weights and the accumulated gradients each keep one more copy of every weight.
+  const slots =
+    slotsPerWeight(config) +
+    (config.ema ? 1 : 0) +
+    (config.lookahead ? 1 : 0) +
+    ((config.gradientAccumulationSteps ?? null) !== null ? 1 : 0);
   const perWeight = 4 + slots + 2 * (1 + slots);
   const rows = Math.max(batchSize, 1024);
   const activations = rows * (INPUT_UNITS + 6 * config.hidden.reduce((a, b) => a + b, CLASSES));

@@ -5,14 +5,13 @@
  */
 import type { BatchIterator } from '@opt/data-fashion-mnist';
 import type { Sequential } from '@opt/layers';
-import type { GradientTransformationOptimizer } from '@opt/optimizers';
 import { readWeights, tf } from '@opt/tensor';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, type TrainingSettings } from '../../../demo/src/training/protocol.js';
 import { setUpRun } from '../../../demo/src/training/trainer.js';
 import { inputFromFlags, resolveConfig } from '../config/resolve.js';
 import { loadData } from './data.js';
-import { buildModel } from './model.js';
+import { buildModel, type TrainingOptimizer } from './model.js';
 import { prepare } from './run-setup.js';
 
 /** The first mini-batch of epoch 0, as plain arrays (the source's tensors are disposed). */
@@ -40,11 +39,7 @@ function maxDifference(a: ArrayLike<number>[], b: ArrayLike<number>[]): number {
 }
 
 /** One optimizer step of `model` on `batch`, as fit takes it: the step's loss and the weights after it. */
-async function oneStep(
-  model: Sequential,
-  optimizer: GradientTransformationOptimizer,
-  batch: Awaited<ReturnType<typeof firstBatch>>,
-) {
+async function oneStep(model: Sequential, optimizer: TrainingOptimizer, batch: Awaited<ReturnType<typeof firstBatch>>) {
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy' });
   const source = {
     batchesPerEpoch: 1,

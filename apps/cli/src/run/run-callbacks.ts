@@ -11,7 +11,7 @@ import { EarlyStopping, type FitCallback, type FitStop, type Sequential } from '
 import { type LearningRateSchedule, type Logs, ReduceLROnPlateau } from '@opt/schedules';
 import type { TrainConfig } from '../config/knobs.js';
 import { type Advice, type AdviceId, epochAdvice } from './diagnostics.js';
-import { firstEpochLoss } from './first-epoch-loss.js';
+import { firstEpochLoss, stepLosses } from './first-epoch-loss.js';
 import type { TrainingOptimizer } from './model.js';
 import { type RunDir, trackWrite } from './run-dir.js';
 import type { EpochEntry, HistoryFile, RunEvent, RunResult } from './run-types.js';
@@ -68,6 +68,9 @@ export class RunCallbacks {
       },
       // The first epoch's loss curve, in the history that the callback above writes at the epoch's end.
       firstEpochLoss({ target: this.run.history, stepsPerEpoch: this.run.stepsPerEpoch }),
+      ...(config.stepLosses === true
+        ? [stepLosses({ target: this.run.history, stepsPerEpoch: this.run.stepsPerEpoch })]
+        : []),
     ];
     if (config.schedule === 'reduce-on-plateau') {
       callbacks.push(

@@ -47,6 +47,8 @@ export interface HistoryFile {
   advice: Advice[];
   /** The first epoch's training loss, step by step (absent in runs made before it was recorded). */
   firstEpoch?: FirstEpochLoss;
+  /** With --step-losses: every step's batch loss, in call order (null: lost with an interrupted epoch). */
+  stepLosses?: Array<number | null>;
 }
 
 export interface RunResult {
@@ -63,6 +65,11 @@ export interface RunResult {
   trainCount: number;
   validationCount: number;
   stepsPerEpoch: number;
+  /**
+   * The optimizer's steps at the end (Keras's `iterations`): fit's steps, divided by --gradient-accumulation-steps
+   * and rounded down; less the steps a --loss-scale skipped. Absent in results written before it was recorded.
+   */
+  iterations?: number;
   batchSize: number;
   epochsRun: number;
   /** Keras's History: per log key, one value per epoch. */

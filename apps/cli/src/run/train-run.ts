@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { batches, toTensors } from '@opt/data-fashion-mnist';
 import type { Sequential } from '@opt/layers';
-import { NonFiniteGradientError } from '@opt/optimizers';
+import { LossScaleOptimizer, NonFiniteGradientError } from '@opt/optimizers';
 import { tf, type WasmThreads } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
 import type { TrainConfig } from '../config/knobs.js';
@@ -82,6 +82,14 @@ async function hasCheckpoint(path: string): Promise<boolean> {
   return false;
 }
 
+/**
+ * Keras's `iterations` after `calls` steps of fit: `floor(calls / gradientAccumulationSteps)`, or `calls`. With
+ * --loss-scale this is an upper bound: a step the loss scale skips (a non-finite gradient) is not counted.
+ */
+export function appliedSteps(config: Pick<TrainConfig, 'gradientAccumulationSteps'>, calls: number): number {
+  return Math.floor(calls / (config.gradientAccumulationSteps ?? 1));
+}
+
 /** Whether a saved run's examples differ from those picked now: their counts or training statistics differ. */
 function splitChanged(saved: Environment, now: Environment): boolean {
   const [a, b] = [saved.dataset, now.dataset];
@@ -140,9 +148,11 @@ async function startOrResume(
   if (options.resume === true && (await hasCheckpoint(dir.lastCheckpoint))) {
     const info = await model.loadWeights(dir.lastCheckpoint);
     // The optimizer counts every step of the run: a checkpoint whose count disagrees was not written by this run.
-    if (setup.optimizer.iterations !== info.epoch * setup.stepsPerEpoch + info.step) {
+    const applied = appliedSteps(config, info.epoch * setup.stepsPerEpoch + info.step);
+    const iterations = setup.optimizer.iterations;
+    if (config.lossScale ? iterations > applied : iterations !== applied) {
       throw new RunError(
-        `${dir.lastCheckpoint}: the checkpoint says ${info.epoch} epochs and ${info.step} steps of ${setup.stepsPerEpoch} done, but its optimizer took ${setup.optimizer.iterations} steps: ` +
+        `${dir.lastCheckpoint}: the checkpoint says ${info.epoch} epochs and ${info.step} steps of ${setup.stepsPerEpoch} done, so ${applied} optimizer steps, but its optimizer took ${iterations}: ` +
           'it was written by an older opt that did not record the step within an epoch, or changed by hand; start the run again.',
         dir.lastCheckpoint,
       );
@@ -277,7 +287,9 @@ async function fitRun(
     history.epochs.length < config.epochs
       ? `early stopping after epoch ${history.epochs.length}: val_loss did not improve for ${config.patience} epochs`
       : null;
-  const skippedSteps = config.onNan === 'skip' ? (await optimizer.nonFiniteReport()).skippedSteps : 0;
+  // The preset's guard sees the gradients a loss scale let through (Lookahead is a preset with a guard of its own).
+  const guarded = optimizer instanceof LossScaleOptimizer ? optimizer.innerOptimizer : optimizer;
+  const skippedSteps = config.onNan === 'skip' ? (await guarded.nonFiniteReport()).skippedSteps : 0;
   const { test, seconds: testSeconds } = await finalTest(model, setup, config, dir);
   emit({ type: 'test', ...test });
   if (options.exportTfjs === true) {
@@ -301,8 +313,10 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   const model = buildModel(config);
   model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   let ran: Awaited<ReturnType<typeof fitRun>>;
+  let iterations = 0;
   try {
     ran = await fitRun(options, setup, dir, model, optimizerConfig, emit);
+    iterations = optimizer.iterations;
   } catch (error) {
     return writeFailed(dir, { kind: 'failed', error }, config);
   } finally {
@@ -332,6 +346,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       trainCount: setup.splits.train.count,
       validationCount: setup.splits.validation.count,
       stepsPerEpoch,
+      iterations,
       batchSize: setup.splits.batchSize,
       epochsRun: epochs.length,
       history: kerasHistory(epochs),

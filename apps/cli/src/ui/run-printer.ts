@@ -15,8 +15,14 @@ export function describeOptimizerConfig(config: Record<string, unknown>): string
   ]);
   return Object.entries(config)
     .filter(([key, value]) => value !== null && value !== undefined && !quiet.has(key))
-    .map(([key, value]) => `${key}: ${describeValue(value)}`)
+    .map(([key, value]) => `${key}: ${key === 'innerOptimizer' ? describeInner(value) : describeValue(value)}`)
     .join(', ');
+}
+
+/** A wrapper's inner optimizer `{ className, config }` as `SGD(momentum: 0, ...)`, quiet as the outer one. */
+function describeInner(value: unknown): string {
+  const { className, config } = value as { className: string; config: Record<string, unknown> };
+  return `${className}(${describeOptimizerConfig(config)})`;
 }
 
 /** A schedule's `{ className, config }` as `InverseTimeDecay(decaySteps: 430, ...)`. */

@@ -23,12 +23,13 @@ import {
   type Sequential,
   sparseCategoricalCrossentropy,
 } from '@opt/layers';
-import { type GradientTransformationOptimizer, SGD } from '@opt/optimizers';
+import { SGD } from '@opt/optimizers';
 import {
   buildRecipe,
   buildSchedule,
   type Recipe,
   type RunData,
+  type RunOptimizer,
   buildModel as recipeModel,
   buildOptimizer as recipeOptimizer,
   splitData,
@@ -64,7 +65,7 @@ export function buildModel(s: TrainingSettings): Sequential {
 }
 
 /** The preset with the run's knobs and schedule, through the recipe; its constructor's RangeError names a bad one. */
-export function buildOptimizer(s: TrainingSettings): GradientTransformationOptimizer {
+export function buildOptimizer(s: TrainingSettings): RunOptimizer {
   const config = recipeConfigOf(s);
   return recipeOptimizer(config, buildSchedule(config));
 }

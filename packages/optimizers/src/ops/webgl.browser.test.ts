@@ -4,6 +4,7 @@
  */
 import { tf, useBackend } from '@opt/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { worstRelativeError } from '../webgl.test.helpers.js';
 import { adamUpdate, adamUpdateReference } from './adam.js';
 import { applyUpdates, applyUpdatesReference, keepWhenShut } from './apply-updates.js';
 import { finiteVerdict, finiteVerdictReference, initialRecord, KeptZeros, type RowRange } from './finite-verdict.js';
@@ -11,15 +12,7 @@ import { webglOps } from './webgl-programs.js';
 
 const shapes = [[784, 256], [256], [3, 5, 7], [1], []];
 
-function worst(got: tf.Tensor, want: tf.Tensor): number {
-  const a = got.dataSync();
-  const b = want.dataSync();
-  let w = 0;
-  b.forEach((x, j) => {
-    w = Math.max(w, Math.abs((a[j] as number) - x) / Math.max(1e-3, Math.abs(x)));
-  });
-  return w;
-}
+const worst = (got: tf.Tensor, want: tf.Tensor): number => worstRelativeError(got.dataSync(), want.dataSync());
 
 beforeAll(async () => {
   await useBackend('webgl');

@@ -98,6 +98,24 @@ describe('LossScaleOptimizer (Keras 3)', () => {
     tf.dispose([x, y]);
   });
 
+  it('minimize frees the kept loss when the gradients cannot be taken: scaled, it leaves what unscaled leaves', () => {
+    // tfjs's variableGrads leaves its value and gradients behind when it refuses a loss that is not a scalar: the
+    // unscaled minimize is the baseline, and the scaled ones must add nothing (their unscaled copy of the loss).
+    const w = tf.variable(tf.tensor1d([1, 2]));
+    const left = (opt: SGD | LossScaleOptimizer): number => {
+      const before = tf.memory().numTensors;
+      expect(() => opt.minimize(() => tf.mul(w, 2) as unknown as tf.Scalar, [w])).toThrow(/scalar/);
+      expect(opt.iterations).toBe(0);
+      const after = tf.memory().numTensors;
+      opt.dispose();
+      return after - before;
+    };
+    const unscaled = left(new SGD());
+    expect(left(new SGD({ lossScaleFactor: 8 }))).toBe(unscaled);
+    expect(left(new LossScaleOptimizer(new SGD()))).toBe(unscaled);
+    w.dispose();
+  });
+
   it('resumes exactly: 4 calls (one skipped), getState, 5 more equal 9 uninterrupted bit for bit', async () => {
     const make = () =>
       new LossScaleOptimizer(new Adam({ learningRate: 0.05 }), { initialScale: 4, dynamicGrowthSteps: 3 });

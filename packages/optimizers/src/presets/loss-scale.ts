@@ -1,7 +1,8 @@
 /** Keras 3's `LossScaleOptimizer` (`keras/src/optimizers/loss_scale_optimizer.py`): dynamic loss scaling. */
 import { tf } from '@opt/tensor';
+import { minimizeScaled, scaleLoss } from '../minimize.js';
 import type { GradientTransformationOptimizer, Optimizer, OptimizerConfig } from '../optimizer.js';
-import { gradientPairs, minimizeArguments } from '../pairs.js';
+import { minimizeArguments } from '../pairs.js';
 import type { OptimizerState } from '../state.js';
 import { type Gradients, optionsFromTfjsConfig, toPairs } from '../tfjs.js';
 import { checkOptions, positive, positiveInteger } from '../validate.js';
@@ -91,7 +92,7 @@ export class LossScaleOptimizer extends tf.Optimizer implements Optimizer {
 
   /** Keras's `scale_loss`: `loss * dynamicScale`, what to take gradients of before {@link applyGradients}. */
   scaleLoss(loss: tf.Scalar): tf.Scalar {
-    return tf.mul(loss, tf.scalar(this.scale)) as tf.Scalar;
+    return scaleLoss(loss, this.scale);
   }
 
   /** Creates the inner optimizer's slots for these variables. */
@@ -145,25 +146,7 @@ export class LossScaleOptimizer extends tf.Optimizer implements Optimizer {
   ): tf.Scalar | null {
     const where = `${OWNER}.minimize`;
     const { returnCost, varList } = minimizeArguments(where, lossFn, second, third);
-    const kept: { loss: tf.Scalar | null } = { loss: null };
-    const { value, grads } = tf.variableGrads(() => {
-      const loss = lossFn();
-      kept.loss = tf.keep(tf.clone(loss));
-      return this.scaleLoss(loss);
-    }, varList);
-    value.dispose();
-    const loss = kept.loss as unknown as tf.Scalar;
-    try {
-      this.applyGradients(gradientPairs(where, grads, varList));
-    } catch (e) {
-      loss.dispose();
-      throw e;
-    } finally {
-      tf.dispose(Object.values(grads));
-    }
-    if (returnCost) return loss;
-    loss.dispose();
-    return null;
+    return minimizeScaled(where, lossFn, { returnCost, varList }, this.scale, (pairs) => this.applyGradients(pairs));
   }
 
   /** Keras's config: the inner optimizer's `{ className, config }`, `initialScale`, `dynamicGrowthSteps`. */

@@ -31,7 +31,7 @@ export function zeropowerViaNewtonSchulz5(
     y = tf.div(y, tf.add(tf.norm(y), tf.scalar(1e-7)));
     const [sa, sb, sc] = [a, b, c].map((k) => tf.scalar(k)) as [tf.Scalar, tf.Scalar, tf.Scalar];
     for (let k = 0; k < steps; k++) {
-      // an explicit transpose: wasm's matMul with transposeB is several times slower than on transposed operands
+      // an explicit transpose: wasm's matMul with transposeB is the slow path (figures: README, Muon's step)
       const gram = tf.matMul(y, tf.transpose(y));
       const poly = tf.add(tf.mul(sb, gram), tf.matMul(tf.mul(sc, gram), gram));
       y = tf.add(tf.mul(sa, y), tf.matMul(poly, y));

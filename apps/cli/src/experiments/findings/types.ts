@@ -21,6 +21,12 @@ export interface Finding {
   readonly summary?: { readonly headers: readonly string[]; readonly rows: ReadonlyArray<readonly string[]> };
   readonly charts: ReadonlyArray<{ readonly name: string; readonly chart: LineChart }>;
   readonly notes: readonly string[];
+  /** Further measurements, each a paragraph and its table, after the notes. */
+  readonly tables?: ReadonlyArray<{
+    readonly lead: string;
+    readonly headers: readonly string[];
+    readonly rows: ReadonlyArray<readonly string[]>;
+  }>;
   readonly verdict: Verdict;
 }
 
