@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctrlCWhilePaused, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
@@ -164,5 +164,23 @@ describe('stopping and resuming a run', () => {
     const resumed = await run('train', '--resume', 'killed');
     expect(resumed.code).toBe(0);
     expect(weights('killed').equals(weights('reference'))).toBe(true);
+  });
+
+  it('a checkpoint from before the best and last checkpoints were ModelCheckpoints resumes to the same last and best', async () => {
+    const job = spawnOpt(work.dir, ...args, '--out', 'older');
+    await job.waitFor(/^epoch 2\/3: /m);
+    job.child.kill('SIGKILL');
+    await job.done;
+    // As the build before wrote it: no states of the two ModelCheckpoints, so the best so far comes from history.json.
+    const path = join(work.dir, 'older', 'checkpoints', 'last', 'model.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(json.training.callbackStates)).toEqual(['bestCheckpoint', 'lastCheckpoint']);
+    json.training.callbackStates = {};
+    writeFileSync(path, JSON.stringify(json));
+    const resumed = await run('train', '--resume', 'older');
+    expect(resumed.code).toBe(0);
+    expect(weights('older').equals(weights('reference'))).toBe(true);
+    const best = (dir: string) => readFileSync(join(work.dir, dir, 'checkpoints', 'best', 'weights.bin'));
+    expect(best('older').equals(best('reference'))).toBe(true);
   });
 });
