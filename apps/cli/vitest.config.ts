@@ -8,6 +8,8 @@ export default defineConfig({
     // Two files at once: most of a file's time is its `opt` processes, so the second core stays busy (vitest's
     // default is cores - 1, one file at a time here, which left the suite the last to finish by minutes).
     maxWorkers: 2,
+    // One worker process for many files: each file's fresh worker re-imported vitest and the fixtures.
+    isolate: false,
     // Only catches a hang: a loaded machine makes every process slower, and no test measures time.
     testTimeout: 600_000,
     hookTimeout: 600_000,

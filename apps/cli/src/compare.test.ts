@@ -54,7 +54,7 @@ describe('opt compare (worker processes on the real dataset)', () => {
       ['optimizer=adam', 'complete'],
     ]);
     expect(rows[2]?.error).toBe(
-      '--batch-size 100000 is larger than the 183 training images: use at most 183, or --batch-size full.',
+      '--batch-size 100000 is larger than the 200 training images: use at most 200, or --batch-size full.',
     );
     for (const row of [rows[0], rows[1], rows[3]]) {
       expect(row?.epochs).toBe(2);

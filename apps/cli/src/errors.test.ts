@@ -98,10 +98,11 @@ describe('bad input, tried as a new user would', () => {
 
   it('says when the validation split leaves nothing, with the fractions that work', async () => {
     oneCleanMessage(
-      await run('train', ...quick, '--per-class', '5', '--validation-split', '0.005'),
+      // The split comes before the subset, so it cuts the 60000 training images: floor(60000 * 0.00001) = 0 train.
+      await run('train', ...quick, '--validation-split', '0.99999'),
       2,
-      '--validation-split 0.005 of 50 training images holds out 0 for validation',
-      'use a fraction between 0.020 and 0.98',
+      '--validation-split 0.99999 of 60000 training images holds out 60000 for validation, leaving nothing to train on',
+      'use a fraction between 1/60000 and 59999/60000',
     );
   });
 
@@ -111,12 +112,12 @@ describe('bad input, tried as a new user would', () => {
       2,
       '--batch-norm with --batch-size 1: a batch of one sample has no variance',
     );
-    // 92 training images in batches of 13: seven batches and a last one of 1.
+    // 100 training images (10 per class, after the split) in batches of 11: nine batches and a last one of 1.
     oneCleanMessage(
-      await run('train', ...quick, '--batch-norm', '--batch-size', '13'),
+      await run('train', ...quick, '--batch-norm', '--batch-size', '11'),
       2,
-      '--batch-size 13 leaves a last batch of 1 sample each epoch (92 training images)',
-      'use e.g. --batch-size 14',
+      '--batch-size 11 leaves a last batch of 1 sample each epoch (100 training images)',
+      'use e.g. --batch-size 12',
     );
   });
 
@@ -222,5 +223,23 @@ describe('bad input, tried as a new user would', () => {
       '--resume continues a run with its own config; leave out --epochs.',
     );
     oneCleanMessage(await run('evaluate', work.dir), 2, 'not a run directory');
+  });
+
+  it('refuses to resume a run whose training images differ from those its config picks now', async () => {
+    expect((await run('train', ...quick, '--out', 'old-split')).code).toBe(0);
+    // A run made before the one recipe recorded the statistics of other training images.
+    const file = join(work.dir, 'old-split', 'config.json');
+    const record = JSON.parse(readFileSync(file, 'utf8'));
+    record.environment.dataset.statistics.mean += 0.001;
+    writeFileSync(file, JSON.stringify(record));
+    // As if stopped before its end: a complete run is not resumed at all.
+    const status = join(work.dir, 'old-split', 'status.json');
+    writeFileSync(status, JSON.stringify({ ...JSON.parse(readFileSync(status, 'utf8')), state: 'interrupted' }));
+    oneCleanMessage(
+      await run('train', '--resume', 'old-split'),
+      2,
+      'old-split: the run trained on other images than this version of opt picks for its config',
+      'Start it again with --out.',
+    );
   });
 });

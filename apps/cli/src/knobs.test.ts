@@ -3,7 +3,7 @@ import { optIn, type Result, scratch } from './testing/fixtures/opt.js';
 
 const work = scratch();
 afterAll(() => work.remove());
-// 110 training images in one batch: one step per epoch, so the rate of epoch e is the schedule at step e.
+// 120 training images (12 per class) in one batch: one step per epoch, so the rate of epoch e is the schedule at step e.
 const full = ['train', '--backend', 'wasm', '--per-class', '12', '--batch-size', 'full', '--epochs', '4', '--json'];
 const train = (...args: string[]) => optIn(work.dir, ...full, ...args);
 const rates = (r: Result) => {

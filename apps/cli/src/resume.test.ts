@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctrlCWhilePaused, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
 
-// 275 training images in batches of 8: 35 steps per epoch, so a signal lands inside an epoch.
+// 300 training images (30 per class) in batches of 8: ceil(300 / 8) = 38 steps per epoch, so a signal lands inside an epoch.
 const args = ['train', '--backend', 'wasm', '--per-class', '30', '--epochs', '3', '--batch-size', '8'];
 const work = scratch();
 const run = (...a: string[]) => optIn(work.dir, ...a);
@@ -37,7 +37,7 @@ const logs = (dir: string) =>
 /** What `--resume` says for the point a stopped run's last line names: `step S of epoch E` or `epoch E`. */
 function resumePoint(stdout: string): string {
   const inside = /stopped after step (\d+) of epoch (\d+)\)/.exec(stdout);
-  if (inside !== null) return `resuming at epoch ${inside[2]}, step ${Number(inside[1]) + 1} of 35`;
+  if (inside !== null) return `resuming at epoch ${inside[2]}, step ${Number(inside[1]) + 1} of 38`;
   const after = /stopped after epoch (\d+)\)/.exec(stdout);
   expect(after, stdout).not.toBeNull();
   return `resuming at epoch ${Number(after?.[1]) + 1}`;
@@ -55,8 +55,8 @@ describe('stopping and resuming a run', () => {
     const log = join(work.dir, 'tty.log');
     const job = spawnOnTerminal(work.dir, log, ...args, '--out', 'stopped');
     // The progress bar's first frame of the second epoch; opt is paused for the keypress, so it stops within a step
-    // or two of there, inside the epoch (or, on a machine too busy to react in 35 steps, after it: said either way).
-    await job.waitFor(/epoch 2\/3 \[[=-]+\] \d+\/35 steps/);
+    // or two of there, inside the epoch (or, on a machine too busy to react in 38 steps, after it: said either way).
+    await job.waitFor(/epoch 2\/3 \[[=-]+\] \d+\/38 steps/);
     ctrlCWhilePaused(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
@@ -121,8 +121,8 @@ describe('stopping and resuming a run', () => {
   });
 
   it('with early stopping and ReduceLROnPlateau, a run stopped inside an epoch resumes to the same weights and the same decisions', async () => {
-    // Both act within 10 epochs here: the rate halves at epochs 4, 6, 7 and 8, and early stopping ends the run after
-    // epoch 8. Stopped in epoch 7, a resume that lost their counts would decide otherwise.
+    // Both act within 10 epochs here: the rate halves at epochs 3, 6, 7 and 8 (on the recipe's split: the subset of
+    // 300, validated on the last 5,000), and early stopping ends the run after epoch 8. Stopped in epoch 7, a resume that lost their counts would decide otherwise.
     const decide = [
       ...['train', '--backend', 'wasm', '--per-class', '30', '--epochs', '10', '--batch-size', '8'],
       ...['--learning-rate', '0.002', '--schedule', 'reduce-on-plateau', '--plateau-patience', '1', '--factor', '0.5'],
@@ -133,12 +133,12 @@ describe('stopping and resuming a run', () => {
     // The callbacks' messages are notes, on stderr (on a terminal, among the progress bar's redraws).
     const decisions = (out: string) =>
       out.match(/Epoch \d+: (?:ReduceLROnPlateau reducing learning rate to [\d.e-]+\.|early stopping)/g);
-    expect(decisions(straight.stderr)).toContain('Epoch 4: ReduceLROnPlateau reducing learning rate to 0.001.');
+    expect(decisions(straight.stderr)).toContain('Epoch 3: ReduceLROnPlateau reducing learning rate to 0.001.');
     expect(straight.stdout).toMatch(/^early stopping after epoch 8: val_loss did not improve for 3 epochs$/m);
 
     // On a terminal the progress bar says where training is: the first frame of epoch 7 (as above).
     const job = spawnOnTerminal(work.dir, join(work.dir, 'decided.log'), ...decide, '--out', 'decided-stopped');
-    await job.waitFor(/epoch 7\/10 \[[=-]+\] \d+\/35 steps/);
+    await job.waitFor(/epoch 7\/10 \[[=-]+\] \d+\/38 steps/);
     ctrlCWhilePaused(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
@@ -164,5 +164,23 @@ describe('stopping and resuming a run', () => {
     const resumed = await run('train', '--resume', 'killed');
     expect(resumed.code).toBe(0);
     expect(weights('killed').equals(weights('reference'))).toBe(true);
+  });
+
+  it('a checkpoint from before the best and last checkpoints were ModelCheckpoints resumes to the same last and best', async () => {
+    const job = spawnOpt(work.dir, ...args, '--out', 'older');
+    await job.waitFor(/^epoch 2\/3: /m);
+    job.child.kill('SIGKILL');
+    await job.done;
+    // As the build before wrote it: no states of the two ModelCheckpoints, so the best so far comes from history.json.
+    const path = join(work.dir, 'older', 'checkpoints', 'last', 'model.json');
+    const json = JSON.parse(readFileSync(path, 'utf8'));
+    expect(Object.keys(json.training.callbackStates)).toEqual(['bestCheckpoint', 'lastCheckpoint']);
+    json.training.callbackStates = {};
+    writeFileSync(path, JSON.stringify(json));
+    const resumed = await run('train', '--resume', 'older');
+    expect(resumed.code).toBe(0);
+    expect(weights('older').equals(weights('reference'))).toBe(true);
+    const best = (dir: string) => readFileSync(join(work.dir, dir, 'checkpoints', 'best', 'weights.bin'));
+    expect(best('older').equals(best('reference'))).toBe(true);
   });
 });

@@ -285,7 +285,7 @@ describe('opt sweep and opt worker through Redis', () => {
       ['diverges', 'diverged'],
     ]);
     expect(report.rows[0]?.error).toBe(
-      '--batch-size 100000 is larger than the 275 training images: use at most 275, or --batch-size full.',
+      '--batch-size 100000 is larger than the 300 training images: use at most 300, or --batch-size full.',
     );
     expect(report.rows[1]?.error).toMatch(/^Backend "webgl" is not available/);
     expect(report.rows[2]?.error).toMatch(/^the loss diverged/);

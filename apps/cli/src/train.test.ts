@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { optIn, type Result, realDataDir, scratch } from './testing/fixtures/opt.js';
 
-// Quick runs on the real dataset: 30 images per class, of which 1/12 are held out for validation.
+// Quick runs on the real dataset: 30 images per class, validated on the last 1/12 of the training images.
 const quick = ['--backend', 'wasm', '--per-class', '30', '--epochs', '3', '--batch-size', '16'];
 const work = scratch();
 const run = (...args: string[]) => optIn(work.dir, ...args);
@@ -31,9 +31,10 @@ describe('opt train (a real process on the real dataset)', () => {
     const result = json(a);
     expect(result.status).toBe('complete');
     expect(result.backend).toBe('wasm');
-    expect(result.trainCount).toBe(275);
-    expect(result.validationCount).toBe(25);
-    expect(result.stepsPerEpoch).toBe(Math.ceil(275 / 16));
+    // Split, then subset: 30 per class of the first floor(60000 (1 - 1/12)) = 55000; the last 5000 validate.
+    expect(result.trainCount).toBe(300);
+    expect(result.validationCount).toBe(5000);
+    expect(result.stepsPerEpoch).toBe(Math.ceil(300 / 16));
     expect(result.optimizer.className).toBe('Adam');
     expect(result.history.loss).toHaveLength(3);
     expect(result.history.val_accuracy).toHaveLength(3);
@@ -88,7 +89,7 @@ describe('opt train (a real process on the real dataset)', () => {
   });
 
   it('prints readable epochs and applies the chapter decay lr0 / (1 + r * epoch) per epoch', async () => {
-    // 110 training images in one batch: batch gradient descent, one step per epoch.
+    // 120 training images (12 per class) in one batch: batch gradient descent, one step per epoch.
     const { code, stdout } = await run(
       'train',
       '--backend',
@@ -115,7 +116,7 @@ describe('opt train (a real process on the real dataset)', () => {
     expect(stdout).toMatch(
       /sgd\(.*momentum: 0\.9.*InverseTimeDecay\(initialLearningRate: 0\.1, decaySteps: 1, decayRate: 1/,
     );
-    expect(stdout).toContain('training on 110 images (1 steps of 110 per epoch), validating on 10');
+    expect(stdout).toContain('training on 120 images (1 steps of 120 per epoch), validating on 5000');
     // The rate at each epoch's end, as Keras logs it: lr0 / (1 + r * epoch) after epochs 1, 2 and 3.
     const rates = [...stdout.matchAll(/^epoch \d\/3: .* lr (\S+) /gm)].map((m) => Number(m[1]));
     expect(rates).toEqual([0.1 / 2, 0.1 / 3, 0.1 / 4].map((r) => Number(r.toPrecision(4))));

@@ -1,10 +1,10 @@
 /**
  * The schedule knob shared by the playground and the training view: which
  * @opt/schedules schedule drives the learning rate, built from the optimizer's
- * initial rate. No DOM here: the training worker uses it too.
+ * initial rate, through the recipe the CLI shares. No DOM here: the training worker uses it too.
  */
 import type { LearningRate } from '@opt/optimizers';
-import { cosineDecay, exponentialDecay, inverseTimeDecay } from '@opt/schedules';
+import { buildSchedule, type ScheduleSpec } from '@opt/recipe';
 
 export type ScheduleKind = 'constant' | 'exponentialDecay' | 'inverseTimeDecay' | 'cosineDecay';
 
@@ -24,16 +24,20 @@ export const SCHEDULE_CHOICES: ReadonlyArray<readonly [ScheduleKind, string]> = 
   ['cosineDecay', 'cosineDecay: half a cosine over the steps'],
 ];
 
-/** The learning rate for an optimizer whose initial rate is `lr0`: a number, or a schedule of @opt/schedules. */
-export function learningRateOf(lr0: number, s: ScheduleSettings): LearningRate {
+/** The recipe's schedule of these settings (@opt/recipe, the one the CLI's `--schedule` also becomes). */
+export function scheduleSpecOf(s: ScheduleSettings): ScheduleSpec {
   switch (s.kind) {
     case 'constant':
-      return lr0;
+      return { kind: 'constant' };
     case 'exponentialDecay':
-      return exponentialDecay({ initialLearningRate: lr0, decaySteps: s.decaySteps, decayRate: s.decayRate });
     case 'inverseTimeDecay':
-      return inverseTimeDecay({ initialLearningRate: lr0, decaySteps: s.decaySteps, decayRate: s.decayRate });
+      return { kind: s.kind, decaySteps: s.decaySteps, decayRate: s.decayRate, staircase: false };
     case 'cosineDecay':
-      return cosineDecay({ initialLearningRate: lr0, decaySteps: s.decaySteps, alpha: s.alpha });
+      return { kind: s.kind, decaySteps: s.decaySteps, alpha: s.alpha, warmupSteps: 0, warmupFrom: 0 };
   }
+}
+
+/** The learning rate for an optimizer whose initial rate is `lr0`: a number, or a schedule of @opt/schedules. */
+export function learningRateOf(lr0: number, s: ScheduleSettings): LearningRate {
+  return buildSchedule({ learningRate: lr0, schedule: scheduleSpecOf(s) }) ?? lr0;
 }

@@ -22,6 +22,7 @@ export {
   type BatchIterator,
   type BatchOptions,
   balancedSubset,
+  balancedSubsetIndices,
   batches,
   computeStatistics,
   type NormalizeMode,

@@ -3,6 +3,7 @@ import { countTensors, useTestBackend } from '@opt/tensor/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   balancedSubset,
+  balancedSubsetIndices,
   batches,
   computeStatistics,
   type FashionMnistData,
@@ -103,6 +104,21 @@ describe('balancedSubset', () => {
     expect(Buffer.compare(balancedSubset(data.train, 50, 11).images, a.images)).toBe(0);
     expect(Buffer.compare(balancedSubset(data.train, 50, 12).images, a.images)).not.toBe(0);
     expect(() => balancedSubset(data.train, 6001)).toThrow(/perClass must be an integer in \[1, 6000\]/);
+  });
+
+  it('balancedSubsetIndices names the examples balancedSubset copies, each once, in its order', () => {
+    const indices = balancedSubsetIndices(data.train.labels, 50, 11);
+    expect(new Set(indices).size).toBe(500);
+    expect(Uint8Array.from(indices, (i) => data.train.labels[i] as number)).toEqual(
+      balancedSubset(data.train, 50, 11).labels,
+    );
+    const first = indices[0] as number;
+    expect(
+      Buffer.compare(
+        data.train.images.subarray(first * 784, (first + 1) * 784),
+        balancedSubset(data.train, 50, 11).images.subarray(0, 784),
+      ),
+    ).toBe(0);
   });
 });
 

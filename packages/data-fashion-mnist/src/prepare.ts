@@ -12,4 +12,10 @@ export {
   STD_EPSILON,
   type Statistics,
 } from './normalize.js';
-export { balancedSubset, type SplitOptions, selectExamples, trainValidationSplit } from './split.js';
+export {
+  balancedSubset,
+  balancedSubsetIndices,
+  type SplitOptions,
+  selectExamples,
+  trainValidationSplit,
+} from './split.js';

@@ -126,7 +126,16 @@ export function trainValidationSplit(
  */
 export function balancedSubset(data: FashionMnistSplit, perClass: number, seed = 0): FashionMnistSplit {
   checkSplit(data, 'balancedSubset');
-  const byClass = indicesByClass(data.labels);
+  return selectExamples(data, balancedSubsetIndices(data.labels, perClass, seed));
+}
+
+/**
+ * The indices (into `labels`) of the examples {@link balancedSubset} picks, in
+ * its order: `perClass` of every class, so a caller can record or compare the
+ * subset without comparing images.
+ */
+export function balancedSubsetIndices(labels: Uint8Array, perClass: number, seed = 0): number[] {
+  const byClass = indicesByClass(labels);
   const fewest = Math.min(...byClass.map((idx) => idx.length));
   if (!Number.isInteger(perClass) || perClass < 1 || perClass > fewest) {
     throw new RangeError(
@@ -136,5 +145,5 @@ export function balancedSubset(data: FashionMnistSplit, perClass: number, seed =
   const random = new Random(seed);
   const picked: number[] = [];
   for (const idx of byClass) picked.push(...random.shuffle(idx).slice(0, perClass));
-  return selectExamples(data, random.shuffle(picked));
+  return random.shuffle(picked);
 }

@@ -12,6 +12,7 @@ import {
   EarlyStopping,
   type FitCallback,
   ModelCheckpoint,
+  readCheckpointInfo,
   Sequential,
   TerminateOnNaN,
 } from './index.js';
@@ -216,6 +217,35 @@ describe('ModelCheckpoint and batch hooks', () => {
     });
     await m.fit(x, y, { epochs: 1, batchSize: 4, callbacks: [worse] });
     expect(existsSync(join(scratch, 'never-1'))).toBe(false);
+  });
+
+  it('onSave runs each save: it wraps the write, and a save it skips leaves best where it was', async () => {
+    const m = tiny();
+    const x = tf.ones([4, 3]);
+    const y = tf.ones([4, 2]);
+    const seen: string[] = [];
+    const best = new ModelCheckpoint(join(scratch, 'hooked-{epoch}'), {
+      saveBestOnly: true,
+      monitor: 'loss',
+      // Epoch 2 (0-based 1) is skipped, as a run that diverged skips its saves.
+      onSave: async (write, epoch, logs) => {
+        if (epoch === 1) return;
+        await write();
+        seen.push(`${epoch}:${Number.isFinite(logs.loss)}`);
+      },
+    });
+    const bests: number[] = [];
+    await m.fit(x, y, { epochs: 3, batchSize: 4, callbacks: [best, { onEpochEnd: () => void bests.push(best.best) }] });
+    expect(seen).toEqual(['0:true', '2:true']);
+    expect(existsSync(join(scratch, 'hooked-2'))).toBe(false);
+    expect(existsSync(join(scratch, 'hooked-3'))).toBe(true);
+    expect(bests[1]).toBe(bests[0]); // the skipped epoch's better loss did not become the best
+    expect(bests[2]).toBeLessThan(bests[0] as number);
+    const info = await readCheckpointInfo(join(scratch, 'hooked-3'));
+    expect(info?.callbackStates.ModelCheckpoint).toEqual({ best: bests[2] }); // the new best is in its own save
+    expect(() => new ModelCheckpoint(join(scratch, 'x'), { onSave: 1 as never })).toThrow(
+      /`onSave` must be a function/,
+    );
   });
 
   it('onBatchEnd runs per batch; the loss is read back only on logs.readLoss() or with wantsBatchLoss', async () => {

@@ -1,5 +1,5 @@
 /**
- * Keras 3's training callbacks: History, EarlyStopping, TerminateOnNaN, ModelCheckpoint.
+ * Keras 3's training callbacks: History, EarlyStopping, TerminateOnNaN (ModelCheckpoint: model-checkpoint.ts).
  * (LearningRateScheduler and ReduceLROnPlateau come from @opt/schedules and
  * plug into fit unchanged.) Batch-level hooks for progress bars and live charts
  * are plain callbacks with `onBatchEnd`; the batch loss there stays on the
@@ -7,9 +7,6 @@
  */
 import type { Callback, CallbackModel, Logs } from '@opt/schedules';
 import type { tf } from '@opt/tensor';
-import { saveModel } from './checkpoint.js';
-import { type CheckpointTarget, toStore } from './checkpoint-target.js';
-import { type Checkpointable, isCheckpointable } from './checkpointable.js';
 import type { FitStop, TrainEnd } from './training-progress.js';
 import { knownOptions, nonNegativeInteger, show } from './validate.js';
 
@@ -52,7 +49,7 @@ interface WeightsModel extends CallbackModel {
 export type Mode = 'auto' | 'min' | 'max';
 
 /** Keras's 'auto' mode: maximize accuracies and AUC, minimize everything else. */
-function resolveMode(where: string, mode: unknown, monitor: string): 'min' | 'max' {
+export function resolveMode(where: string, mode: unknown, monitor: string): 'min' | 'max' {
   if (mode !== 'auto' && mode !== 'min' && mode !== 'max') {
     throw new RangeError(`${where}: \`mode\` must be 'auto', 'min' or 'max', got ${show(mode)}.`);
   }
@@ -65,12 +62,6 @@ function withWeights(where: string, model: CallbackModel | undefined): WeightsMo
     throw new Error(`${where} needs a @opt/layers Sequential model (it is set by model.fit).`);
   }
   return model as WeightsModel;
-}
-
-function checkpointable(where: string, model: CallbackModel | undefined): Checkpointable {
-  if (!isCheckpointable(model))
-    throw new Error(`${where} needs a @opt/layers Sequential model (it is set by model.fit).`);
-  return model;
 }
 
 const EARLY_STOPPING_OPTIONS = [
@@ -271,117 +262,11 @@ export class TerminateOnNaN implements Callback {
   }
 }
 
-/** Options of {@link ModelCheckpoint}: Keras's arguments in camelCase, with Keras's defaults. */
-export interface ModelCheckpointOptions {
-  /** Log key compared with `saveBestOnly`. Default 'val_loss'. */
-  readonly monitor?: string;
-  /** 0: quiet, 1: a line per save or skip. Default 0. */
-  readonly verbose?: 0 | 1;
-  /** Save only when `monitor` improves. Default false (every epoch). */
-  readonly saveBestOnly?: boolean;
-  /** Which way `monitor` improves. Default 'auto'. */
-  readonly mode?: Mode;
-  /** With saveBestOnly: the value to beat at first. */
-  readonly initialValueThreshold?: number;
-  /** Where the verbose messages go. Default console.log. */
-  readonly log?: (line: string) => void;
-  /**
-   * The key its state (the best value so far) has in checkpoints; default 'ModelCheckpoint'. Two
-   * ModelCheckpoints in one fit (e.g. the best and the last) each need their own.
-   */
-  readonly stateKey?: string;
-}
-
-/**
- * Saves a full checkpoint (weights, optimizer state, configs, epoch, random
- * streams) at the end of every epoch, or only on improvement of `monitor`. A
- * directory path may contain `{epoch}` or `{epoch:02d}` (1-based, as Keras).
- * Writes are atomic: a run killed mid-save keeps its previous checkpoint.
- */
-export class ModelCheckpoint implements Callback {
-  /** The key under which checkpoints keep {@link getState}'s best value. */
-  readonly stateKey: string;
-  readonly monitor: string;
-  readonly saveBestOnly: boolean;
-  readonly mode: 'min' | 'max';
-  best: number;
-  /** Where the last checkpoint went. */
-  lastSaved: string | null = null;
-  private model: CallbackModel | undefined;
-  private readonly verbose: 0 | 1;
-  private readonly log: (line: string) => void;
-
-  constructor(
-    readonly target: CheckpointTarget,
-    options: ModelCheckpointOptions = {},
-  ) {
-    knownOptions('ModelCheckpoint', options, [
-      'monitor',
-      'verbose',
-      'saveBestOnly',
-      'mode',
-      'initialValueThreshold',
-      'log',
-      'stateKey',
-    ]);
-    toStore(typeof target === 'string' ? formatEpoch(target, 0) : target);
-    this.monitor = options.monitor ?? 'val_loss';
-    this.saveBestOnly = options.saveBestOnly ?? false;
-    this.mode = resolveMode('ModelCheckpoint', options.mode ?? 'auto', this.monitor);
-    this.best =
-      options.initialValueThreshold ?? (this.mode === 'min' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY);
-    this.verbose = options.verbose ?? 0;
-    this.log = options.log ?? ((line) => console.log(line));
-    this.stateKey = stateKeyOption('ModelCheckpoint', options.stateKey);
-  }
-
-  /** Keeps the model the callback acts on (Keras's `set_model`). */
-  setModel(model: CallbackModel): void {
-    this.model = model;
-  }
-
-  /** The best monitored value so far, for checkpoints. */
-  getState(): { best: number | null } {
-    return { best: Number.isFinite(this.best) ? this.best : null };
-  }
-
-  /** Restores {@link getState}'s best value on resume. */
-  setState(state: { best: number | null }): void {
-    if (state.best !== null) this.best = state.best;
-  }
-
-  async onEpochEnd(epoch: number, logs: Logs = {}): Promise<void> {
-    const model = checkpointable('ModelCheckpoint', this.model);
-    if (this.saveBestOnly) {
-      const current = logs[this.monitor];
-      if (current === undefined) {
-        this.log(`ModelCheckpoint: "${this.monitor}" is not in the logs; saving skipped.`);
-        return;
-      }
-      const better = this.mode === 'min' ? current < this.best : current > this.best;
-      if (!better) return;
-      if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: ${this.monitor} improved from ${this.best} to ${current}`);
-      this.best = current;
-    }
-    const target = typeof this.target === 'string' ? formatEpoch(this.target, epoch + 1) : this.target;
-    const store = toStore(target);
-    await saveModel(model, store);
-    this.lastSaved = typeof target === 'string' ? target : store.description;
-    if (this.verbose > 0) this.log(`Epoch ${epoch + 1}: saved checkpoint to ${this.lastSaved}`);
-  }
-}
-
 /** A callback's `stateKey` option: a non-empty string, by default the callback's name (stable under minifiers). */
-function stateKeyOption(name: string, key: unknown): string {
+export function stateKeyOption(name: string, key: unknown): string {
   if (key === undefined) return name;
   if (typeof key !== 'string' || key === '') {
     throw new TypeError(`${name}: \`stateKey\` must be a non-empty string, got ${show(key)}.`);
   }
   return key;
-}
-
-function formatEpoch(path: string, epoch: number): string {
-  return path.replace(/\{epoch(?::0?(\d+)d)?\}/g, (_, width: string | undefined) =>
-    String(epoch).padStart(width === undefined ? 0 : Number(width), '0'),
-  );
 }

@@ -12,8 +12,6 @@ export {
   type EarlyStoppingOptions,
   History,
   type Mode,
-  ModelCheckpoint,
-  type ModelCheckpointOptions,
   TerminateOnNaN,
 } from './callbacks.js';
 export {
@@ -72,6 +70,7 @@ export {
   oneHotLabels,
   sparseCategoricalCrossentropy,
 } from './losses.js';
+export { ModelCheckpoint, type ModelCheckpointOptions, type SaveHook } from './model-checkpoint.js';
 export { Sequential } from './sequential.js';
 export type { CompileOptions, SequentialOptions } from './sequential-options.js';
 export { type ExportableModel, exportLayersModel, type LayersModelTarget } from './tfjs-export.js';

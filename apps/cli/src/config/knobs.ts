@@ -291,7 +291,7 @@ export const KNOBS: readonly Knob[] = [
     'per-class',
     '<n>',
     'model and data',
-    'train on a balanced subset of n images per class (default: all 60,000)',
+    'train on a balanced subset of n images per class of those the validation split leaves (default: all 55,000)',
     positiveInteger,
   ),
   numberKnob(
@@ -299,7 +299,7 @@ export const KNOBS: readonly Knob[] = [
     'validation-split',
     '<f>',
     'model and data',
-    'fraction of the training images held out for validation, stratified (default 1/12: 5,000)',
+    'fraction of the training images held out for validation: the last ones, as Keras (default 1/12: 5,000)',
     { min: 0, max: 1, minExclusive: true, maxExclusive: true },
   ),
   numberKnob(

@@ -1,13 +1,15 @@
 /**
- * A compare worker: a child process (Tinypool, one fresh process per config) that trains one config with
- * trainRun and returns its result. Progress goes to the parent as messages; the parent can ask for a stop,
- * and a Ctrl-C on the terminal (which reaches this process too) stops it the same way, as does the parent's death.
+ * A compare worker: a child process (Tinypool, one fresh process per job) that trains one config with
+ * trainRun and returns its result, or (a job of kind 'lr-find') runs `opt lr-find`'s range test into a directory.
+ * Progress goes to the parent as messages; the parent can ask for a stop, and a Ctrl-C on the terminal (which
+ * reaches this process too) stops it the same way, as does the parent's death.
  */
 
 import type { WasmThreads } from '@opt/tensor';
 import { RunError, UsageError } from '../cli/errors.js';
 import { stopOnSignals } from '../cli/signals.js';
 import type { TrainConfig } from '../config/knobs.js';
+import { findLearningRate, LR_FIND_DEFAULTS, type LrFindResult, writeLrFind } from '../run/lr-find.js';
 import { RunDir } from '../run/run-dir.js';
 import { type RunEvent, type RunResult, trainRun } from '../run/train-run.js';
 
@@ -26,9 +28,24 @@ export interface Job {
   readonly threads?: WasmThreads;
 }
 
-export type JobOutcome =
-  | { ok: true; result: RunResult }
-  | { ok: false; error: { kind: 'usage' | 'failure' | 'not started'; message: string } };
+/** `opt lr-find` as a job: the range test of `config` over `steps` steps, written to `dir` (lr-find.json, chart). */
+export interface LrRangeTestJob {
+  readonly kind: 'lr-find';
+  readonly label: string;
+  readonly config: TrainConfig;
+  readonly dir: string;
+  readonly steps: number;
+  /** The wasm backend's threads in this process (runJobs sets it). */
+  readonly threads?: WasmThreads;
+}
+
+/** A job that failed, or did not start. */
+export type JobFailure = { ok: false; error: { kind: 'usage' | 'failure' | 'not started'; message: string } };
+/** How a job ended: its result, or why it has none. */
+export type Outcome<R> = { ok: true; result: R } | JobFailure;
+export type JobOutcome = Outcome<RunResult>;
+/** A range test's result; null when stopped (nothing written, so the next call runs it again). */
+export type LrRangeTestOutcome = Outcome<LrFindResult | null>;
 
 /** A message between the parent and a worker (not Tinypool's own). */
 export type WorkerMessage =
@@ -37,9 +54,13 @@ export type WorkerMessage =
 
 const FORWARDED = new Set<RunEvent['type']>(['start', 'epochEnd', 'advice', 'note', 'test']);
 
-export default async function train(job: Job): Promise<JobOutcome> {
+/** Runs one job (Tinypool calls this export in the job's own process). */
+export default function runJob(job: Job): Promise<JobOutcome>;
+export default function runJob(job: LrRangeTestJob): Promise<LrRangeTestOutcome>;
+export default async function runJob(job: Job | LrRangeTestJob): Promise<JobOutcome | LrRangeTestOutcome> {
   const stop = stopOnSignals((line) => process.stderr.write(`[${job.label}] ${line.trim()}\n`));
-  stop.watch(new RunDir(job.runDir).writableDirs);
+  const dir = new RunDir('kind' in job ? job.dir : job.runDir);
+  stop.watch(dir.writableDirs);
   const onMessage = (message: unknown) => {
     const m = message as Partial<WorkerMessage> | null;
     if (m?.opt === 'stop' && m.signal !== undefined) stop.request(m.signal);
@@ -48,7 +69,21 @@ export default async function train(job: Job): Promise<JobOutcome> {
   // The parent is gone (killed outright): stop at the end of the step with a checkpoint, not train on for no one.
   const onDisconnect = () => stop.request('SIGTERM');
   process.once('disconnect', onDisconnect);
+  const send = (event: RunEvent) => process.send?.({ opt: 'event', pid: process.pid, event } satisfies WorkerMessage);
   try {
+    if ('kind' in job) {
+      // The pool learns this process's id (to stop it) from its first message.
+      send({ type: 'note', message: `lr-find: ${job.steps} steps` });
+      const result = await findLearningRate(job.config, {
+        ...LR_FIND_DEFAULTS,
+        steps: job.steps,
+        threads: job.threads ?? 'auto',
+        signal: stop.signal,
+      });
+      if (stop.signal.aborted) return { ok: true, result: null };
+      await writeLrFind(dir, result);
+      return { ok: true, result };
+    }
     const result = await trainRun({
       config: job.config,
       runDir: job.runDir,
@@ -59,8 +94,7 @@ export default async function train(job: Job): Promise<JobOutcome> {
       ...(job.threads !== undefined ? { threads: job.threads } : {}),
       signal: stop.signal,
       onEvent: (event) => {
-        if (FORWARDED.has(event.type))
-          process.send?.({ opt: 'event', pid: process.pid, event } satisfies WorkerMessage);
+        if (FORWARDED.has(event.type)) send(event);
       },
     });
     return { ok: true, result };

@@ -12,15 +12,17 @@ import { availableParallelism } from 'node:os';
 import type { WasmThreads } from '@opt/tensor';
 import { Tinypool } from 'tinypool';
 import { threadsPerProcess } from '../cli/threads.js';
-import type { RunEvent } from '../run/train-run.js';
-import type { Job, JobOutcome, WorkerMessage } from './job-process.js';
+import type { LrFindResult } from '../run/lr-find.js';
+import type { RunEvent, RunResult } from '../run/train-run.js';
+import type { Job, JobFailure, LrRangeTestJob, Outcome, WorkerMessage } from './job-process.js';
 
-export interface PoolOptions {
+/** `R`: what a job's result is (a training run's RunResult, or a range test's). */
+export interface PoolOptions<R = RunResult> {
   readonly workers: number;
   /** Progress of each job, by its index in `jobs`. */
   readonly onEvent?: (index: number, event: RunEvent) => void;
   /** Called when a job has ended. */
-  readonly onEnd?: (index: number, outcome: JobOutcome) => void;
+  readonly onEnd?: (index: number, outcome: Outcome<R>) => void;
   /** Kept up to date with the process ids of the running jobs (to stop them at once on a forced exit). */
   readonly pids?: Set<number>;
   /** Aborting stops the running jobs at the end of their current step and starts no more. */
@@ -33,12 +35,21 @@ export interface PoolOptions {
 
 export const defaultWorkers = (): number => availableParallelism();
 
-const NOT_STARTED: JobOutcome = {
+const NOT_STARTED: JobFailure = {
   ok: false,
   error: { kind: 'not started', message: 'the compare was stopped before this config started' },
 };
 
-export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<JobOutcome[]> {
+/** Runs `jobs` (trainings, or lr-find range tests: the same processes, stops and ids) and returns their outcomes. */
+export function runJobs(jobs: readonly Job[], options: PoolOptions): Promise<Outcome<RunResult>[]>;
+export function runJobs(
+  jobs: readonly LrRangeTestJob[],
+  options: PoolOptions<LrFindResult | null>,
+): Promise<Outcome<LrFindResult | null>[]>;
+export async function runJobs<R>(
+  jobs: readonly (Job | LrRangeTestJob)[],
+  options: PoolOptions<R>,
+): Promise<Outcome<R>[]> {
   const processes = Math.max(1, Math.min(options.workers, jobs.length));
   const threads = threadsPerProcess(processes, options.threads);
   const pool = new Tinypool({
@@ -60,7 +71,7 @@ export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promi
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await Promise.all(
-      jobs.map(async (job, index): Promise<JobOutcome> => {
+      jobs.map(async (job, index): Promise<Outcome<R>> => {
         const listeners: Array<(message: unknown) => void> = [];
         let started = false;
         let pid: number | null = null;
@@ -85,9 +96,9 @@ export async function runJobs(jobs: readonly Job[], options: PoolOptions): Promi
           },
         };
         if (aborted()) return NOT_STARTED;
-        let outcome: JobOutcome;
+        let outcome: Outcome<R>;
         try {
-          outcome = (await pool.run({ threads, ...job }, { channel })) as JobOutcome;
+          outcome = (await pool.run({ threads, ...job }, { channel })) as Outcome<R>;
         } catch (error) {
           outcome =
             aborted() && !started

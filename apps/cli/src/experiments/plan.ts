@@ -5,7 +5,7 @@
  * into a run directory and writes the report from those directories; what each claim's table, chart and verdict
  * compute lives in findings.ts.
  *
- * Every run uses the full training set (55,000 images for training and a stratified 5,000 for validation, seed
+ * Every run uses the full training set (55,000 images for training and the last 5,000 for validation, seed
  * 42 unless a row sets seeds), the chapter's MLP 784-256-128-10 and the wasm backend, named so that a row's
  * command trains the same thing on any machine. `--quick` trains the same rows on a class-balanced subset, one
  * seed each and at most QUICK.epochs epochs, and checks only the directions that hold at that scale.

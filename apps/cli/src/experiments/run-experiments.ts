@@ -1,5 +1,6 @@
 /**
- * Trains the experiments: the lr-find runs some rows need (`opt lr-find`'s function, in this process), then
+ * Trains the experiments: the lr-find runs some rows need (`opt lr-find`'s function, each in a job process of the
+ * same pool as the training runs: a backend is a process-wide singleton, see engine/local-pool.ts), then
  * every claim's compare through one pool of worker processes, so that no worker waits at the end of a claim
  * while another still trains. Complete runs are kept and interrupted ones resumed (prepareCompare), so a
  * regeneration that was stopped continues where it stopped.
@@ -9,13 +10,12 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { RunError } from '../cli/errors.js';
-import { threadsFromEnv } from '../cli/threads.js';
 import type { TrainConfig } from '../config/knobs.js';
 import { configId } from '../config/resolve.js';
 import { type CompareReport, finishCompare, type PreparedCompare, prepareCompare } from '../engine/compare-dir.js';
-import type { Job, JobOutcome } from '../engine/job-process.js';
+import type { Job, JobOutcome, LrRangeTestJob } from '../engine/job-process.js';
 import { runJobs } from '../engine/local-pool.js';
-import { findLearningRate, LR_FIND_DEFAULTS, type LrFindResult, writeLrFind } from '../run/lr-find.js';
+import type { LrFindResult } from '../run/lr-find.js';
 import { RunDir, writeAtomic } from '../run/run-dir.js';
 import type { RunEvent } from '../run/train-run.js';
 import { epochLine } from '../ui/run-lines.js';
@@ -62,27 +62,55 @@ function cost(config: TrainConfig): number {
 }
 
 /**
- * The rate an lr-find row trains at: `opt lr-find`'s own function, in this process, unless its directory already
- * holds a result. Null when stopped (nothing is written, so the next call runs it again).
+ * The rates of the lr-find rows (by claim id, then row name): `opt lr-find`'s own function, each in a job process
+ * of the pool that trains the runs, unless its directory already holds a result. Null when stopped (a stopped
+ * range test writes nothing, so the next call runs it again).
  */
-async function lrFind(job: LrFindJob, options: RunOptions): Promise<number | null> {
-  const dir = new RunDir(job.dir);
-  let result = dir.readJson<LrFindResult>('lr-find.json');
-  if (result === null) {
-    options.say(`[lr-find ${job.row.name}] opt ${job.args.join(' ')}`);
-    result = await findLearningRate(job.config, {
-      ...LR_FIND_DEFAULTS,
-      steps: job.steps,
-      threads: threadsFromEnv() ?? 'auto',
-      ...(options.signal !== undefined ? { signal: options.signal } : {}),
-    });
-    if (options.signal?.aborted === true) return null;
-    await writeLrFind(dir, result);
-  } else options.say(`[lr-find ${job.row.name}] already done in ${dir.path}`);
-  if (result.suggestion === null) {
-    throw new RunError(`${dir.path}: lr-find made no suggestion (${result.stopped ?? 'too few finite losses'}).`);
+async function lrFinds(
+  finds: ReadonlyArray<{ claim: Claim; job: LrFindJob }>,
+  options: RunOptions,
+): Promise<Map<number, Map<string, number>> | null> {
+  const results = finds.map(({ job }) => new RunDir(job.dir).readJson<LrFindResult>('lr-find.json'));
+  const missing = finds.flatMap(({ job }, i) => (results[i] === null ? [{ job, i }] : []));
+  for (const { job } of finds.filter((_, i) => results[i] !== null)) {
+    options.say(`[lr-find ${job.row.name}] already done in ${job.dir}`);
   }
-  return result.suggestion.learningRate;
+  for (const { job } of missing) options.say(`[lr-find ${job.row.name}] opt ${job.args.join(' ')}`);
+  const jobs = missing.map(
+    ({ job }): LrRangeTestJob => ({
+      kind: 'lr-find',
+      label: `lr-find ${job.row.name}`,
+      config: job.config,
+      dir: job.dir,
+      steps: job.steps,
+    }),
+  );
+  const ran =
+    jobs.length === 0
+      ? []
+      : await runJobs(jobs, {
+          workers: options.workers,
+          ...(options.signal !== undefined ? { signal: options.signal } : {}),
+          ...(options.pids !== undefined ? { pids: options.pids } : {}),
+        });
+  if (options.signal?.aborted === true) return null;
+  ran.forEach((outcome, k) => {
+    const { job, i } = missing[k] as (typeof missing)[number];
+    if (!outcome.ok) throw new RunError(`${job.dir}: lr-find failed: ${outcome.error.message}`);
+    results[i] = outcome.result;
+  });
+  const rates = new Map<number, Map<string, number>>();
+  finds.forEach(({ claim, job }, i) => {
+    const result = results[i] as LrFindResult;
+    if (result.suggestion === null) {
+      throw new RunError(`${job.dir}: lr-find made no suggestion (${result.stopped ?? 'too few finite losses'}).`);
+    }
+    const map = rates.get(claim.id) ?? new Map<string, number>();
+    map.set(job.row.name, result.suggestion.learningRate);
+    rates.set(claim.id, map);
+    options.say(`[lr-find ${job.row.name}] suggested learning rate ${result.suggestion.learningRate}`);
+  });
+  return rates;
 }
 
 function sampleLoad(): { stop(): Session['load'] } {
@@ -117,17 +145,9 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
   const load = sampleLoad();
   const { say } = options;
 
-  // The rates of the lr-find rows, one after the other: they share this process's backend.
+  // The rates of the lr-find rows, before the claims that train at them can be planned.
   const finds = options.claims.flatMap((claim) => lrFindJobs(claim, options).map((job) => ({ claim, job })));
-  const rates = new Map<number, Map<string, number>>();
-  for (const { claim, job } of finds) {
-    const found = await lrFind(job, options);
-    if (found === null) break;
-    const map = rates.get(claim.id) ?? new Map<string, number>();
-    map.set(job.row.name, found);
-    rates.set(claim.id, map);
-    say(`[lr-find ${job.row.name}] suggested learning rate ${found}`);
-  }
+  const rates = (await lrFinds(finds, options)) ?? new Map<number, Map<string, number>>();
   if (options.signal?.aborted === true) {
     const session: Session = {
       startedAt,

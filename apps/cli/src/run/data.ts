@@ -1,12 +1,10 @@
 /**
  * The data of a run: Fashion-MNIST loaded strictly (a `--data-dir` the user names is used or the run fails),
- * the balanced subset, the stratified split and the normalization statistics of the training split.
+ * and the recipe's split of it (@opt/recipe: the validation split, then the balanced subset) with the CLI's checks.
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  balancedSubset,
-  computeStatistics,
   defaultCacheDir,
   FASHION_MNIST_FILES,
   FashionMnistError,
@@ -18,8 +16,8 @@ import {
   loadFashionMnist,
   type NormalizeMode,
   type Statistics,
-  trainValidationSplit,
 } from '@opt/data-fashion-mnist';
+import { type RunData, resolveBatchSize, splitData } from '@opt/recipe';
 import { RunError, UsageError } from '../cli/errors.js';
 import type { TrainConfig } from '../config/knobs.js';
 
@@ -146,6 +144,8 @@ export interface Splits {
   readonly train: FashionMnistSplit;
   readonly validation: FashionMnistSplit;
   readonly test: FashionMnistSplit;
+  /** Indices into the dataset's training images, in the order of `train` and `validation`. */
+  readonly indices: RunData['indices'];
   /** Mean and std of the rescaled training pixels. */
   readonly statistics: Statistics;
   /** What the batch iterator and toTensors need for the chosen normalization. */
@@ -154,33 +154,25 @@ export interface Splits {
   readonly batchSize: number;
 }
 
-/** The subset, the stratified split and the statistics of the training split, with usage checks. */
+/** The recipe's split (the last `--validation-split` held out, then the `--per-class` subset), with usage checks. */
 export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Splits {
-  let pool: FashionMnistSplit = data.train;
-  if (config.perClass !== null) {
-    try {
-      pool = balancedSubset(data.train, config.perClass, config.seed);
-    } catch (error) {
-      // balancedSubset knows the smallest class and says it; the user needs the option's name with it.
-      if (error instanceof RangeError)
-        throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
-      throw error;
-    }
+  let split: RunData;
+  try {
+    split = splitData(data, config);
+  } catch (error) {
+    // The recipe names its knob in camelCase and knows the range; the user needs the option's name.
+    if (error instanceof RangeError && error.message.startsWith('validationSplit'))
+      throw new UsageError(
+        error.message.replace('validationSplit', '--validation-split'),
+        '--validation-split',
+        config.validationSplit,
+      );
+    if (error instanceof RangeError)
+      throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
+    throw error;
   }
-  const held = Math.round(pool.count * config.validationSplit);
-  if (held === 0 || held === pool.count) {
-    throw new UsageError(
-      `--validation-split ${config.validationSplit} of ${pool.count} training images holds out ${held} for validation, leaving ${held === 0 ? 'no validation set' : 'nothing to train on'}: use a fraction between ${(1 / pool.count).toPrecision(2)} and ${(1 - 1 / pool.count).toPrecision(2)}, or more images (--per-class).`,
-      '--validation-split',
-      config.validationSplit,
-    );
-  }
-  const { train, validation } = trainValidationSplit(pool, {
-    validationFraction: config.validationSplit,
-    seed: config.seed,
-    stratified: true,
-  });
-  const batchSize = config.batchSize === 'full' ? train.count : config.batchSize;
+  const { train, validation, test, indices, statistics, normalization: prepare } = split;
+  const batchSize = resolveBatchSize(split, config);
   if (batchSize > train.count) {
     throw new UsageError(
       `--batch-size ${batchSize} is larger than the ${train.count} training images: use at most ${train.count}, or --batch-size full.`,
@@ -198,11 +190,7 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
       batchSize,
     );
   }
-  // Statistics of the training split only: validation and test must stay unseen.
-  const statistics = computeStatistics(train);
-  const prepare =
-    config.normalize === 'standardize' ? { normalize: config.normalize, statistics } : { normalize: config.normalize };
-  return { train, validation, test: data.test, statistics, prepare, batchSize };
+  return { train, validation, test, indices, statistics, prepare, batchSize };
 }
 
 /** Mean and std of the inputs the model sees after the chosen normalization. */

@@ -30,11 +30,11 @@ describe("the first epoch's loss curve in history.json", () => {
   });
 
   for (const [batchSize, steps] of [
-    ['8', 35],
-    ['1', 275],
+    ['8', 38],
+    ['1', 300],
   ] as const) {
     it(`with batches of ${batchSize}: windows of steps whose weighted mean is the epoch's training loss`, async () => {
-      // 275 training images.
+      // 300 training images (30 per class): ceil(300 / 8) = 38 and 300 steps per epoch.
       const out = `b${batchSize}`;
       const run = await optIn(
         work.dir,
@@ -60,11 +60,11 @@ describe("the first epoch's loss curve in history.json", () => {
       const points = curve?.points ?? [];
       expect(points).toHaveLength(Math.ceil(steps / windowFor(steps)));
       expect(points.map((p) => p.step)).toEqual(points.map((_, i) => Math.min(steps, (i + 1) * windowFor(steps))));
-      expect(points.reduce((s, p) => s + p.samples, 0)).toBe(275);
+      expect(points.reduce((s, p) => s + p.samples, 0)).toBe(300);
       for (let i = 1; i < points.length; i++)
         expect(points[i]?.seconds).toBeGreaterThanOrEqual(points[i - 1]?.seconds as number);
       // fit sums each batch's loss on the device (float32) and reports the mean as the epoch's loss.
-      const weighted = points.reduce((s, p) => s + p.loss * p.samples, 0) / 275;
+      const weighted = points.reduce((s, p) => s + p.loss * p.samples, 0) / 300;
       expect(weighted).toBeCloseTo(h.epochs[0]?.loss as number, 4);
       // SGD on standardized inputs: the loss falls within the first epoch.
       expect(points.at(-1)?.loss).toBeLessThan(points[0]?.loss as number);
@@ -72,9 +72,9 @@ describe("the first epoch's loss curve in history.json", () => {
       // --step-losses: one loss per call; each epoch's batch-size-weighted mean is that epoch's loss.
       const losses = h.stepLosses as number[];
       expect(losses).toHaveLength(2 * steps);
-      const sizes = Array.from({ length: steps }, (_, i) => (i < steps - 1 ? 8 : 275 - 8 * (steps - 1)));
+      const sizes = Array.from({ length: steps }, (_, i) => (i < steps - 1 ? 8 : 300 - 8 * (steps - 1)));
       for (const epoch of [0, 1]) {
-        const mean = sizes.reduce((s, n, i) => s + n * (losses[epoch * steps + i] as number), 0) / 275;
+        const mean = sizes.reduce((s, n, i) => s + n * (losses[epoch * steps + i] as number), 0) / 300;
         expect(mean).toBeCloseTo(h.epochs[epoch]?.loss as number, 4);
       }
       // One step per point here: the first epoch's points are its step losses.

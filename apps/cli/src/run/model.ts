@@ -1,23 +1,24 @@
 /**
- * What a config builds: the chapter's MLP, the optimizer preset with its knobs, the learning-rate schedule,
- * and an estimate of the memory it all needs (checked before anything is allocated).
+ * What a config builds, through the recipe the demo shares (@opt/recipe): the chapter's MLP, the optimizer preset
+ * with its knobs, the learning-rate schedule; and an estimate of the memory it all needs (checked before anything
+ * is allocated).
  */
 import { totalmem } from 'node:os';
-import { BatchNormalization, Dense, type Layer, ReLU, Sequential } from '@opt/layers';
-import { CATALOG, type GradientTransformationOptimizer, Lookahead, LossScaleOptimizer, PRESETS } from '@opt/optimizers';
+import type { Sequential } from '@opt/layers';
+import { CATALOG } from '@opt/optimizers';
 import {
-  cosineDecay,
-  exponentialDecay,
-  inverseTimeDecay,
-  type LearningRateSchedule,
-  piecewiseConstantDecay,
-  polynomialDecay,
-} from '@opt/schedules';
+  type RunOptimizer,
+  buildModel as recipeModel,
+  buildOptimizer as recipeOptimizer,
+  buildSchedule as recipeSchedule,
+  type ScheduleSpec,
+} from '@opt/recipe';
+import type { LearningRateSchedule } from '@opt/schedules';
 import { UsageError } from '../cli/errors.js';
-import { type DecaySteps, type OptimizerName, optionKnobKey, type TrainConfig } from '../config/knobs.js';
+import { type OptimizerName, optionKnobKey, type TrainConfig } from '../config/knobs.js';
 
-/** A preset, or a preset wrapped in Lookahead and/or (outermost) the dynamic LossScaleOptimizer. */
-export type TrainingOptimizer = GradientTransformationOptimizer | LossScaleOptimizer;
+/** A preset, or a preset wrapped in Lookahead and/or (outermost) the dynamic LossScaleOptimizer: the recipe's. */
+export type TrainingOptimizer = RunOptimizer;
 
 /** The catalog's entry of a config's optimizer. */
 function entryOf(optimizer: OptimizerName): (typeof CATALOG)[number] {
@@ -27,14 +28,9 @@ function entryOf(optimizer: OptimizerName): (typeof CATALOG)[number] {
 export const INPUT_UNITS = 784;
 export const CLASSES = 10;
 
+/** The chapter's MLP of `--hidden` (and `--batch-norm`), seeded: the recipe's. */
 export function buildModel(config: Pick<TrainConfig, 'hidden' | 'batchNorm' | 'seed'>): Sequential {
-  const layers: Layer[] = [];
-  for (const units of config.hidden) {
-    if (config.batchNorm) layers.push(new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU());
-    else layers.push(new Dense({ units, activation: 'relu' }));
-  }
-  layers.push(new Dense({ units: CLASSES, activation: 'softmax' }));
-  return new Sequential(layers, { inputShape: [INPUT_UNITS], seed: config.seed });
+  return recipeModel(config);
 }
 
 /** `Dense(256, relu) -> Dense(128, relu) -> Dense(10, softmax)`. */
@@ -45,10 +41,45 @@ export function describeModel(config: Pick<TrainConfig, 'hidden' | 'batchNorm'>)
   return [...hidden, 'Dense(10, softmax)'].join(' -> ');
 }
 
-function steps(value: DecaySteps | null, stepsPerEpoch: number, runSteps: number): number {
-  if (value === 'epoch') return stepsPerEpoch;
-  if (value === 'run' || value === null) return Math.max(1, runSteps);
-  return value;
+/** The recipe's schedule of a config: the CLI's names (`--schedule exponential`) as @opt/schedules' functions. */
+export function scheduleSpec(config: TrainConfig): ScheduleSpec {
+  const decaySteps = config.decaySteps ?? 'run';
+  switch (config.schedule) {
+    case 'constant':
+    case 'reduce-on-plateau':
+      // Reduce-on-plateau is a callback that changes a constant rate.
+      return { kind: 'constant' };
+    case 'inverse-time':
+    case 'exponential':
+      return {
+        kind: config.schedule === 'inverse-time' ? 'inverseTimeDecay' : 'exponentialDecay',
+        decaySteps,
+        decayRate: config.decayRate as number,
+        staircase: config.staircase === true,
+      };
+    case 'piecewise-constant':
+      return {
+        kind: 'piecewiseConstantDecay',
+        boundaries: config.boundaries as number[],
+        values: config.values as number[],
+      };
+    case 'polynomial':
+      return {
+        kind: 'polynomialDecay',
+        decaySteps,
+        endLearningRate: config.endLearningRate as number,
+        power: config.power as number,
+        cycle: config.cycle === true,
+      };
+    case 'cosine':
+      return {
+        kind: 'cosineDecay',
+        decaySteps,
+        alpha: config.alpha ?? 0,
+        warmupSteps: config.warmupSteps ?? 0,
+        warmupFrom: config.warmupFrom ?? 0,
+      };
+  }
 }
 
 /** The schedule a config asks for, or null for a constant rate (reduce-on-plateau changes a constant rate). */
@@ -57,46 +88,10 @@ export function buildSchedule(
   stepsPerEpoch: number,
   totalSteps: number,
 ): LearningRateSchedule | null {
-  const lr = config.learningRate;
-  switch (config.schedule) {
-    case 'constant':
-    case 'reduce-on-plateau':
-      return null;
-    case 'inverse-time':
-      return inverseTimeDecay({
-        initialLearningRate: lr,
-        decaySteps: steps(config.decaySteps, stepsPerEpoch, totalSteps),
-        decayRate: config.decayRate as number,
-        staircase: config.staircase === true,
-      });
-    case 'exponential':
-      return exponentialDecay({
-        initialLearningRate: lr,
-        decaySteps: steps(config.decaySteps, stepsPerEpoch, totalSteps),
-        decayRate: config.decayRate as number,
-        staircase: config.staircase === true,
-      });
-    case 'piecewise-constant':
-      return piecewiseConstantDecay({ boundaries: config.boundaries as number[], values: config.values as number[] });
-    case 'polynomial':
-      return polynomialDecay({
-        initialLearningRate: lr,
-        decaySteps: steps(config.decaySteps, stepsPerEpoch, totalSteps),
-        endLearningRate: config.endLearningRate as number,
-        power: config.power as number,
-        cycle: config.cycle === true,
-      });
-    case 'cosine': {
-      const warmup = config.warmupSteps ?? 0;
-      // Keras's CosineDecay with warmup ramps from initialLearningRate to warmupTarget, then decays from there.
-      return cosineDecay({
-        initialLearningRate: warmup > 0 ? (config.warmupFrom ?? 0) : lr,
-        decaySteps: steps(config.decaySteps, stepsPerEpoch, totalSteps - warmup),
-        alpha: config.alpha ?? 0,
-        ...(warmup > 0 ? { warmupTarget: lr, warmupSteps: warmup } : {}),
-      });
-    }
-  }
+  return recipeSchedule(
+    { learningRate: config.learningRate, schedule: scheduleSpec(config) },
+    { stepsPerEpoch, totalSteps },
+  );
 }
 
 /**
@@ -132,24 +127,23 @@ export function optimizerOptions(
   return options;
 }
 
+/** The recipe's optimizer of a config; the presets' argument checks become usage errors. */
 export function buildOptimizer(config: TrainConfig, schedule: LearningRateSchedule | null): TrainingOptimizer {
-  const Preset = PRESETS[entryOf(config.optimizer).className] as new (
-    options: Record<string, unknown>,
-  ) => GradientTransformationOptimizer;
   try {
-    const preset = new Preset(optimizerOptions(config, schedule ?? config.learningRate));
-    // Lookahead wraps the preset's step; the loss scale wraps everything, as it must see the gradients first.
-    const inner = config.lookahead
-      ? new Lookahead(preset, {
-          syncPeriod: config.lookaheadSyncPeriod as number,
-          slowStepSize: config.lookaheadSlowStepSize as number,
-        })
-      : preset;
-    if (!config.lossScale) return inner;
-    return new LossScaleOptimizer(inner, {
-      initialScale: config.initialScale as number,
-      dynamicGrowthSteps: config.dynamicGrowthSteps as number,
-    });
+    return recipeOptimizer(
+      {
+        optimizer: config.optimizer,
+        optimizerOptions: optimizerOptions(config, config.learningRate),
+        learningRate: config.learningRate,
+        lookahead: config.lookahead
+          ? { syncPeriod: config.lookaheadSyncPeriod as number, slowStepSize: config.lookaheadSlowStepSize as number }
+          : null,
+        lossScale: config.lossScale
+          ? { initialScale: config.initialScale as number, dynamicGrowthSteps: config.dynamicGrowthSteps as number }
+          : null,
+      },
+      schedule,
+    );
   } catch (error) {
     // The presets validate their arguments with messages that name the argument and its range.
     if (error instanceof RangeError || error instanceof TypeError) throw new UsageError(error.message);

@@ -1,13 +1,21 @@
 /**
  * What a run does around each step and epoch of `fit`, as Keras callbacks: progress events, the history,
- * advice, and the `last` and `best` checkpoints; and, when fit stopped on the run's signal, the checkpoint there.
+ * advice, and the `best` and `last` checkpoints (the library's ModelCheckpoint); and, when fit stopped on the run's
+ * signal, the checkpoint there.
  *
  * The order matters. `progress` first: it records the epoch and writes history.json before anything saves a
  * checkpoint (so history.json is never behind the checkpoint; on resume it is cut to the checkpoint's epoch).
- * Then Keras's ReduceLROnPlateau and EarlyStopping. `checkpoints` last, so that the callbacks before it have
- * finished the epoch it saves.
+ * Then Keras's ReduceLROnPlateau and EarlyStopping. The checkpoints last, so that the callbacks before them have
+ * finished the epoch they save; `best` before `last`, so that the last checkpoint holds the best value so far.
  */
-import { EarlyStopping, type FitCallback, type FitStop, type Sequential } from '@opt/layers';
+import {
+  EarlyStopping,
+  type FitCallback,
+  type FitStop,
+  ModelCheckpoint,
+  type SaveHook,
+  type Sequential,
+} from '@opt/layers';
 import { type LearningRateSchedule, type Logs, ReduceLROnPlateau } from '@opt/schedules';
 import type { TrainConfig } from '../config/knobs.js';
 import { type Advice, type AdviceId, epochAdvice } from './diagnostics.js';
@@ -89,7 +97,7 @@ export class RunCallbacks {
     if (config.patience !== null) {
       callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: config.patience, verbose: 1, log: note }));
     }
-    callbacks.push({ onEpochEnd: (epoch, logs) => this.checkpoints(epoch, logs) });
+    callbacks.push(...this.checkpoints());
     return callbacks;
   }
 
@@ -111,6 +119,7 @@ export class RunCallbacks {
   /**
    * fit stopped on the run's signal after `stop.step` steps of epoch `stop.epoch`: the checkpoint there (fit
    * recorded the step and the epoch's sums so far, and kept the callbacks' states), and the status.
+   * Not a ModelCheckpoint: it saves at epoch ends only, and this save is inside an epoch.
    */
   async stopped(stop: FitStop): Promise<string> {
     const { model, dir } = this.run;
@@ -150,6 +159,7 @@ export class RunCallbacks {
     this.run.emit({ type: 'step', epoch: this.epoch + 1, step: batch + 1, steps: this.run.stepsPerEpoch });
   }
 
+  /** history.json, not the library's History: its entries also hold the epoch's first rate, seconds and steps. */
   private async epochEnd(epoch: number, logs: Logs = {}): Promise<void> {
     const { history, config, stepsPerEpoch } = this.run;
     const entry: EpochEntry = {
@@ -184,17 +194,41 @@ export class RunCallbacks {
     await this.writeHistory();
   }
 
-  private async checkpoints(epoch: number, logs: Logs = {}): Promise<void> {
-    const { model, dir } = this.run;
-    if (this.diverged === null) {
-      await trackWrite(() => model.save(dir.lastCheckpoint));
-      this.run.emit({ type: 'checkpoint', which: 'last', epoch: epoch + 1, path: dir.lastCheckpoint });
-      const accuracy = logs.val_accuracy ?? Number.NaN;
-      if (Number.isFinite(accuracy) && (this.best === null || accuracy > this.best.val_accuracy)) {
-        this.best = { epoch: epoch + 1, val_accuracy: accuracy, val_loss: logs.val_loss ?? Number.NaN };
-        await trackWrite(() => model.save(dir.bestCheckpoint));
-        this.run.emit({ type: 'checkpoint', which: 'best', epoch: epoch + 1, path: dir.bestCheckpoint });
-      }
-    }
+  /**
+   * The best checkpoint (by val_accuracy; a NaN never improves) and the last one. Their best values so far come
+   * from the last checkpoint's callback states, or, in one written before they were ModelCheckpoints, from history.
+   * After a divergence nothing is saved: the last checkpoint keeps weights worth resuming.
+   */
+  private checkpoints(): ModelCheckpoint[] {
+    const { dir } = this.run;
+    const note = (message: string) => this.run.emit({ type: 'note', message });
+    const saving =
+      (which: 'best' | 'last', path: string): SaveHook =>
+      async (write, epoch, logs) => {
+        if (this.diverged !== null) return;
+        await trackWrite(write);
+        if (which === 'best') {
+          this.best = {
+            epoch: epoch + 1,
+            val_accuracy: logs.val_accuracy as number,
+            val_loss: logs.val_loss ?? Number.NaN,
+          };
+        }
+        this.run.emit({ type: 'checkpoint', which, epoch: epoch + 1, path });
+      };
+    return [
+      new ModelCheckpoint(dir.bestCheckpoint, {
+        monitor: 'val_accuracy',
+        saveBestOnly: true,
+        ...(this.best !== null ? { initialValueThreshold: this.best.val_accuracy } : {}),
+        stateKey: 'bestCheckpoint',
+        log: note,
+        onSave: saving('best', dir.bestCheckpoint),
+      }),
+      new ModelCheckpoint(dir.lastCheckpoint, {
+        stateKey: 'lastCheckpoint',
+        onSave: saving('last', dir.lastCheckpoint),
+      }),
+    ];
   }
 }

@@ -90,12 +90,30 @@ export function appliedSteps(config: Pick<TrainConfig, 'gradientAccumulationStep
   return Math.floor(calls / (config.gradientAccumulationSteps ?? 1));
 }
 
+/** Whether a saved run's examples differ from those picked now: their counts or training statistics differ. */
+function splitChanged(saved: Environment, now: Environment): boolean {
+  const [a, b] = [saved.dataset, now.dataset];
+  return (
+    a.trainCount !== b.trainCount ||
+    a.validationCount !== b.validationCount ||
+    a.statistics.mean !== b.statistics.mean ||
+    a.statistics.std !== b.statistics.std
+  );
+}
+
 /** A new run claims its directory and writes config.json; a resumed one must have been made with `config`. */
 async function openRecord(target: RunTarget, options: TrainRunOptions, environment: Environment): Promise<RunRecord> {
   const { dir } = target;
   if (target.resume && !sameValue(target.record.config, options.config)) {
     throw new UsageError(
       `--resume ${dir.path}: the run was made with another config; resume it with its own.`,
+      '--resume',
+      dir.path,
+    );
+  }
+  if (target.resume && splitChanged(target.record.environment, environment)) {
+    throw new UsageError(
+      `--resume ${dir.path}: the run trained on other images than this version of opt picks for its config (since the one recipe shared with the demo, the validation split is the last fraction of the training images, taken before --per-class); it would continue on different data. Start it again with --out.`,
       '--resume',
       dir.path,
     );

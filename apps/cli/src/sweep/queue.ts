@@ -208,9 +208,12 @@ export class SweepQueue {
   async states(record: SweepRecord): Promise<TrialState[]> {
     return Promise.all(
       record.trials.map(async (trial): Promise<TrialState> => {
+        // The state first, then the job: a job read before it finished and a state read after would pair
+        // "completed" with no return value (BullMQ writes both in one step, so a final state's job is final too).
+        const read = await this.queue.getJobState(trial.jobId);
         const job = await this.queue.getJob(trial.jobId);
         const base = { label: trial.label, jobId: trial.jobId };
-        if (job === undefined)
+        if (job === undefined || read === 'unknown')
           return {
             ...base,
             state: 'missing',
@@ -223,7 +226,7 @@ export class SweepQueue {
             finishedOn: null,
             value: null,
           };
-        const state = bullState(await job.getState());
+        const state = bullState(read);
         const value = state === 'completed' ? (job.returnvalue as TrialReturn | null) : null;
         const progress =
           typeof job.progress === 'object' && job.progress !== null ? (job.progress as unknown as TrialProgress) : null;

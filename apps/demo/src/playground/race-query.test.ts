@@ -2,22 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatRacer, parseRacer, raceQuery, readRaceQuery } from './race-query.js';
 import { defaultRacers, type RacerSpec } from './racers.js';
-import type { LearningRates, SurfaceId } from './surfaces.js';
-
-const rates = (sgd: number, momentum: number, adaptive: number): LearningRates => ({
-  sgd,
-  momentum,
-  nesterov: momentum,
-  rmsprop: adaptive,
-  adam: adaptive,
-});
-/** The ravine's rate presets as surfaces.ts has them (no tensors), standing in for every surface. */
-const ravine = {
-  learningRates: { tuned: rates(0.4, 0.1, 0.3), tooHigh: rates(0.55, 1, 3), tooLow: rates(0.008, 0.002, 0.006) },
-};
-const surfaces = Object.fromEntries(
-  (['bowl', 'ravine', 'saddle', 'plateau', 'rosenbrock'] as const).map((id) => [id, ravine]),
-) as Record<SurfaceId, typeof ravine>;
+import { ravine, surfaces } from './racers.test.helpers.js';
 
 describe('the race in the address', () => {
   it('a racer round-trips through its `racer` value, with only the knobs that differ from the defaults', () => {

@@ -13,19 +13,7 @@ import {
   RACER_COLORS,
   racerNames,
 } from './racers.js';
-import type { LearningRates } from './surfaces.js';
-
-const rates = (sgd: number, momentum: number, adaptive: number): LearningRates => ({
-  sgd,
-  momentum,
-  nesterov: momentum,
-  rmsprop: adaptive,
-  adam: adaptive,
-});
-/** The ravine's rate presets as surfaces.ts has them (no tensors). */
-const ravine = {
-  learningRates: { tuned: rates(0.4, 0.1, 0.3), tooHigh: rates(0.55, 1, 3), tooLow: rates(0.008, 0.002, 0.006) },
-};
+import { ravine } from './racers.test.helpers.js';
 
 describe('racers', () => {
   it("the chapter's five are recognized from their knobs, whatever else is set", () => {

@@ -26,7 +26,7 @@ export interface TrainingSettings {
   /** Dense(useBias: false) -> BatchNormalization -> ReLU in each hidden layer. */
   readonly batchNorm: boolean;
   readonly normalize: NormalizeMode;
-  /** Training images per class (a balanced subset of the training split); null: all of it. */
+  /** Training images per class (a balanced subset of what the validation split leaves); null: all of it. */
   readonly perClass: number | null;
   readonly seed: number;
 }
@@ -49,13 +49,18 @@ export const DEFAULT_SETTINGS: TrainingSettings = {
   seed: 42,
 };
 
-/** Validation images held out of the training set (stratified, the same for every run of a seed). */
-export const VALIDATION_COUNT = 2000;
+/** Keras's validationSplit, as `opt train`'s default: the last twelfth of the 60,000 training images validates. */
+export const VALIDATION_SPLIT = 1 / 12;
+/** 60000 - floor(60000 (1 - 1/12)): the same images for every run, whatever its subset or seed. */
+export const VALIDATION_COUNT = 5000;
 /** Test images shown in the grid with their predicted labels. */
 export const GRID_IMAGES = 24;
 
-/** The version of {@link RunRecord}: v2 added the per-class accuracy. */
-export const RUN_RECORD_FORMAT = 'opt-demo.run.v2';
+/**
+ * The version of {@link RunRecord}: v2 added the per-class accuracy; v3 runs train on the recipe's split (the
+ * CLI's), so a v2 run saved before it would continue on other images and is not continued.
+ */
+export const RUN_RECORD_FORMAT = 'opt-demo.run.v3';
 
 /** Everything a run has recorded: what the charts show and what a checkpoint keeps. */
 export interface RunRecord {

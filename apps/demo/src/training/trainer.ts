@@ -6,38 +6,37 @@
  * curves inside it, so a reload can continue.
  */
 import {
-  balancedSubset,
-  batches,
   CLASS_NAMES,
-  computeStatistics,
   type FashionMnistData,
-  type FashionMnistSplit,
-  IMAGE_SIZE,
   type LoadProgress,
   loadFashionMnistFromUrl,
-  type Statistics,
   selectExamples,
   toTensors,
-  trainValidationSplit,
 } from '@opt/data-fashion-mnist';
 import {
-  BatchNormalization,
   confusionMatrix,
   correctCount,
-  Dense,
   deleteCheckpoint,
   IndexedDbStore,
-  type Layer,
   perClassAccuracy,
-  ReLU,
   readCheckpointInfo,
-  Sequential,
+  type Sequential,
   sparseCategoricalCrossentropy,
 } from '@opt/layers';
-import { Adam, type Optimizer, RMSprop, SGD } from '@opt/optimizers';
+import { SGD } from '@opt/optimizers';
+import {
+  buildRecipe,
+  buildSchedule,
+  type Recipe,
+  type RunData,
+  type RunOptimizer,
+  buildModel as recipeModel,
+  buildOptimizer as recipeOptimizer,
+  splitData,
+  trainingBatches,
+} from '@opt/recipe';
 import { type BackendName, type BackendRequest, readWeights, tf, useBackend } from '@opt/tensor';
 import { chooseBackend } from '../backend-choice.js';
-import { learningRateOf } from '../schedule-choice.js';
 import {
   type DataSummary,
   GRID_IMAGES,
@@ -47,9 +46,9 @@ import {
   type SavedRun,
   type TrainingEvent,
   type TrainingSettings,
-  VALIDATION_COUNT,
   type WorkerBackend,
 } from './protocol.js';
+import { recipeConfigOf } from './recipe-config.js';
 import {
   EpochCheckpoint,
   type Evaluation,
@@ -60,53 +59,28 @@ import {
 } from './run-recorder.js';
 
 const STORE = { database: 'opt-demo', key: 'fashion-mnist-run' } as const;
-const HIDDEN_UNITS = [256, 128] as const;
-
-/** The chapter's MLP: 784-256-128-10, with Dense(useBias: false) -> BatchNormalization -> ReLU blocks when asked. */
+/** The chapter's MLP of the run's knobs, through the recipe `opt train` uses. */
 export function buildModel(s: TrainingSettings): Sequential {
-  const layers: Layer[] = [];
-  for (const units of HIDDEN_UNITS) {
-    if (s.batchNorm) layers.push(new Dense({ units, useBias: false }), new BatchNormalization(), new ReLU());
-    else layers.push(new Dense({ units, activation: 'relu' }));
-  }
-  layers.push(new Dense({ units: 10, activation: 'softmax' }));
-  return new Sequential(layers, { inputShape: [IMAGE_SIZE], seed: s.seed });
+  return recipeModel(recipeConfigOf(s));
 }
 
-/** The preset with the run's knobs; its constructor's RangeError names a bad one. */
-export function buildOptimizer(s: TrainingSettings): Optimizer {
-  const learningRate = learningRateOf(s.learningRate, s.schedule);
-  switch (s.optimizer) {
-    case 'SGD':
-      return new SGD({ learningRate, momentum: s.momentum, nesterov: s.nesterov });
-    case 'RMSprop':
-      return new RMSprop({ learningRate, rho: s.rho, momentum: s.momentum, epsilon: s.epsilon });
-    case 'Adam':
-      return new Adam({ learningRate, beta1: s.beta1, beta2: s.beta2, epsilon: s.epsilon });
-  }
+/** The preset with the run's knobs and schedule, through the recipe; its constructor's RangeError names a bad one. */
+export function buildOptimizer(s: TrainingSettings): RunOptimizer {
+  const config = recipeConfigOf(s);
+  return recipeOptimizer(config, buildSchedule(config));
 }
 
-/** The splits of one run: training pool, validation, normalization statistics (training pool only). */
-interface Prepared {
-  readonly pool: FashionMnistSplit;
-  readonly validation: FashionMnistSplit;
-  readonly statistics: Statistics | undefined;
+/**
+ * The recipe's split of a run: the last twelfth of the training images validates, then the `perClass` subset of
+ * the rest trains; standardization statistics from the training images only.
+ */
+export function prepare(data: FashionMnistData, s: TrainingSettings): RunData {
+  return splitData(data, recipeConfigOf(s));
 }
 
-function prepare(data: FashionMnistData, s: TrainingSettings): Prepared {
-  // The validation images depend on the seed only, so runs with other knobs are judged on the same images.
-  const { train, validation } = trainValidationSplit(data.train, {
-    validationCount: VALIDATION_COUNT,
-    seed: s.seed,
-    stratified: true,
-  });
-  const pool = s.perClass === null ? train : balancedSubset(train, s.perClass, s.seed);
-  // Standardization statistics from the training images only: validation and test stay unseen.
-  return { pool, validation, statistics: s.normalize === 'standardize' ? computeStatistics(pool) : undefined };
-}
-
-function normalization(p: Prepared, s: TrainingSettings) {
-  return { normalize: s.normalize, ...(p.statistics !== undefined ? { statistics: p.statistics } : {}) };
+/** Everything a run trains with (data, batches, model, optimizer, schedule): the recipe of its knobs. */
+export function setUpRun(data: FashionMnistData, s: TrainingSettings): Recipe {
+  return buildRecipe(data, recipeConfigOf(s));
 }
 
 export class Trainer {
@@ -156,12 +130,9 @@ export class Trainer {
     if (continueSaved && saved === null) throw new Error('There is no saved run to continue.');
     const s = saved?.record.settings ?? settings;
     emit({ kind: 'state', state: 'preparing' });
-    const optimizer = buildOptimizer(s);
-    const prepared = prepare(data, s);
-    const norm = normalization(prepared, s);
-    const source = batches(prepared.pool, { batchSize: s.batchSize, seed: s.seed, ...norm });
+    const { data: prepared, source, model, optimizer } = setUpRun(data, s);
+    const norm = prepared.normalization;
     const store = new IndexedDbStore(STORE.key, STORE.database);
-    const model = buildModel(s);
     const loss = sparseCategoricalCrossentropy();
     model.compile({ optimizer, loss, metrics: ['accuracy'] });
     let initialEpoch = 0;
@@ -282,11 +253,7 @@ export class Trainer {
     const data = this.requireData();
     const here = tf.getBackend() as BackendName;
     const prepared = prepare(data, settings);
-    const first = batches(prepared.pool, {
-      batchSize: settings.batchSize,
-      seed: settings.seed,
-      ...normalization(prepared, settings),
-    });
+    const first = trainingBatches(prepared, settings);
     const batch = first.batches(0)[Symbol.iterator]().next().value;
     if (batch === undefined) throw new Error('The training set is empty.');
     const xs = (await batch.x.data()) as Float32Array;

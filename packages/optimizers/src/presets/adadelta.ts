@@ -17,7 +17,7 @@ export interface AdadeltaOptions extends OptimizerOptions {
 export class Adadelta extends GradientTransformationOptimizer {
   constructor(options: AdadeltaOptions = {}) {
     const { own, base } = split('Adadelta', options);
-    const core = scaleByAdadelta({ rho: own.rho, epsilon: own.epsilon });
+    const core = scaleByAdadelta({ rho: own.rho, epsilon: own.epsilon }, 'Adadelta');
     super(chain(core, scaleByLearningRate()), base, 'Adadelta', { ...core.config });
   }
 }

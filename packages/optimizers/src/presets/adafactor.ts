@@ -13,13 +13,16 @@ export interface AdafactorOptions extends OptimizerOptions, AdafactorArguments {
 export class Adafactor extends GradientTransformationOptimizer {
   constructor(options: AdafactorOptions = {}) {
     const { own, base } = split('Adafactor', options);
-    const core = scaleByAdafactor({
-      beta2Decay: own.beta2Decay,
-      epsilon1: own.epsilon1,
-      epsilon2: own.epsilon2,
-      clipThreshold: own.clipThreshold,
-      relativeStep: own.relativeStep,
-    });
+    const core = scaleByAdafactor(
+      {
+        beta2Decay: own.beta2Decay,
+        epsilon1: own.epsilon1,
+        epsilon2: own.epsilon2,
+        clipThreshold: own.clipThreshold,
+        relativeStep: own.relativeStep,
+      },
+      'Adafactor',
+    );
     super(core, base, 'Adafactor', { ...core.config });
   }
 }

@@ -13,7 +13,7 @@ export class Adagrad extends GradientTransformationOptimizer {
   constructor(options: AdagradOptions = {}) {
     const { own, base } = split('Adagrad', options);
     const { initialAccumulatorValue, epsilon } = own;
-    const core = scaleByAdagrad({ initialAccumulatorValue, epsilon, learningRate: 'optimizer' });
+    const core = scaleByAdagrad({ initialAccumulatorValue, epsilon, learningRate: 'optimizer' }, 'Adagrad');
     super(core, base, 'Adagrad', { ...core.config });
   }
 }

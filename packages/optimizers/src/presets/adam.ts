@@ -19,7 +19,7 @@ export class Adam extends GradientTransformationOptimizer {
   constructor(options: AdamOptions = {}, className: 'Adam' | 'AdamW' = 'Adam') {
     const { own, base } = split(className, options);
     const { beta1, beta2, epsilon, amsgrad } = own;
-    const adam = scaleByAdam({ beta1, beta2, epsilon, amsgrad, learningRate: 'optimizer' });
+    const adam = scaleByAdam({ beta1, beta2, epsilon, amsgrad, learningRate: 'optimizer' }, className);
     const weightDecay = className === 'AdamW' ? (base.weightDecay ?? 0.004) : base.weightDecay;
     super(adam, { ...base, weightDecay }, className, { ...adam.config });
   }

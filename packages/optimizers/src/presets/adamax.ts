@@ -16,7 +16,10 @@ export interface AdamaxOptions extends OptimizerOptions {
 export class Adamax extends GradientTransformationOptimizer {
   constructor(options: AdamaxOptions = {}) {
     const { own, base } = split('Adamax', options);
-    const core = scaleByAdamax({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });
+    const core = scaleByAdamax(
+      { beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' },
+      'Adamax',
+    );
     super(core, base, 'Adamax', { ...core.config });
   }
 }

@@ -12,14 +12,17 @@ export interface FtrlOptions extends OptimizerOptions, FtrlArguments {}
 export class Ftrl extends GradientTransformationOptimizer {
   constructor(options: FtrlOptions = {}) {
     const { own, base } = split('Ftrl', options);
-    const core = scaleByFtrl({
-      learningRatePower: own.learningRatePower,
-      initialAccumulatorValue: own.initialAccumulatorValue,
-      l1RegularizationStrength: own.l1RegularizationStrength,
-      l2RegularizationStrength: own.l2RegularizationStrength,
-      l2ShrinkageRegularizationStrength: own.l2ShrinkageRegularizationStrength,
-      beta: own.beta,
-    });
+    const core = scaleByFtrl(
+      {
+        learningRatePower: own.learningRatePower,
+        initialAccumulatorValue: own.initialAccumulatorValue,
+        l1RegularizationStrength: own.l1RegularizationStrength,
+        l2RegularizationStrength: own.l2RegularizationStrength,
+        l2ShrinkageRegularizationStrength: own.l2ShrinkageRegularizationStrength,
+        beta: own.beta,
+      },
+      'Ftrl',
+    );
     super(core, base, 'Ftrl', { ...core.config });
   }
 }

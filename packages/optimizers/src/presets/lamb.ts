@@ -19,7 +19,7 @@ export interface LambOptions extends OptimizerOptions {
 export class Lamb extends GradientTransformationOptimizer {
   constructor(options: LambOptions = {}) {
     const { own, base } = split('Lamb', options);
-    const core = scaleByLamb({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon });
+    const core = scaleByLamb({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon }, 'Lamb');
     super(chain(core, scaleByTrustRatio(), scaleByLearningRate()), base, 'Lamb', { ...core.config });
   }
 }

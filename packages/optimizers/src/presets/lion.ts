@@ -17,7 +17,7 @@ export interface LionOptions extends OptimizerOptions {
 export class Lion extends GradientTransformationOptimizer {
   constructor(options: LionOptions = {}) {
     const { own, base } = split('Lion', options);
-    const core = scaleByLion({ beta1: own.beta1, beta2: own.beta2 });
+    const core = scaleByLion({ beta1: own.beta1, beta2: own.beta2 }, 'Lion');
     super(chain(core, scaleByLearningRate()), base, 'Lion', { ...core.config });
   }
 }

@@ -14,7 +14,10 @@ export type NadamOptions = AdamaxOptions;
 export class Nadam extends GradientTransformationOptimizer {
   constructor(options: NadamOptions = {}) {
     const { own, base } = split('Nadam', options);
-    const core = scaleByNadam({ beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' });
+    const core = scaleByNadam(
+      { beta1: own.beta1, beta2: own.beta2, epsilon: own.epsilon, learningRate: 'optimizer' },
+      'Nadam',
+    );
     super(core, base, 'Nadam', { ...core.config });
   }
 }

@@ -25,7 +25,7 @@ export class RMSprop extends GradientTransformationOptimizer {
     const momentum = unitClosed('RMSprop', 'momentum', own.momentum ?? 0, '0.9');
     const centered = boolean('RMSprop', 'centered', own.centered ?? false);
     const epsilon = own.epsilon ?? 1e-7;
-    const rms = (learningRate?: 'optimizer') => scaleByRms({ rho, epsilon, centered, learningRate });
+    const rms = (learningRate?: 'optimizer') => scaleByRms({ rho, epsilon, centered, learningRate }, 'RMSprop');
     // Keras multiplies the rate into the increment; momentumTransform keeps v = momentum * v - lr * d, Keras's -mom.
     const core = momentum > 0 ? chain(rms(), momentumTransform(momentum)) : rms('optimizer');
     super(core, base, 'RMSprop', { rho, momentum, epsilon, centered });

@@ -9,11 +9,15 @@ import { emaStep, zeroSlots } from './common.js';
  * `delta = sqrt(accumulatedDeltaVar + eps) * g / sqrt(accumulatedGrad + eps)`;
  * `accumulatedDeltaVar = rho * accumulatedDeltaVar + (1 - rho) * delta^2`; `update = delta`. Keras then adds
  * `lr * -delta` to the weights: `scaleByLearningRate()` after it, in Keras's order. Slots: Keras's names.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
-export function scaleByAdadelta(options: { rho?: number; epsilon?: number } = {}): GradientTransformation {
-  const o = checkOptions('scaleByAdadelta', options, ['rho', 'epsilon']);
-  const rho = unitClosed('scaleByAdadelta', 'rho', o.rho ?? 0.95, '0.95');
-  const epsilon = positive('scaleByAdadelta', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+export function scaleByAdadelta(
+  options: { rho?: number; epsilon?: number } = {},
+  owner = 'scaleByAdadelta',
+): GradientTransformation {
+  const o = checkOptions(owner, options, ['rho', 'epsilon']);
+  const rho = unitClosed(owner, 'rho', o.rho ?? 0.95, '0.95');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
   return {
     name: 'scaleByAdadelta',
     config: { rho, epsilon },

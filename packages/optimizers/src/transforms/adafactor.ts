@@ -28,11 +28,12 @@ const rms = (x: tf.Tensor): tf.Tensor => tf.sqrt(tf.mean(tf.square(x)));
  * config. The block applies the optimizer's rate itself. Slots: `velocityRows` and `velocityColumns` (Keras's r, c)
  * for a factored parameter, `velocity` otherwise; the unused ones are scalar zeros, and a factored parameter keeps
  * no full-size v (Keras stores one but rebuilds it from r and c each step).
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
-export function scaleByAdafactor(options: AdafactorArguments = {}): GradientTransformation {
-  const o = checkOptions('scaleByAdafactor', options, KEYS);
+export function scaleByAdafactor(options: AdafactorArguments = {}, owner = 'scaleByAdafactor'): GradientTransformation {
+  const o = checkOptions(owner, options, KEYS);
   const value = <T extends number | boolean>(key: (typeof KEYS)[number]) =>
-    catalogOption<T>('scaleByAdafactor', optionOf('adafactor', key), o[key]);
+    catalogOption<T>(owner, optionOf('adafactor', key), o[key]);
   const beta2Decay = value<number>('beta2Decay');
   const epsilon1 = value<number>('epsilon1');
   const epsilon2 = value<number>('epsilon2');

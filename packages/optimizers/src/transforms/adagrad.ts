@@ -8,14 +8,16 @@ import { checkRate, negativeRate, type OwnRate, ownRate, roleWith, scaled } from
  * Keras's Adagrad, epsilon inside the square root: `acc = acc + g^2` (from `initialAccumulatorValue`);
  * `update = g / sqrt(acc + eps)`, or with `learningRate` Keras's `lr * g / sqrt(acc + eps)` (negated).
  * Slot: `accumulator`.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByAdagrad(
   options: { initialAccumulatorValue?: number; epsilon?: number; learningRate?: OwnRate } = {},
+  owner = 'scaleByAdagrad',
 ): GradientTransformation {
-  const o = checkOptions('scaleByAdagrad', options, ['initialAccumulatorValue', 'epsilon', 'learningRate']);
-  const initial = nonNegative('scaleByAdagrad', 'initialAccumulatorValue', o.initialAccumulatorValue ?? 0.1, '0.1');
-  const epsilon = positive('scaleByAdagrad', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
-  checkRate('scaleByAdagrad', o.learningRate);
+  const o = checkOptions(owner, options, ['initialAccumulatorValue', 'epsilon', 'learningRate']);
+  const initial = nonNegative(owner, 'initialAccumulatorValue', o.initialAccumulatorValue ?? 0.1, '0.1');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+  checkRate(owner, o.learningRate);
   return {
     name: 'scaleByAdagrad',
     config: { initialAccumulatorValue: initial, epsilon, ...ownRate(o.learningRate) },
@@ -24,7 +26,7 @@ export function scaleByAdagrad(
     init: (params) => params.map((p) => ({ accumulator: tf.fill(p.shape, initial) })),
     update(grads, state, _params, ctx) {
       const eps = constantOf(ctx, epsilon);
-      const negLr = negativeRate('scaleByAdagrad', o.learningRate, ctx);
+      const negLr = negativeRate(owner, o.learningRate, ctx);
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i) => {
         const acc = tf.add((state[i] as Record<string, tf.Tensor>).accumulator as tf.Tensor, tf.square(g));

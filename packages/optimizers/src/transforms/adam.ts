@@ -11,16 +11,18 @@ import { checkRate, type OwnRate, ownRate, rateAt, roleWith, zeroSlots } from '.
  * `update = m * c / (sqrt(v) + eps)` with `c = sqrt(1 - beta2^t) / (1 - beta1^t)`. With `learningRate`, Keras's
  * `w -= m * alpha / (sqrt(v) + eps)`, `alpha = lr * c`: 12 operations per variable. Slots: `momentum`, `velocity`
  * (and `velocityHat`).
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByAdam(
   options: { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean; learningRate?: OwnRate } = {},
+  owner = 'scaleByAdam',
 ): GradientTransformation {
-  const o = checkOptions('scaleByAdam', options, ['beta1', 'beta2', 'epsilon', 'amsgrad', 'learningRate']);
-  const beta1 = unitOpen('scaleByAdam', 'beta1', o.beta1 ?? 0.9, '0.9');
-  const beta2 = unitOpen('scaleByAdam', 'beta2', o.beta2 ?? 0.999, '0.999');
-  const epsilon = positive('scaleByAdam', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
-  const amsgrad = boolean('scaleByAdam', 'amsgrad', o.amsgrad ?? false);
-  checkRate('scaleByAdam', o.learningRate);
+  const o = checkOptions(owner, options, ['beta1', 'beta2', 'epsilon', 'amsgrad', 'learningRate']);
+  const beta1 = unitOpen(owner, 'beta1', o.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen(owner, 'beta2', o.beta2 ?? 0.999, '0.999');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+  const amsgrad = boolean(owner, 'amsgrad', o.amsgrad ?? false);
+  checkRate(owner, o.learningRate);
   const names = amsgrad ? ['momentum', 'velocity', 'velocityHat'] : ['momentum', 'velocity'];
   return {
     name: 'scaleByAdam',
@@ -32,7 +34,7 @@ export function scaleByAdam(
       const t = ctx.step + 1;
       const c = Math.sqrt(1 - beta2 ** t) / (1 - beta1 ** t);
       // negated so that the update is added (negation is exact)
-      const stepSize = o.learningRate === undefined ? c : -rateAt('scaleByAdam', o.learningRate, ctx) * c;
+      const stepSize = o.learningRate === undefined ? c : -rateAt(owner, o.learningRate, ctx) * c;
       const scalar = (value: number) => constantOf(ctx, value);
       if (!amsgrad) {
         const constants = { oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, stepSize, epsilon };

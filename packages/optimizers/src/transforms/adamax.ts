@@ -9,15 +9,17 @@ import { checkRate, negativeRate, type OwnRate, ownRate, roleWith, scaled, zeroS
  * Keras's Adamax (infinity norm): `m = m + (g - m) * (1 - beta1)`; `u = max(beta2 * u, |g|)`;
  * `update = m / ((1 - beta1^t) * (u + eps))`, or with `learningRate` Keras's `lr * m / ...` (negated).
  * Slots: `momentum`, `norm` (Keras's `_m`, `_u`).
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByAdamax(
   options: { beta1?: number; beta2?: number; epsilon?: number; learningRate?: OwnRate } = {},
+  owner = 'scaleByAdamax',
 ): GradientTransformation {
-  const o = checkOptions('scaleByAdamax', options, ['beta1', 'beta2', 'epsilon', 'learningRate']);
-  const beta1 = unitOpen('scaleByAdamax', 'beta1', o.beta1 ?? 0.9, '0.9');
-  const beta2 = unitOpen('scaleByAdamax', 'beta2', o.beta2 ?? 0.999, '0.999');
-  const epsilon = positive('scaleByAdamax', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
-  checkRate('scaleByAdamax', o.learningRate);
+  const o = checkOptions(owner, options, ['beta1', 'beta2', 'epsilon', 'learningRate']);
+  const beta1 = unitOpen(owner, 'beta1', o.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen(owner, 'beta2', o.beta2 ?? 0.999, '0.999');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+  checkRate(owner, o.learningRate);
   return {
     name: 'scaleByAdamax',
     config: { beta1, beta2, epsilon, ...ownRate(o.learningRate) },
@@ -26,7 +28,7 @@ export function scaleByAdamax(
     init: zeroSlots('momentum', 'norm'),
     update(grads, state, _params, ctx) {
       const correction = tf.scalar(1 - beta1 ** (ctx.step + 1));
-      const negLr = negativeRate('scaleByAdamax', o.learningRate, ctx);
+      const negLr = negativeRate(owner, o.learningRate, ctx);
       const oneMinusB1 = constantOf(ctx, 1 - beta1);
       const b2 = constantOf(ctx, beta2);
       const eps = constantOf(ctx, epsilon);

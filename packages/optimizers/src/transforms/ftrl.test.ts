@@ -136,8 +136,10 @@ describe('Ftrl (Keras 3)', () => {
 
   it('refuses what Keras refuses (a positive power, negative strengths or accumulator), naming it', () => {
     expect(() => new Ftrl({ learningRatePower: 0.5 })).toThrow(
-      'scaleByFtrl: `learningRatePower` must be a number <= 0, got 0.5. Pass e.g. -0.5.',
+      'Ftrl: `learningRatePower` must be a number <= 0, got 0.5. Pass e.g. -0.5.',
     );
+    // The building block alone names itself.
+    expect(() => scaleByFtrl({ learningRatePower: 0.5 })).toThrow(/^scaleByFtrl: `learningRatePower`/);
     for (const key of [
       'initialAccumulatorValue',
       'l1RegularizationStrength',

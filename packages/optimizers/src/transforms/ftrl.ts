@@ -30,10 +30,11 @@ const KEYS = [
  * `wNew = (clip(z, -l1, l1) - z) / (n'^-p / lr + 2 * l2)`; `n = n'`. FTRL sets the weights in closed form, so the
  * update is `wNew - w`, and the block applies the optimizer's learning rate itself (it ends a chain).
  * Slots: `accumulator` (n, from `initialAccumulatorValue`), `linear` (z).
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
-export function scaleByFtrl(options: FtrlArguments = {}): GradientTransformation {
-  const o = checkOptions('scaleByFtrl', options, KEYS);
-  const value = (key: (typeof KEYS)[number]) => catalogOption<number>('scaleByFtrl', optionOf('ftrl', key), o[key]);
+export function scaleByFtrl(options: FtrlArguments = {}, owner = 'scaleByFtrl'): GradientTransformation {
+  const o = checkOptions(owner, options, KEYS);
+  const value = (key: (typeof KEYS)[number]) => catalogOption<number>(owner, optionOf('ftrl', key), o[key]);
   const config = Object.fromEntries(KEYS.map((key) => [key, value(key)])) as Required<FtrlArguments>;
   const { learningRatePower, initialAccumulatorValue, l1RegularizationStrength: l1 } = config;
   return {
@@ -45,7 +46,7 @@ export function scaleByFtrl(options: FtrlArguments = {}): GradientTransformation
     init: (params) =>
       params.map((p) => ({ accumulator: tf.fill(p.shape, initialAccumulatorValue), linear: tf.zerosLike(p) })),
     update(grads, state, params, ctx) {
-      const lrValue = rateAt('scaleByFtrl', 'optimizer', ctx);
+      const lrValue = rateAt(owner, 'optimizer', ctx);
       const lr = tf.scalar(lrValue);
       const power = constantOf(ctx, -learningRatePower);
       const shrinkage = constantOf(ctx, 2 * config.l2ShrinkageRegularizationStrength);

@@ -108,9 +108,8 @@ describe('Lamb (Keras 3)', () => {
   });
 
   it('refuses bad arguments and unknown options, naming them', () => {
-    expect(() => new Lamb({ beta1: 1 })).toThrow(
-      'scaleByLamb: `beta1` must be a number in [0, 1), got 1. Pass e.g. 0.9.',
-    );
+    expect(() => new Lamb({ beta1: 1 })).toThrow('Lamb: `beta1` must be a number in [0, 1), got 1. Pass e.g. 0.9.');
+    expect(() => scaleByLamb({ beta1: 1 })).toThrow(/^scaleByLamb: `beta1`/);
     expect(() => new Lamb({ epsilon: 0 })).toThrow('`epsilon` must be a number > 0, got 0');
     expect(() => new Lamb({ amsgrad: true } as never)).toThrow(/unknown option `amsgrad` \(an option of Adam, AdamW/);
   });

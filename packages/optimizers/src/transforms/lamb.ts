@@ -10,14 +10,16 @@ import { zeroSlots } from './common.js';
  * `update = (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)`, epsilon outside the root of the corrected v
  * (not Adam's "epsilon hat"). Follow it with `scaleByTrustRatio()` and the learning rate. Slots: `momentum`,
  * `velocity`.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByLamb(
   options: { beta1?: number; beta2?: number; epsilon?: number } = {},
+  owner = 'scaleByLamb',
 ): GradientTransformation {
-  const o = checkOptions('scaleByLamb', options, ['beta1', 'beta2', 'epsilon']);
-  const beta1 = catalogOption<number>('scaleByLamb', optionOf('lamb', 'beta1'), o.beta1);
-  const beta2 = catalogOption<number>('scaleByLamb', optionOf('lamb', 'beta2'), o.beta2);
-  const epsilon = catalogOption<number>('scaleByLamb', optionOf('lamb', 'epsilon'), o.epsilon);
+  const o = checkOptions(owner, options, ['beta1', 'beta2', 'epsilon']);
+  const beta1 = catalogOption<number>(owner, optionOf('lamb', 'beta1'), o.beta1);
+  const beta2 = catalogOption<number>(owner, optionOf('lamb', 'beta2'), o.beta2);
+  const epsilon = catalogOption<number>(owner, optionOf('lamb', 'epsilon'), o.epsilon);
   return {
     name: 'scaleByLamb',
     config: { beta1, beta2, epsilon },

@@ -69,8 +69,9 @@ describe('Lion (Keras 3)', () => {
 
   it('refuses what Keras refuses (beta1 <= 0 or > 1: signSGD) and unknown options, naming them', () => {
     for (const beta1 of [-0.1, 0, 1.1]) {
-      expect(() => new Lion({ beta1 })).toThrow(`scaleByLion: \`beta1\` must be a number in (0, 1], got ${beta1}`);
+      expect(() => new Lion({ beta1 })).toThrow(`Lion: \`beta1\` must be a number in (0, 1], got ${beta1}`);
     }
+    expect(() => scaleByLion({ beta1: 0 })).toThrow(/^scaleByLion: `beta1`/);
     expect(() => new Lion({ beta1: 1 })).not.toThrow();
     expect(() => new Lion({ beta2: 1.5 })).toThrow('`beta2` must be a number in [0, 1], got 1.5');
     expect(() => new Lion({ epsilon: 1e-7 } as never)).toThrow(

@@ -9,11 +9,15 @@ import { zeroSlots } from './common.js';
  * Keras's Lion (Chen et al. 2023): `update = sign(beta1 * m + (1 - beta1) * g)`; then
  * `m = beta2 * m + (1 - beta2) * g`. Keras subtracts `lr * update`: `scaleByLearningRate()` after it. `beta1` in
  * (0, 1] (0 would be signSGD, which Keras refuses), `beta2` in [0, 1]. Slot: `momentum`.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
-export function scaleByLion(options: { beta1?: number; beta2?: number } = {}): GradientTransformation {
-  const o = checkOptions('scaleByLion', options, ['beta1', 'beta2']);
-  const beta1 = catalogOption<number>('scaleByLion', optionOf('lion', 'beta1'), o.beta1);
-  const beta2 = catalogOption<number>('scaleByLion', optionOf('lion', 'beta2'), o.beta2);
+export function scaleByLion(
+  options: { beta1?: number; beta2?: number } = {},
+  owner = 'scaleByLion',
+): GradientTransformation {
+  const o = checkOptions(owner, options, ['beta1', 'beta2']);
+  const beta1 = catalogOption<number>(owner, optionOf('lion', 'beta1'), o.beta1);
+  const beta2 = catalogOption<number>(owner, optionOf('lion', 'beta2'), o.beta2);
   return {
     name: 'scaleByLion',
     config: { beta1, beta2 },

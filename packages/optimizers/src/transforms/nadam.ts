@@ -22,15 +22,17 @@ function nadamProduct(beta1: number): (t: number) => number {
  * `mHat = u_{t+1} * m / (1 - P_{t+1}) + (1 - u_t) * g / (1 - P_t)`; `vHat = v / (1 - beta2^t)`;
  * `update = mHat / (sqrt(vHat) + eps)`, or with `learningRate` Keras's `mHat * lr / ...` (negated).
  * Slots: `momentum`, `velocity`.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByNadam(
   options: { beta1?: number; beta2?: number; epsilon?: number; learningRate?: OwnRate } = {},
+  owner = 'scaleByNadam',
 ): GradientTransformation {
-  const o = checkOptions('scaleByNadam', options, ['beta1', 'beta2', 'epsilon', 'learningRate']);
-  const beta1 = unitOpen('scaleByNadam', 'beta1', o.beta1 ?? 0.9, '0.9');
-  const beta2 = unitOpen('scaleByNadam', 'beta2', o.beta2 ?? 0.999, '0.999');
-  const epsilon = positive('scaleByNadam', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
-  checkRate('scaleByNadam', o.learningRate);
+  const o = checkOptions(owner, options, ['beta1', 'beta2', 'epsilon', 'learningRate']);
+  const beta1 = unitOpen(owner, 'beta1', o.beta1 ?? 0.9, '0.9');
+  const beta2 = unitOpen(owner, 'beta2', o.beta2 ?? 0.999, '0.999');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+  checkRate(owner, o.learningRate);
   const product = nadamProduct(beta1);
   return {
     name: 'scaleByNadam',
@@ -46,7 +48,7 @@ export function scaleByNadam(
       const mCoef = tf.scalar(uNext / (1 - pT * uNext));
       const gCoef = tf.scalar((1 - uT) / (1 - pT));
       const vCoef = tf.scalar(1 / (1 - beta2 ** t));
-      const negLr = negativeRate('scaleByNadam', o.learningRate, ctx);
+      const negLr = negativeRate(owner, o.learningRate, ctx);
       const oneMinusB1 = constantOf(ctx, 1 - beta1);
       const oneMinusB2 = constantOf(ctx, 1 - beta2);
       const eps = constantOf(ctx, epsilon);

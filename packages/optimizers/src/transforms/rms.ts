@@ -8,15 +8,17 @@ import { checkRate, emaStep, negativeRate, type OwnRate, ownRate, roleWith, scal
  * Keras's RMSprop, epsilon inside the square root: `v = rho * v + (1 - rho) * g^2`; centered:
  * `a = rho * a + (1 - rho) * g`, `den = v - a^2 + eps`, otherwise `den = v + eps`; `update = g / sqrt(den)`, or with
  * `learningRate` Keras's `lr * g / sqrt(den)` (negated). Slots: `velocity`, and `averageGradient` when centered.
+ * `owner` names the caller in the errors of bad arguments (a preset passes its class name).
  */
 export function scaleByRms(
   options: { rho?: number; epsilon?: number; centered?: boolean; learningRate?: OwnRate } = {},
+  owner = 'scaleByRms',
 ): GradientTransformation {
-  const o = checkOptions('scaleByRms', options, ['rho', 'epsilon', 'centered', 'learningRate']);
-  const rho = unitClosed('scaleByRms', 'rho', o.rho ?? 0.9, '0.9');
-  const epsilon = positive('scaleByRms', 'epsilon', o.epsilon ?? 1e-7, '1e-7');
-  const centered = boolean('scaleByRms', 'centered', o.centered ?? false);
-  checkRate('scaleByRms', o.learningRate);
+  const o = checkOptions(owner, options, ['rho', 'epsilon', 'centered', 'learningRate']);
+  const rho = unitClosed(owner, 'rho', o.rho ?? 0.9, '0.9');
+  const epsilon = positive(owner, 'epsilon', o.epsilon ?? 1e-7, '1e-7');
+  const centered = boolean(owner, 'centered', o.centered ?? false);
+  checkRate(owner, o.learningRate);
   const names = centered ? ['velocity', 'averageGradient'] : ['velocity'];
   return {
     name: 'scaleByRms',
@@ -28,7 +30,7 @@ export function scaleByRms(
       const r = constantOf(ctx, rho);
       const oneMinusR = constantOf(ctx, 1 - rho);
       const eps = constantOf(ctx, epsilon);
-      const negLr = negativeRate('scaleByRms', o.learningRate, ctx);
+      const negLr = negativeRate(owner, o.learningRate, ctx);
       const updates: tf.Tensor[] = [];
       const next = grads.map((g, i): Record<string, tf.Tensor> => {
         const s = state[i] as Record<string, tf.Tensor>;
