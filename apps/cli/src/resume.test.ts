@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ctrlCWhilePaused, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
 
@@ -182,5 +183,42 @@ describe('stopping and resuming a run', () => {
     expect(weights('older').equals(weights('reference'))).toBe(true);
     const best = (dir: string) => readFileSync(join(work.dir, dir, 'checkpoints', 'best', 'weights.bin'));
     expect(best('older').equals(best('reference'))).toBe(true);
+  });
+
+  it('a run made by opt before the one recipe (subset, then split) resumes on its own images to the weights it would have reached', async () => {
+    // Made by the opt of f4d9791^ (make.mjs there): stopped after epoch 1 of 2, and the same run left to finish.
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'fixtures', 'legacy-split-run');
+    cpSync(join(fixture, 'stopped'), join(work.dir, 'legacy'), { recursive: true });
+    const recorded = () => {
+      const { trainCount, validationCount, statistics } = JSON.parse(
+        readFileSync(join(work.dir, 'legacy', 'config.json'), 'utf8'),
+      ).environment.dataset;
+      return { trainCount, validationCount, statistics };
+    };
+    const before = recorded();
+    expect([before.trainCount, before.validationCount]).toEqual([9167, 833]); // 1,000 per class, 1/12 held out
+    const resumed = await run('train', '--resume', 'legacy');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain("split: the run's own (an older opt's");
+    expect(recorded()).toEqual(before);
+    const finished = new Float32Array(new Uint8Array(weights('legacy')).buffer);
+    const expected = new Float32Array(new Uint8Array(readFileSync(join(fixture, 'reference-last-weights.bin'))).buffer);
+    expect(finished.length).toBe(expected.length);
+    for (let i = 0; i < expected.length; i++) expect(finished[i]).toBeCloseTo(expected[i] as number, 6);
+  });
+
+  it('a run whose recorded examples neither split gives is refused, naming the counts and what to do', async () => {
+    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'fixtures', 'legacy-split-run');
+    cpSync(join(fixture, 'stopped'), join(work.dir, 'strange'), { recursive: true });
+    const path = join(work.dir, 'strange', 'config.json');
+    const record = JSON.parse(readFileSync(path, 'utf8'));
+    record.environment.dataset.statistics.mean += 0.001;
+    writeFileSync(path, JSON.stringify(record));
+    const refused = await run('train', '--resume', 'strange');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /--resume .*strange: the run trained on 9167 images and validated on 833 .*start it again with --out\.\n$/,
+    );
+    expect(state('strange')).toBe('interrupted');
   });
 });

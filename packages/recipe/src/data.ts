@@ -79,7 +79,7 @@ export function splitData(dataset: DatasetSplits, config: DataConfig): RunData {
 }
 
 /** The batch size a config asks for: `full` is the whole training set. */
-export function resolveBatchSize(data: RunData, config: Pick<RecipeConfig, 'batchSize'>): number {
+export function resolveBatchSize(data: Pick<RunData, 'train'>, config: Pick<RecipeConfig, 'batchSize'>): number {
   return config.batchSize === 'full' ? data.train.count : config.batchSize;
 }
 

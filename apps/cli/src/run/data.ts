@@ -20,6 +20,7 @@ import {
 import { type RunData, resolveBatchSize, splitData } from '@opt/recipe';
 import { RunError, UsageError } from '../cli/errors.js';
 import type { TrainConfig } from '../config/knobs.js';
+import { legacySplit, type RecordedDataset, sameExamples } from './legacy-split.js';
 
 export interface LoadedData {
   readonly data: FashionMnistNodeData;
@@ -144,8 +145,11 @@ export interface Splits {
   readonly train: FashionMnistSplit;
   readonly validation: FashionMnistSplit;
   readonly test: FashionMnistSplit;
-  /** Indices into the dataset's training images, in the order of `train` and `validation`. */
-  readonly indices: RunData['indices'];
+  /**
+   * Indices into the dataset's training images, in the order of `train` and `validation`; null for a run resumed
+   * on the split of an older opt (legacy-split.ts), whose picks were not kept as indices.
+   */
+  readonly indices: RunData['indices'] | null;
   /** Mean and std of the rescaled training pixels. */
   readonly statistics: Statistics;
   /** What the batch iterator and toTensors need for the chosen normalization. */
@@ -154,8 +158,12 @@ export interface Splits {
   readonly batchSize: number;
 }
 
-/** The recipe's split (the last `--validation-split` held out, then the `--per-class` subset), with usage checks. */
-export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Splits {
+/**
+ * The recipe's split (the last `--validation-split` held out, then the `--per-class` subset), with usage checks.
+ * With `resumed` (the dataset a run being resumed recorded) and a split that does not match it, the split of the
+ * older opt that made the run, when that one matches.
+ */
+export function makeSplits(data: FashionMnistNodeData, config: TrainConfig, resumed?: RecordedDataset): Splits {
   let split: RunData;
   try {
     split = splitData(data, config);
@@ -171,8 +179,30 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
       throw new UsageError(`--per-class ${config.perClass}: ${error.message}`, '--per-class', config.perClass);
     throw error;
   }
-  const { train, validation, test, indices, statistics, normalization: prepare } = split;
-  const batchSize = resolveBatchSize(split, config);
+  const legacy = resumed === undefined || sameExamples(recorded(split), resumed) ? null : legacySplit(data, config);
+  if (legacy !== null && sameExamples(recorded(legacy), resumed as RecordedDataset)) {
+    const { train, validation, statistics } = legacy;
+    return checkedSplits({ train, validation, test: data.test, indices: null, statistics }, config);
+  }
+  const { train, validation, test, indices, statistics } = split;
+  return checkedSplits({ train, validation, test, indices, statistics }, config);
+}
+
+/** What a run's record says of these examples. */
+function recorded(split: Pick<Splits, 'train' | 'validation' | 'statistics'>): RecordedDataset {
+  return {
+    trainCount: split.train.count,
+    validationCount: split.validation.count,
+    statistics: { mean: split.statistics.mean[0] as number, std: split.statistics.std[0] as number },
+  };
+}
+
+/** The batch size resolved and checked against the training examples, and the normalization of the config. */
+function checkedSplits(split: Omit<Splits, 'prepare' | 'batchSize'>, config: TrainConfig): Splits {
+  const { train, statistics } = split;
+  const prepare =
+    config.normalize === 'standardize' ? { normalize: config.normalize, statistics } : { normalize: config.normalize };
+  const batchSize = resolveBatchSize({ train }, config);
   if (batchSize > train.count) {
     throw new UsageError(
       `--batch-size ${batchSize} is larger than the ${train.count} training images: use at most ${train.count}, or --batch-size full.`,
@@ -190,7 +220,7 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig): Spl
       batchSize,
     );
   }
-  return { train, validation, test, indices, statistics, prepare, batchSize };
+  return { ...split, prepare, batchSize };
 }
 
 /** Mean and std of the inputs the model sees after the chosen normalization. */

@@ -9,6 +9,7 @@ import type { LearningRateSchedule } from '@opt/schedules';
 import { type BackendReport, tf, useBackend, type WasmThreads } from '@opt/tensor';
 import type { TrainConfig } from '../config/knobs.js';
 import { loadData, makeSplits, type Splits } from './data.js';
+import type { RecordedDataset } from './legacy-split.js';
 import { buildOptimizer, buildSchedule, checkMemory, type TrainingOptimizer } from './model.js';
 import type { Environment } from './run-dir.js';
 import type { RunEvent } from './run-types.js';
@@ -40,6 +41,7 @@ export async function prepare(
   config: TrainConfig,
   threads: WasmThreads,
   emit: (event: RunEvent) => void,
+  resumed?: RecordedDataset,
 ): Promise<Setup> {
   tf.enableProdMode();
   const report = await backendFor(config.backend, threads);
@@ -49,7 +51,13 @@ export async function prepare(
       emit({ type: 'download', file: p.file, phase: p.phase, loadedBytes: p.loadedBytes });
     }
   });
-  const splits = makeSplits(loaded.data, config);
+  const splits = makeSplits(loaded.data, config, resumed);
+  if (splits.indices === null) {
+    emit({
+      type: 'note',
+      message: `split: the run's own (an older opt's: the --per-class subset first, then a stratified validation split)`,
+    });
+  }
   emit({
     type: 'data',
     datasetTrainCount: loaded.data.train.count,

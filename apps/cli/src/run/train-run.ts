@@ -27,6 +27,7 @@ import { sameValue } from '../config/resolve.js';
 import { inputMoments } from './data.js';
 import { type Advice, batchAdvice, divergedAdvice, inputAdvice } from './diagnostics.js';
 import { exportTfjs } from './export-tfjs.js';
+import { sameExamples } from './legacy-split.js';
 import { buildModel, describeModel } from './model.js';
 import { RunCallbacks } from './run-callbacks.js';
 import { type Environment, RUN_FORMAT, type RunDir, type RunRecord, trackWrite } from './run-dir.js';
@@ -90,17 +91,6 @@ export function appliedSteps(config: Pick<TrainConfig, 'gradientAccumulationStep
   return Math.floor(calls / (config.gradientAccumulationSteps ?? 1));
 }
 
-/** Whether a saved run's examples differ from those picked now: their counts or training statistics differ. */
-function splitChanged(saved: Environment, now: Environment): boolean {
-  const [a, b] = [saved.dataset, now.dataset];
-  return (
-    a.trainCount !== b.trainCount ||
-    a.validationCount !== b.validationCount ||
-    a.statistics.mean !== b.statistics.mean ||
-    a.statistics.std !== b.statistics.std
-  );
-}
-
 /** A new run claims its directory and writes config.json; a resumed one must have been made with `config`. */
 async function openRecord(target: RunTarget, options: TrainRunOptions, environment: Environment): Promise<RunRecord> {
   const { dir } = target;
@@ -111,9 +101,11 @@ async function openRecord(target: RunTarget, options: TrainRunOptions, environme
       dir.path,
     );
   }
-  if (target.resume && splitChanged(target.record.environment, environment)) {
+  const saved = target.resume ? target.record.environment.dataset : null;
+  if (saved !== null && !sameExamples(saved, environment.dataset)) {
+    const dataSource = Object.values(saved.files)[0]?.path ?? 'its recorded files';
     throw new UsageError(
-      `--resume ${dir.path}: the run trained on other images than this version of opt picks for its config (since the one recipe shared with the demo, the validation split is the last fraction of the training images, taken before --per-class); it would continue on different data. Start it again with --out.`,
+      `--resume ${dir.path}: the run trained on ${saved.trainCount} images and validated on ${saved.validationCount} (training pixels' mean ${saved.statistics.mean}, std ${saved.statistics.std}), but neither this opt's split nor the older one (--per-class before the validation split) picks those from this copy of Fashion-MNIST; it would continue on different data. Resume it with the dataset it was made with (${dataSource}), or start it again with --out.`,
       '--resume',
       dir.path,
     );
@@ -304,7 +296,12 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
   const { config } = options;
   const emit = options.onEvent ?? (() => {});
   const target = runTarget(options.runDir, options.resume === true);
-  const setup = await prepare(config, options.threads ?? 'auto', emit);
+  const setup = await prepare(
+    config,
+    options.threads ?? 'auto',
+    emit,
+    target.resume ? target.record.environment.dataset : undefined,
+  );
   const { optimizer, stepsPerEpoch } = setup;
   const { dir } = target;
   // The config the run starts with (a schedule or ReduceLROnPlateau changes the rate while it trains).
