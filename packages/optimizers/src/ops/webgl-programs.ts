@@ -1,6 +1,6 @@
 /**
  * The WebGL kernels of this package's ops, registered for the active WebGL backend on first use: Adam's three
- * passes, the gated write of `applyUpdates`, and the two programs of the non-finite verdict's record. Each program
+ * passes, the gated write of `applyUpdates`, and the three programs of the non-finite verdict. Each program
  * samples packed textures, as the matrix products and tfjs's own packed programs around them do, so that the backend
  * inserts no pack or unpack between them.
  */
@@ -10,6 +10,7 @@ export const ADAM_MOMENTUM = 'OptAdamMomentum';
 export const ADAM_VELOCITY = 'OptAdamVelocity';
 export const ADAM_UPDATE = 'OptAdamUpdate';
 export const APPLY_UPDATES = 'OptApplyUpdates';
+export const VERDICT_ROWS = 'OptNonFiniteRows';
 export const VERDICT_RECORD = 'OptNonFiniteRecord';
 export const VERDICT_GATE = 'OptNonFiniteGate';
 
@@ -76,6 +77,45 @@ const ELEMENTWISE: ReadonlyArray<{ kernelName: string; inputs: string[]; uniform
   { kernelName: APPLY_UPDATES, inputs: ['W', 'U'], uniforms: [], body: 'result = open ? w + u : w;' },
 ];
 
+/** Rows of a gradient seen as a matrix `[rows, columns]`, and its rows in the verdict's column: `rows` made even. */
+export function paddedRows(rows: number): number {
+  return rows + (rows % 2);
+}
+
+/**
+ * The verdict's column for gradients seen as matrices `[r, c]` (a product per gradient before): row `i` is the sum of
+ * `zero * x` over the row's elements, 0 when they are finite and NaN otherwise; each gradient's rows start at an even
+ * row of the column (an odd count is followed by a row of 0), so that a texel holds rows of one gradient only.
+ */
+function rowsProgram(shapes: ReadonlyArray<readonly [number, number]>): WebGLProgram {
+  let start = 0;
+  const branches = shapes.map(([r, c], i) => {
+    const end = start + paddedRows(r);
+    // A texel [row, col] holds rows row, row + 1 (x y, z w) and columns col, col + 1 (x z, y w).
+    const branch = `if (row < ${end}) {
+          int r = row - ${start};
+          for (int c = 0; c < ${c}; c += 2) {
+            vec4 p = zero * getG${i}(r, c);
+            s += ${c % 2 === 0 ? 'p.xz + p.yw' : `c + 1 < ${c} ? p.xz + p.yw : p.xz`};
+          }
+          ${r % 2 === 1 ? `if (r + 1 == ${r}) s.y = 0.0;` : ''}
+        }`;
+    start = end;
+    return branch;
+  });
+  return packed(
+    shapes.map((_, i) => `G${i}`),
+    [start, 1],
+    `void main() {
+        int row = getOutputCoords().x;
+        vec2 s = vec2(0.0);
+        ${branches.join(' else ')}
+        setOutput(vec4(s.x, 0.0, s.y, 0.0));
+      }`,
+    ['zero'],
+  );
+}
+
 /**
  * The record program for columns of `rows[i]` rows each (`0 * g` summed along each gradient's last axis: 0 where a
  * row is finite, NaN otherwise). The record is `[badStep, skipped, badRow, open]`; a packed [r, 1] texel holds rows
@@ -135,6 +175,14 @@ const KERNELS: Record<string, WebGLKernel> = {
       },
     ]),
   ),
+  [VERDICT_ROWS]: (inputs, attrs) => {
+    const shapes = attrs.shapes as Array<[number, number]>;
+    return {
+      program: rowsProgram(shapes),
+      inputs: shapes.map((_, i) => inputs[`g${i}`] as tf.TensorInfo),
+      uniforms: [[0]],
+    };
+  },
   [VERDICT_RECORD]: (inputs, attrs) => {
     const rows = attrs.rows as number[];
     return {

@@ -62,14 +62,15 @@ describe('WebGL kernels against the portable ops', () => {
     for (const policy of ['throw', 'skip'] as const) {
       let fast = tf.keep(initialRecord(policy));
       let reference = tf.keep(initialRecord(policy));
-      // clean, bad in a matrix row 3, clean, bad in the vector, bad in the scalar, more than 12 gradients
-      const bad: Array<[number, number] | null> = [null, [0, 3 * 256 + 5], null, [1, 200], [4, 0], null];
+      // clean, bad in a matrix row 3, clean and near float32's largest (rows that would overflow if summed before
+      // the zero), bad in the vector, bad in the scalar, more than 12 gradients, bad in the last row of an odd count
+      const bad: Array<[number, number] | null> = [null, [0, 3 * 256 + 5], null, [1, 200], [4, 0], null, [12, 104]];
       bad.forEach((where, step) => {
         tf.tidy(() => {
-          const many = step === 5 ? 14 : shapes.length;
+          const many = step === 5 ? 14 : step === 6 ? 15 : shapes.length;
           const grads = Array.from({ length: many }, (_, i) => {
             const shape = shapes[i % shapes.length] as number[];
-            const values = new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(0.5);
+            const values = new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(step === 2 ? 3e38 : 0.5);
             if (where !== null && where[0] === i)
               values[where[1]] = step % 2 === 0 ? Number.NaN : Number.POSITIVE_INFINITY;
             return tf.tensor(values, shape);
