@@ -4,7 +4,7 @@
  * samples packed textures, as the matrix products and tfjs's own packed programs around them do, so that the backend
  * inserts no pack or unpack between them.
  */
-import { type tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 export const ADAM_MOMENTUM = 'OptAdamMomentum';
 export const ADAM_VELOCITY = 'OptAdamVelocity';
@@ -36,15 +36,20 @@ function packed(
   };
 }
 
-/** An elementwise program: `body` sets `result` from vec4s named after the inputs; `open` is the gate. */
-function gated(shape: number[], inputs: string[], uniforms: string[], body: string): WebGLProgram {
-  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = get${name}AtOutCoords();`).join('\n');
+/**
+ * An elementwise program: `body` sets `result` from vec4s named after the inputs; `open` is the gate. `direct`: each
+ * input is sampled at the output's texel, with no coordinates computed (see {@link texelsAlign}).
+ */
+function gated(shape: number[], inputs: string[], uniforms: string[], body: string, direct: boolean): WebGLProgram {
+  const texture = tf.env().getNumber('WEBGL_VERSION') === 2 ? 'texture' : 'texture2D';
+  const sample = (name: string) => (direct ? `${texture}(${name}, resultUV)` : `get${name}AtOutCoords()`);
+  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = ${sample(name)};`).join('\n');
   const program = packed(
     [...inputs, 'Gate'],
     shape,
     `void main() {
         ${samples}
-        bool open = getGateAtOutCoords().x > 0.5;
+        bool open = getGate().x > 0.5;
         vec4 result;
         ${body}
         setOutput(result);
@@ -53,6 +58,33 @@ function gated(shape: number[], inputs: string[], uniforms: string[], body: stri
   );
   // Shapes as uniforms: one compiled program per rank serves every variable.
   return { ...program, enableShapeUniforms: shape.length <= 4 };
+}
+
+/** tfjs-backend-webgl's record of a tensor's texture, the fields read here. */
+interface TextureRecord {
+  readonly shape: number[];
+  readonly isPacked?: boolean;
+  readonly texture?: unknown;
+  readonly texShape?: number[] | null;
+  readonly slice?: unknown;
+}
+
+/**
+ * Whether the inputs' packed textures are laid out as the output of `shape` will be (one texture shape, and one of
+ * them laid out for `shape` itself), so that the output's texel holds the same elements in each: an elementwise
+ * program then samples them at its own texel, without the coordinates (divisions by the shape) per sample.
+ */
+function texelsAlign(inputs: readonly tf.TensorInfo[], shape: readonly number[]): boolean {
+  const store = (tf.backend() as unknown as { texData?: { get(id: object): TextureRecord | undefined } }).texData;
+  const records = inputs.map((t) => store?.get(t.dataId));
+  const texShape = records[0]?.texShape;
+  if (texShape == null) return false;
+  const same = (a: readonly number[] | null | undefined, b: readonly number[]) =>
+    a != null && a.length === b.length && a.every((d, i) => d === b[i]);
+  return (
+    records.every((r) => r?.isPacked === true && r.texture != null && r.slice == null && same(r.texShape, texShape)) &&
+    records.some((r) => same(r?.shape, shape))
+  );
 }
 
 const ELEMENTWISE: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: string[]; body: string }> = [
@@ -166,9 +198,11 @@ const KERNELS: Record<string, WebGLKernel> = {
     ELEMENTWISE.map(({ kernelName, inputs, uniforms, body }) => [
       kernelName,
       (given: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => {
-        const tensors = [...inputs.map((name) => given[name.toLowerCase()]), given.gate] as tf.TensorInfo[];
+        const sampled = inputs.map((name) => given[name.toLowerCase()]) as tf.TensorInfo[];
+        const shape = (sampled[0] as tf.TensorInfo).shape;
+        const tensors = [...sampled, given.gate as tf.TensorInfo];
         return {
-          program: gated((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
+          program: gated(shape, inputs, uniforms, body, texelsAlign(sampled, shape)),
           inputs: tensors,
           uniforms: uniforms.map((name) => [attrs[name] as number]),
         };
