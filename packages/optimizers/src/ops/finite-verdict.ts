@@ -88,6 +88,19 @@ export function finiteRows(grads: readonly tf.Tensor[], zeros: KeptZeros): { row
   return { rows: columns.length === 1 ? (columns[0] as tf.Tensor) : tf.concat(columns, 0), ranges };
 }
 
+/**
+ * Every gradient's `0 * g` summed into one number, 0 when every element is finite and NaN otherwise: the gradients
+ * flattened and joined, one product by 0 and one sum. The verdict read back each step; {@link finiteRows} names the
+ * variable of a bad one. (On wasm with threads a product per matrix cost several times this pass: XNNPACK hands each
+ * to its thread pool.)
+ */
+export function finiteSum(grads: readonly tf.Tensor[], zeros: KeptZeros): tf.Scalar {
+  const flat = grads.filter((g) => g.size > 0).map((g) => (g.rank === 1 ? g : tf.reshape(g, [g.size])));
+  if (flat.length === 0) return tf.scalar(0);
+  const joined = flat.length === 1 ? (flat[0] as tf.Tensor) : tf.concat(flat);
+  return tf.sum(tf.mul(joined, zeros.of(0)));
+}
+
 /** A fresh record: no bad step, nothing skipped, open. */
 export function initialRecord(policy: RecordPolicy): tf.Tensor {
   return tf.tensor1d([policy === 'throw' ? NO_BAD_STEP : -1, 0, -1, 1]);
