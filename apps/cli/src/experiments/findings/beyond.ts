@@ -181,6 +181,19 @@ const READING =
 const NOT_ON_BOARD =
   'Every preset of the catalog is on the board: none is a wrapper. Lookahead and the loss-scale optimizer wrap a preset (`opt train --lookahead`, `--loss-scale`) and are not catalog entries, so they are not ranked here.';
 
+/**
+ * Why Keras's Ftrl stays at chance on this MLP: its linear accumulator z starts at 0 and each step sets the weight
+ * from it, w1 = -z1 lr / sqrt(n1) with z1 = g - (sqrt(n1) - sqrt(n0)) / lr w0, so w1 = w0 (1 - sqrt(n0 / n1)) -
+ * lr g / sqrt(n1): the first step shrinks the initial weights to a few percent of themselves.
+ */
+export const FTRL_NOTE =
+  '**Why Ftrl sits at chance.** Keras’s Ftrl (as TensorFlow’s, for sparse linear models started at zero) sets each weight from its linear accumulator z, which starts at 0: after the first step w = w0 (1 − √(n0 / n1)) − lr g / √n1, with n the squared-gradient accumulator (0.1 at the start). With n1 close to n0 the first step shrinks the Glorot-initialized weights to a few percent of themselves (w0 = 1, g = 0.1 give 0.046; @opt/optimizers matches this closed form), and the deep ReLU network does not recover. It is Keras’s arithmetic, not a bug; Ftrl is meant for wide linear models.';
+
+/** An optimizer whose every finished run ends near chance (10 classes): at most 15% test accuracy. */
+export const atChance = (s: Standing): boolean =>
+  s.grid.some((g) => g.run !== undefined && finished(g.run)) &&
+  s.grid.every((g) => g.run === undefined || !finished(g.run) || (testAccuracy(g.run) ?? 0.1) <= 0.15);
+
 /** The leaderboard's table, chart, notes and a one-sentence summary. */
 export function beyond(c: ClaimRuns): Finding {
   const board = leaderboard(c);
@@ -203,6 +216,7 @@ export function beyond(c: ClaimRuns): Finding {
     costNote(c),
     READING,
     NOT_ON_BOARD,
+    ...(board.some((s) => s.optimizer === 'ftrl' && atChance(s)) ? [FTRL_NOTE] : []),
     ...(problems.length > 0 ? [`Runs that did not train: ${problems.join('; ')}.`] : []),
     ...(diverged.length > 0 ? [`Runs that diverged (a result, kept in the spread): ${diverged.join('; ')}.`] : []),
   ];
