@@ -238,8 +238,10 @@ describe('bad input, tried as a new user would', () => {
     oneCleanMessage(
       await run('train', '--resume', 'old-split'),
       2,
-      'old-split: the run trained on other images than this version of opt picks for its config',
-      'Start it again with --out.',
+      'old-split: the run trained on 100 images and validated on 5000',
+      "but neither this opt's split nor the older one (--per-class before the validation split) picks those",
+      'it would continue on different data.',
+      'or start it again with --out.',
     );
   });
 });
