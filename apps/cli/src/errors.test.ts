@@ -225,9 +225,9 @@ describe('bad input, tried as a new user would', () => {
     oneCleanMessage(await run('evaluate', work.dir), 2, 'not a run directory');
   });
 
-  it('refuses to resume a run whose training images differ from those its config picks now', async () => {
+  it('refuses to resume a run whose training images neither split (the recipe, the older one) gives', async () => {
     expect((await run('train', ...quick, '--out', 'old-split')).code).toBe(0);
-    // A run made before the one recipe recorded the statistics of other training images.
+    // Statistics of training images that neither split picks (resume.test resumes a run of the older split).
     const file = join(work.dir, 'old-split', 'config.json');
     const record = JSON.parse(readFileSync(file, 'utf8'));
     record.environment.dataset.statistics.mean += 0.001;

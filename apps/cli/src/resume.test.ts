@@ -211,19 +211,4 @@ describe('stopping and resuming a run', () => {
     expect(finished.length).toBe(expected.length);
     for (let i = 0; i < expected.length; i++) expect(finished[i]).toBeCloseTo(expected[i] as number, 6);
   });
-
-  it('a run whose recorded examples neither split gives is refused, naming the counts and what to do', async () => {
-    const fixture = join(dirname(fileURLToPath(import.meta.url)), 'testing', 'fixtures', 'legacy-split-run');
-    cpSync(join(fixture, 'stopped'), join(work.dir, 'strange'), { recursive: true });
-    const path = join(work.dir, 'strange', 'config.json');
-    const record = JSON.parse(readFileSync(path, 'utf8'));
-    record.environment.dataset.statistics.mean += 0.001;
-    writeFileSync(path, JSON.stringify(record));
-    const refused = await run('train', '--resume', 'strange');
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(
-      /--resume .*strange: the run trained on 9167 images and validated on 833 .*start it again with --out\.\n$/,
-    );
-    expect(state('strange')).toBe('interrupted');
-  });
 });

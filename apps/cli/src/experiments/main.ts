@@ -109,7 +109,8 @@ async function main(flags: Flags): Promise<number> {
   }
 
   const report = await writeReport({
-    claims: claimsOf(undefined, quick),
+    // --only rewrites just those sections of an existing report: the other claims' runs may live elsewhere.
+    ...(flags.only !== undefined ? { claims: selected, only: true } : { claims: claimsOf(undefined, quick) }),
     out,
     quick,
     cwd,
@@ -140,7 +141,7 @@ const program = new Command()
   )
   .option(
     '--only <claims>',
-    'train only these claims, e.g. 3,7, or beyond (the optimizer leaderboard); the report still covers every claim',
+    'train only these claims, e.g. 3,7, or beyond (the optimizer leaderboard), and rewrite only their sections of the report (all of it when the file lacks them)',
   )
   .option('--workers <n>', `parallel worker processes (default: one per core, ${defaultWorkers()} here)`)
   .option('--out <dir>', 'where the run directories go (default runs/experiments, or runs/experiments-quick)')

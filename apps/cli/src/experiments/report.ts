@@ -3,7 +3,7 @@
  * its setup, the verdict sentence, a table of its runs, its charts and the `opt` command behind every row.
  * Regenerating it from complete runs trains nothing and takes seconds.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { type LineChart, renderSvg } from '../run/charts.js';
 import { writeAtomic } from '../run/run-dir.js';
@@ -26,12 +26,15 @@ import {
 import { BEST, type Claim, QUICK, SEARCH, TARGET } from './plan.js';
 import type { Session } from './run-experiments.js';
 import { type ClaimRuns, finished, loadClaim, type RunView, rowRuns } from './runs.js';
+import { spliceSections } from './splice.js';
 
 export interface ReportOptions extends ExpandOptions {
   readonly claims: readonly Claim[];
   /** The Markdown file; its charts go to a directory beside it named after it (docs/experiments/). */
   readonly file: string;
   readonly sessions: readonly Session[];
+  /** Rewrite only these claims' sections and summary rows of an existing report, keeping the rest as it is. */
+  readonly only?: boolean;
 }
 
 export interface Report {
@@ -45,12 +48,10 @@ export const TARGET_ACCURACY = 0.9;
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
+const tableRow = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`;
+
 function table(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
-  return [
-    `| ${headers.map(cell).join(' | ')} |`,
-    `|${headers.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
+  return [tableRow(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(tableRow)].join('\n');
 }
 
 function runTable(c: ClaimRuns, finding: Finding): string {
@@ -205,10 +206,11 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
       ].join('\n'),
     );
   }
-  // Charts of an earlier plan that this one no longer draws.
+  // Charts of an earlier plan that this one no longer draws (with --only, of the claims it drew).
+  const drawn = (entry: string) => !options.only || claims.some(({ claim }) => entry.startsWith(`${claim.slug}-`));
   for (const entry of await readdir(chartsDir)) {
     const path = join(chartsDir, entry);
-    if (entry.endsWith('.svg') && !charts.includes(path)) await rm(path, { force: true });
+    if (entry.endsWith('.svg') && drawn(entry) && !charts.includes(path)) await rm(path, { force: true });
   }
 
   const summaryRows = claims.map(({ claim, finding }) => [
@@ -216,6 +218,24 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
     finding.verdict.status,
     firstSentence(finding.verdict),
   ]);
+  if (options.only) {
+    const existing = await readFile(options.file, 'utf8').catch(() => null);
+    const spliced =
+      existing === null
+        ? null
+        : spliceSections(
+            existing,
+            claims.map(({ claim }, i) => ({
+              heading: headingOf(claim),
+              text: sections[i] as string,
+              summaryRow: tableRow(summaryRows[i] as string[]),
+            })),
+          );
+    if (spliced !== null) {
+      await writeAtomic(options.file, spliced);
+      return { file: options.file, charts, claims };
+    }
+  }
   const env = all.find((r) => r.result !== null)?.result;
   const v = versions();
   const text = [
@@ -231,7 +251,7 @@ export async function writeReport(options: ReportOptions): Promise<Report> {
       ? `**Setup (quick).** A class-balanced subset of ${QUICK.perClass} training images per class (${(QUICK.perClass * 10).toLocaleString('en-US')} for training; validation on the last 5,000 of the 60,000 training images), at most ${QUICK.epochs} epochs and one seed per row: a check that the pipeline runs and that the directions robust at small scale hold, not a measurement.`
       : `**Setup.** Fashion-MNIST: the 60,000 training images split into ${(env?.trainCount ?? 55000).toLocaleString('en-US')} for training and the last ${(env?.validationCount ?? 5000).toLocaleString('en-US')} for validation (Keras's validationSplit), and the 10,000 test images for the test accuracy, which is that of the weights a run ends with (the moving average with the EMA on; none for a run that diverged). Unless a row says otherwise: the chapter's MLP 784-256-128-10 (ReLU, softmax), batches of 128, inputs standardized with the training split's statistics, seed 42. A time per epoch includes the validation pass. TensorFlow.js ${v['@tensorflow/tfjs-core'] ?? '4.22.0'} on the ${env?.backend ?? 'wasm'} backend (SIMD, one thread per process) in Node.js ${process.version}.`,
     '',
-    `**Regenerate.** \`pnpm experiments\` trains what is missing into \`${relative(options.cwd, options.out) || '.'}/\` (complete runs are kept, interrupted ones resumed) and rewrites this file and its charts; \`--only 3,7\` trains only those claims, \`--workers N\` sets the worker processes (default: one per core), \`--no-train\` only rewrites the report.`,
+    `**Regenerate.** \`pnpm experiments\` trains what is missing into \`${relative(options.cwd, options.out) || '.'}/\` (complete runs are kept, interrupted ones resumed) and rewrites this file and its charts; \`--only 3,7\` trains only those claims and rewrites only their sections, \`--workers N\` sets the worker processes (default: one per core), \`--no-train\` only rewrites the report.`,
     '',
     costParagraph(options, all),
     '',

@@ -99,6 +99,25 @@ describe('Ftrl (Keras 3)', () => {
     );
   });
 
+  it('at the defaults the first step keeps only w0 (1 - sqrt(n0 / n1)) of a weight: z starts at 0', async () => {
+    // Why Ftrl leaves a deep network at chance (docs/EXPERIMENTS.md, "Beyond the chapter").
+    const w = tf.variable(tf.tensor1d([1, -0.5]));
+    const optimizer = new Ftrl();
+    optimizer.applyGradients([[tf.tensor1d([0.1, 0.01]), w]]);
+    const closed = [
+      [1, 0.1],
+      [-0.5, 0.01],
+    ].map(([w0, g]) => {
+      const [n0, n1] = [0.1, 0.1 + (g as number) ** 2];
+      return (w0 as number) * (1 - Math.sqrt(n0 / n1)) - (0.001 * (g as number)) / Math.sqrt(n1);
+    });
+    const got = Array.from(await w.data());
+    got.forEach((v, i) => expect(v).toBeCloseTo(closed[i] as number, 7));
+    expect(Math.abs(got[0] as number)).toBeLessThan(0.05);
+    optimizer.dispose();
+    w.dispose();
+  });
+
   it('L1 sets weights to exactly 0 while |z| <= l1', () => {
     const w = tf.variable(tf.tensor1d([0.3, -0.2]));
     const opt = new Ftrl({ learningRate: 0.1, l1RegularizationStrength: 10 });

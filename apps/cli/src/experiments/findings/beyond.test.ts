@@ -14,7 +14,7 @@ import { BEYOND, extraSeedRows, type GridScore, gridRate, PLANNED_RUNS, rowName 
 import { expandClaim } from '../expand.js';
 import type { ExperimentRow } from '../plan.js';
 import { checkpointFloats, type RunView } from '../runs.js';
-import { beyond, leaderboard, reachCell, standing } from './beyond.js';
+import { atChance, beyond, FTRL_NOTE, leaderboard, reachCell, standing } from './beyond.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -194,6 +194,17 @@ function adamRuns(): RunView[] {
 }
 
 describe('the leaderboard', () => {
+  it('explains Ftrl when every finished run of it ends at chance, and not otherwise', () => {
+    const ftrl = (test: number) => [
+      view({ optimizer: 'ftrl', rate: 0.001, seed: 1, test: 0.1, val: [0.1, 0.1, 0.1] }),
+      view({ optimizer: 'ftrl', rate: 0.003, seed: 1, test, val: [0.1, 0.1, test] }),
+    ];
+    expect(atChance(standing(claimRuns(ftrl(0.1)), 'ftrl', lr0('ftrl')))).toBe(true);
+    expect(beyond(claimRuns([...adamRuns(), ...ftrl(0.1)])).notes).toContain(FTRL_NOTE);
+    expect(atChance(standing(claimRuns(ftrl(0.6)), 'ftrl', lr0('ftrl')))).toBe(false);
+    expect(beyond(claimRuns([...adamRuns(), ...ftrl(0.6)])).notes).not.toContain(FTRL_NOTE);
+  });
+
   it('measures one optimizer: best rate, test accuracy over seeds, time to 88%, floats per weight, spread', () => {
     const s = standing(claimRuns(adamRuns()), 'adam', lr0('adam'));
     expect(s.bestRate).toBe(0.003);

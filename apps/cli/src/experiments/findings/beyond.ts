@@ -172,14 +172,31 @@ function costNote(c: ClaimRuns): string {
   const train = done.reduce((t, r) => t + trainSeconds(r), 0);
   const per = done.length > 0 ? train / done.length : null;
   const left = PLANNED_RUNS - done.length;
-  return `**Design and cost.** ${PLANNED_RUNS} runs planned: ${CATALOG.length} optimizers × ${RATE_FACTORS.length} rates at seed ${GRID_SEED} (${CATALOG.length * RATE_FACTORS.length}), then seeds ${EXTRA_SEEDS.join(' and ')} at each best rate (${CATALOG.length * EXTRA_SEEDS.length}), instead of 3 seeds everywhere (${CATALOG.length * RATE_FACTORS.length * 3}): the seeds measure the spread of the winner's accuracy, the grid only has to find it. **${done.length} of ${PLANNED_RUNS} runs have finished** (${c.runs.length} planned so far: the extra seeds of an optimizer are planned when its grid has finished). ${per === null ? 'None has finished yet.' : `Their training took ${secs(train)}, ${secs(per)} per run of ${BEYOND_EPOCHS} epochs on average, one worker process with one thread at the lowest priority on 2 cores shared with other jobs; the ${left} left take about ${((left * per) / 3600).toFixed(1)} hours more at that pace.`} \`pnpm experiments --only beyond\` trains what is missing through the engine \`opt sweep\` and \`opt compare\` run locally (complete runs are kept), then rewrites this section.`;
+  return `**Design and cost.** ${PLANNED_RUNS} runs planned: ${CATALOG.length} optimizers × ${RATE_FACTORS.length} rates at seed ${GRID_SEED} (${CATALOG.length * RATE_FACTORS.length}), then seeds ${EXTRA_SEEDS.join(' and ')} at each best rate (${CATALOG.length * EXTRA_SEEDS.length}), instead of 3 seeds everywhere (${CATALOG.length * RATE_FACTORS.length * 3}): the seeds measure the spread of the winner's accuracy, the grid only has to find it. **${done.length} of ${PLANNED_RUNS} runs have finished** (${c.runs.length} planned so far: the extra seeds of an optimizer are planned when its grid has finished). ${per === null ? 'None has finished yet.' : `Their training took ${secs(train)}, ${secs(per)} per run of ${BEYOND_EPOCHS} epochs on average (one thread each, on 2 cores shared with other jobs); the ${left} left take about ${((left * per) / 3600).toFixed(1)} hours more of one core at that pace.`} \`pnpm experiments --only beyond\` trains what is missing through the engine \`opt sweep\` and \`opt compare\` run locally (complete runs are kept), then rewrites this section. ${ARCHIVE}`;
 }
+
+/** Where the finished runs' records travel between machines (their weights stay behind). */
+const ARCHIVE =
+  'The finished runs’ records (config, history, result, status and the checkpoints’ model.json, without weights or charts) are committed as `docs/experiments/beyond-runs.tar.gz`: `mkdir -p runs/experiments && tar xzf docs/experiments/beyond-runs.tar.gz -C runs/experiments` first, and the same command continues from them on another machine.';
 
 const READING =
   '**How to read it.** Best rate: the grid rate with the highest best validation accuracy at seed 1 (the test set picks nothing). Test accuracy: that of the weights each run ends with, mean ± sample standard deviation over the seeds that finished at the best rate (their number in brackets). Epochs and time to 88%: the first epoch whose validation accuracy reached 88% (the runs record validation accuracy per epoch, test accuracy only at the end) and the training time to its end, mean over the seeds that reached it. Time per epoch: mean over the optimizer’s finished runs, validation pass included, on a loaded machine: compare within this table only. State floats per weight: the values of the optimizer’s state in the last checkpoint over the model’s weights, so what the optimizer allocated (Adafactor’s factored rows and columns and Muon’s AdamW-updated biases give fractions). Spread over the grid: max − min test accuracy over the three rates at seed 1, a diverged rate counting as 10% (chance); it is the sensitivity to the rate, over a factor of 9.';
 
 const NOT_ON_BOARD =
   'Every preset of the catalog is on the board: none is a wrapper. Lookahead and the loss-scale optimizer wrap a preset (`opt train --lookahead`, `--loss-scale`) and are not catalog entries, so they are not ranked here.';
+
+/**
+ * Why Keras's Ftrl stays at chance on this MLP: its linear accumulator z starts at 0 and each step sets the weight
+ * from it, w1 = -z1 lr / sqrt(n1) with z1 = g - (sqrt(n1) - sqrt(n0)) / lr w0, so w1 = w0 (1 - sqrt(n0 / n1)) -
+ * lr g / sqrt(n1): the first step shrinks the initial weights to a few percent of themselves.
+ */
+export const FTRL_NOTE =
+  '**Why Ftrl sits at chance.** Keras’s Ftrl (as TensorFlow’s, for sparse linear models started at zero) sets each weight from its linear accumulator z, which starts at 0: after the first step w = w0 (1 − √(n0 / n1)) − lr g / √n1, with n the squared-gradient accumulator (0.1 at the start). With n1 close to n0 the first step shrinks the Glorot-initialized weights to a few percent of themselves (w0 = 1, g = 0.1 give 0.046; @opt/optimizers matches this closed form), and the deep ReLU network does not recover. It is Keras’s arithmetic, not a bug; Ftrl is meant for wide linear models.';
+
+/** An optimizer whose every finished run ends near chance (10 classes): at most 15% test accuracy. */
+export const atChance = (s: Standing): boolean =>
+  s.grid.some((g) => g.run !== undefined && finished(g.run)) &&
+  s.grid.every((g) => g.run === undefined || !finished(g.run) || (testAccuracy(g.run) ?? 0.1) <= 0.15);
 
 /** The leaderboard's table, chart, notes and a one-sentence summary. */
 export function beyond(c: ClaimRuns): Finding {
@@ -203,6 +220,7 @@ export function beyond(c: ClaimRuns): Finding {
     costNote(c),
     READING,
     NOT_ON_BOARD,
+    ...(board.some((s) => s.optimizer === 'ftrl' && atChance(s)) ? [FTRL_NOTE] : []),
     ...(problems.length > 0 ? [`Runs that did not train: ${problems.join('; ')}.`] : []),
     ...(diverged.length > 0 ? [`Runs that diverged (a result, kept in the spread): ${diverged.join('; ')}.`] : []),
   ];
