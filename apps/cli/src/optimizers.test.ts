@@ -13,10 +13,11 @@ import { optIn, scratch } from './testing/fixtures/opt.js';
 
 const work = scratch();
 afterAll(() => work.remove());
-// 600 validation images (--validation-split 0.01), not 5,000 evaluated after each epoch: these tests check optimizers.
+// 600 validation images (--validation-split 0.01), not 5,000 evaluated after each epoch, and no charts: these tests
+// check optimizers.
 const quick = [
   ...['--backend', 'wasm', '--per-class', '12', '--epochs', '1', '--batch-size', '32'],
-  ...['--validation-split', '0.01', '--json'],
+  ...['--validation-split', '0.01', '--no-charts', '--json'],
 ];
 
 describe('the catalog through opt', () => {
