@@ -2,13 +2,22 @@
  * The non-finite verdict: `0 * g` summed along the last axis of every gradient, as matrix products with kept columns
  * of zeros (`g(size / c, c) x zeros(c, 1)`), so that a row is 0 when it is finite and NaN otherwise (`0 * Infinity`
  * and `0 * NaN` are NaN), whatever the magnitudes. The gradient is the left operand: wasm packs the right operand
- * once per tensor, so the kept zeros are packed once.
+ * once per tensor, so the kept zeros are packed once. On WebGL one program computes the rows of up to 12 gradients
+ * with a uniform zero (`webgl-programs.ts`), in place of a product per gradient.
  *
  * The device's record of bad steps is one vector `[badStep, skipped, badRow, open]`; `'throw'` keeps the first bad
  * step and stays shut after it, `'skip'` keeps the last one and a count and shuts bad steps only.
  */
 import { tf } from '@opt/tensor';
-import { MAX_COLUMNS, NO_BAD_STEP, VERDICT_GATE, VERDICT_RECORD, webglOps } from './webgl-programs.js';
+import {
+  MAX_COLUMNS,
+  NO_BAD_STEP,
+  paddedRows,
+  VERDICT_GATE,
+  VERDICT_RECORD,
+  VERDICT_ROWS,
+  webglOps,
+} from './webgl-programs.js';
 
 export { NO_BAD_STEP };
 
@@ -48,21 +57,16 @@ function column(g: tf.Tensor, zeros: KeptZeros): tf.Tensor {
 
 /**
  * The verdict's columns and which gradient each range of rows belongs to. Matrices (rank 2 or more) take a product
- * each; with `joinVectors`, vectors and scalars are joined and multiplied by 0 together (one kernel, not a product
- * each), otherwise a vector is one row of its own product.
+ * each; vectors and scalars are joined and multiplied by 0 together (one kernel, not a product each).
  */
-function verdictColumns(
-  grads: readonly tf.Tensor[],
-  zeros: KeptZeros,
-  joinVectors: boolean,
-): { columns: tf.Tensor[]; ranges: RowRange[] } {
+function verdictColumns(grads: readonly tf.Tensor[], zeros: KeptZeros): { columns: tf.Tensor[]; ranges: RowRange[] } {
   const columns: tf.Tensor[] = [];
   const ranges: RowRange[] = [];
   const vectors: Array<{ t: tf.Tensor; index: number }> = [];
   const add = (index: number, rows: number) => ranges.push({ index, end: (ranges.at(-1)?.end ?? 0) + rows });
   for (const [index, g] of grads.entries()) {
     if (g.size === 0) continue;
-    if (joinVectors && g.rank < 2) vectors.push({ t: g.rank === 1 ? g : tf.reshape(g, [1]), index });
+    if (g.rank < 2) vectors.push({ t: g.rank === 1 ? g : tf.reshape(g, [1]), index });
     else {
       const c = column(g, zeros);
       columns.push(c);
@@ -79,9 +83,22 @@ function verdictColumns(
 
 /** Every gradient's rows as one column of zeros and NaNs (the vectors joined), and whose rows are where. */
 export function finiteRows(grads: readonly tf.Tensor[], zeros: KeptZeros): { rows: tf.Tensor; ranges: RowRange[] } {
-  const { columns, ranges } = verdictColumns(grads, zeros, true);
+  const { columns, ranges } = verdictColumns(grads, zeros);
   if (columns.length === 0) return { rows: tf.zeros([1, 1]), ranges };
   return { rows: columns.length === 1 ? (columns[0] as tf.Tensor) : tf.concat(columns, 0), ranges };
+}
+
+/**
+ * Every gradient's `0 * g` summed into one number, 0 when every element is finite and NaN otherwise: the gradients
+ * flattened and joined, one product by 0 and one sum. The verdict read back each step; {@link finiteRows} names the
+ * variable of a bad one. (On wasm with threads a product per matrix cost several times this pass: XNNPACK hands each
+ * to its thread pool.)
+ */
+export function finiteSum(grads: readonly tf.Tensor[], zeros: KeptZeros): tf.Scalar {
+  const flat = grads.filter((g) => g.size > 0).map((g) => (g.rank === 1 ? g : tf.reshape(g, [g.size])));
+  if (flat.length === 0) return tf.scalar(0);
+  const joined = flat.length === 1 ? (flat[0] as tf.Tensor) : tf.concat(flat);
+  return tf.sum(tf.mul(joined, zeros.of(0)));
 }
 
 /** A fresh record: no bad step, nothing skipped, open. */
@@ -90,8 +107,9 @@ export function initialRecord(policy: RecordPolicy): tf.Tensor {
 }
 
 /**
- * The record after step `step` and the step's gate (a bool scalar, true: write). On WebGL: a product per gradient,
- * one record program and one gate program; elsewhere tfjs ops on {@link finiteRows}.
+ * The record after step `step` and the step's gate (a bool scalar, true: write). On WebGL: one program for the rows
+ * of up to {@link MAX_COLUMNS} gradients, one record program and one gate program; elsewhere tfjs ops on
+ * {@link finiteRows}.
  */
 export function finiteVerdict(
   grads: readonly tf.Tensor[],
@@ -101,11 +119,9 @@ export function finiteVerdict(
   zeros: KeptZeros,
 ): { record: tf.Tensor; gate: tf.Tensor; ranges: RowRange[] } {
   if (!webglOps()) return finiteVerdictReference(grads, record, step, policy, zeros);
-  // Each product's texture goes to the record program as it is: a concat would pack and unpack.
-  const made = verdictColumns(grads, zeros, false);
-  const { ranges } = made;
-  let { columns } = made;
-  if (columns.length === 0) columns = [tf.zeros([1, 1])];
+  const { columns: made, ranges } = webglColumns(grads);
+  // Each column's texture goes to the record program as it is: a concat would pack and unpack.
+  let columns = made.length === 0 ? [tf.zeros([1, 1])] : made;
   if (columns.length > MAX_COLUMNS) columns = [tf.concat(columns, 0)];
   const inputs: Record<string, tf.Tensor> = { record };
   columns.forEach((c, i) => {
@@ -115,6 +131,31 @@ export function finiteVerdict(
   const engine = tf.engine();
   const next = engine.runKernel(VERDICT_RECORD, inputs, { rows, policy, step }) as tf.Tensor;
   return { record: next, gate: engine.runKernel(VERDICT_GATE, { record: next }) as tf.Tensor, ranges };
+}
+
+/** The verdict's columns on WebGL, a rows program per {@link MAX_COLUMNS} gradients, and whose rows are where. */
+function webglColumns(grads: readonly tf.Tensor[]): { columns: tf.Tensor[]; ranges: RowRange[] } {
+  const matrices: Array<{ g: tf.Tensor; index: number }> = [];
+  for (const [index, g] of grads.entries()) {
+    if (g.size === 0) continue;
+    const c = g.rank === 0 ? 1 : (g.shape[g.rank - 1] as number);
+    matrices.push({ g: g.rank === 2 ? g : tf.reshape(g, [g.size / c, c]), index });
+  }
+  const columns: tf.Tensor[] = [];
+  const ranges: RowRange[] = [];
+  let end = 0;
+  for (let first = 0; first < matrices.length; first += MAX_COLUMNS) {
+    const chunk = matrices.slice(first, first + MAX_COLUMNS);
+    const inputs: Record<string, tf.Tensor> = {};
+    const shapes = chunk.map(({ g, index }, i) => {
+      inputs[`g${i}`] = g;
+      end += paddedRows(g.shape[0] as number);
+      ranges.push({ index, end });
+      return g.shape as [number, number];
+    });
+    columns.push(tf.engine().runKernel(VERDICT_ROWS, inputs, { shapes }) as tf.Tensor);
+  }
+  return { columns, ranges };
 }
 
 /** {@link finiteVerdict} in tfjs ops, on every backend (its rows number the vectors' elements one by one). */

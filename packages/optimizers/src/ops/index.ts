@@ -7,6 +7,7 @@ export { type AdamConstants, adamDirection, adamUpdate, adamUpdateReference, ema
 export { applyUpdates, applyUpdatesReference, keepWhenShut } from './apply-updates.js';
 export {
   finiteRows,
+  finiteSum,
   finiteVerdict,
   finiteVerdictReference,
   initialRecord,

@@ -1,15 +1,16 @@
 /**
  * The WebGL kernels of this package's ops, registered for the active WebGL backend on first use: Adam's three
- * passes, the gated write of `applyUpdates`, and the two programs of the non-finite verdict's record. Each program
+ * passes, the gated write of `applyUpdates`, and the three programs of the non-finite verdict. Each program
  * samples packed textures, as the matrix products and tfjs's own packed programs around them do, so that the backend
  * inserts no pack or unpack between them.
  */
-import { type tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 export const ADAM_MOMENTUM = 'OptAdamMomentum';
 export const ADAM_VELOCITY = 'OptAdamVelocity';
 export const ADAM_UPDATE = 'OptAdamUpdate';
 export const APPLY_UPDATES = 'OptApplyUpdates';
+export const VERDICT_ROWS = 'OptNonFiniteRows';
 export const VERDICT_RECORD = 'OptNonFiniteRecord';
 export const VERDICT_GATE = 'OptNonFiniteGate';
 
@@ -35,15 +36,20 @@ function packed(
   };
 }
 
-/** An elementwise program: `body` sets `result` from vec4s named after the inputs; `open` is the gate. */
-function gated(shape: number[], inputs: string[], uniforms: string[], body: string): WebGLProgram {
-  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = get${name}AtOutCoords();`).join('\n');
+/**
+ * An elementwise program: `body` sets `result` from vec4s named after the inputs; `open` is the gate. `direct`: each
+ * input is sampled at the output's texel, with no coordinates computed (see {@link texelsAlign}).
+ */
+function gated(shape: number[], inputs: string[], uniforms: string[], body: string, direct: boolean): WebGLProgram {
+  const texture = tf.env().getNumber('WEBGL_VERSION') === 2 ? 'texture' : 'texture2D';
+  const sample = (name: string) => (direct ? `${texture}(${name}, resultUV)` : `get${name}AtOutCoords()`);
+  const samples = inputs.map((name) => `vec4 ${name.toLowerCase()} = ${sample(name)};`).join('\n');
   const program = packed(
     [...inputs, 'Gate'],
     shape,
     `void main() {
         ${samples}
-        bool open = getGateAtOutCoords().x > 0.5;
+        bool open = getGate().x > 0.5;
         vec4 result;
         ${body}
         setOutput(result);
@@ -52,6 +58,33 @@ function gated(shape: number[], inputs: string[], uniforms: string[], body: stri
   );
   // Shapes as uniforms: one compiled program per rank serves every variable.
   return { ...program, enableShapeUniforms: shape.length <= 4 };
+}
+
+/** tfjs-backend-webgl's record of a tensor's texture, the fields read here. */
+interface TextureRecord {
+  readonly shape: number[];
+  readonly isPacked?: boolean;
+  readonly texture?: unknown;
+  readonly texShape?: number[] | null;
+  readonly slice?: unknown;
+}
+
+/**
+ * Whether the inputs' packed textures are laid out as the output of `shape` will be (one texture shape, and one of
+ * them laid out for `shape` itself), so that the output's texel holds the same elements in each: an elementwise
+ * program then samples them at its own texel, without the coordinates (divisions by the shape) per sample.
+ */
+function texelsAlign(inputs: readonly tf.TensorInfo[], shape: readonly number[]): boolean {
+  const store = (tf.backend() as unknown as { texData?: { get(id: object): TextureRecord | undefined } }).texData;
+  const records = inputs.map((t) => store?.get(t.dataId));
+  const texShape = records[0]?.texShape;
+  if (texShape == null) return false;
+  const same = (a: readonly number[] | null | undefined, b: readonly number[]) =>
+    a != null && a.length === b.length && a.every((d, i) => d === b[i]);
+  return (
+    records.every((r) => r?.isPacked === true && r.texture != null && r.slice == null && same(r.texShape, texShape)) &&
+    records.some((r) => same(r?.shape, shape))
+  );
 }
 
 const ELEMENTWISE: ReadonlyArray<{ kernelName: string; inputs: string[]; uniforms: string[]; body: string }> = [
@@ -75,6 +108,45 @@ const ELEMENTWISE: ReadonlyArray<{ kernelName: string; inputs: string[]; uniform
   },
   { kernelName: APPLY_UPDATES, inputs: ['W', 'U'], uniforms: [], body: 'result = open ? w + u : w;' },
 ];
+
+/** Rows of a gradient seen as a matrix `[rows, columns]`, and its rows in the verdict's column: `rows` made even. */
+export function paddedRows(rows: number): number {
+  return rows + (rows % 2);
+}
+
+/**
+ * The verdict's column for gradients seen as matrices `[r, c]` (a product per gradient before): row `i` is the sum of
+ * `zero * x` over the row's elements, 0 when they are finite and NaN otherwise; each gradient's rows start at an even
+ * row of the column (an odd count is followed by a row of 0), so that a texel holds rows of one gradient only.
+ */
+function rowsProgram(shapes: ReadonlyArray<readonly [number, number]>): WebGLProgram {
+  let start = 0;
+  const branches = shapes.map(([r, c], i) => {
+    const end = start + paddedRows(r);
+    // A texel [row, col] holds rows row, row + 1 (x y, z w) and columns col, col + 1 (x z, y w).
+    const branch = `if (row < ${end}) {
+          int r = row - ${start};
+          for (int c = 0; c < ${c}; c += 2) {
+            vec4 p = zero * getG${i}(r, c);
+            s += ${c % 2 === 0 ? 'p.xz + p.yw' : `c + 1 < ${c} ? p.xz + p.yw : p.xz`};
+          }
+          ${r % 2 === 1 ? `if (r + 1 == ${r}) s.y = 0.0;` : ''}
+        }`;
+    start = end;
+    return branch;
+  });
+  return packed(
+    shapes.map((_, i) => `G${i}`),
+    [start, 1],
+    `void main() {
+        int row = getOutputCoords().x;
+        vec2 s = vec2(0.0);
+        ${branches.join(' else ')}
+        setOutput(vec4(s.x, 0.0, s.y, 0.0));
+      }`,
+    ['zero'],
+  );
+}
 
 /**
  * The record program for columns of `rows[i]` rows each (`0 * g` summed along each gradient's last axis: 0 where a
@@ -126,15 +198,25 @@ const KERNELS: Record<string, WebGLKernel> = {
     ELEMENTWISE.map(({ kernelName, inputs, uniforms, body }) => [
       kernelName,
       (given: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>) => {
-        const tensors = [...inputs.map((name) => given[name.toLowerCase()]), given.gate] as tf.TensorInfo[];
+        const sampled = inputs.map((name) => given[name.toLowerCase()]) as tf.TensorInfo[];
+        const shape = (sampled[0] as tf.TensorInfo).shape;
+        const tensors = [...sampled, given.gate as tf.TensorInfo];
         return {
-          program: gated((tensors[0] as tf.TensorInfo).shape, inputs, uniforms, body),
+          program: gated(shape, inputs, uniforms, body, texelsAlign(sampled, shape)),
           inputs: tensors,
           uniforms: uniforms.map((name) => [attrs[name] as number]),
         };
       },
     ]),
   ),
+  [VERDICT_ROWS]: (inputs, attrs) => {
+    const shapes = attrs.shapes as Array<[number, number]>;
+    return {
+      program: rowsProgram(shapes),
+      inputs: shapes.map((_, i) => inputs[`g${i}`] as tf.TensorInfo),
+      uniforms: [[0]],
+    };
+  },
   [VERDICT_RECORD]: (inputs, attrs) => {
     const rows = attrs.rows as number[];
     return {

@@ -25,11 +25,15 @@ describe('WebGL kernels against the portable ops', () => {
     const c = { oneMinusBeta1: 0.1, oneMinusBeta2: 0.001, stepSize: -0.0316, epsilon: 1e-7 };
     shapes.forEach((shape, i) => {
       tf.tidy(() => {
-        const g = tf.randomNormal(shape, 0, 1, 'float32', 1 + i);
-        const m = tf.randomNormal(shape, 0, 0.1, 'float32', 11 + i);
-        const v = tf.abs(tf.randomNormal(shape, 0, 0.1, 'float32', 21 + i));
-        const want = adamUpdateReference(g, m, v, c);
-        for (const gate of [undefined, tf.scalar(true), tf.scalar(false)]) {
+        const g0 = tf.randomNormal(shape, 0, 1, 'float32', 1 + i);
+        const m0 = tf.randomNormal(shape, 0, 0.1, 'float32', 11 + i);
+        const v0 = tf.abs(tf.randomNormal(shape, 0, 0.1, 'float32', 21 + i));
+        const want = adamUpdateReference(g0, m0, v0, c);
+        // Uploaded tensors, then textures made by packed programs (sampled at the output's texel where they align)
+        for (const [g, m, v, gate] of [undefined, tf.scalar(true), tf.scalar(false)].flatMap((gate) => [
+          [g0, m0, v0, gate] as const,
+          [tf.mul(g0, 1), tf.mul(m0, 1), tf.mul(v0, 1), gate] as const,
+        ])) {
           const got = adamUpdate(g, m, v, c, { gate });
           const shut = gate !== undefined && gate.dataSync()[0] === 0;
           expect(worst(got.momentum, shut ? m : want.momentum)).toBeLessThan(1e-6);
@@ -46,8 +50,14 @@ describe('WebGL kernels against the portable ops', () => {
     tf.tidy(() => {
       const params = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 31 + i));
       const updates = shapes.map((s, i) => tf.randomNormal(s, 0, 1, 'float32', 41 + i));
-      for (const gate of [tf.scalar(true), tf.scalar(false)]) {
-        const got = applyUpdates(params, updates, gate);
+      // Textures made by packed programs, one of them laid out for another shape (a product's [1, r, c] reshaped)
+      const made = params.map((p) => tf.mul(p, 1));
+      const reshaped = updates.map((u) => tf.reshape(tf.mul(tf.reshape(u, [1, ...u.shape]), 1), u.shape));
+      for (const [gate, ws, us] of [true, false].flatMap((open) => [
+        [tf.scalar(open), params, updates] as const,
+        [tf.scalar(open), made, reshaped] as const,
+      ])) {
+        const got = applyUpdates(ws, us, gate);
         const want = applyUpdatesReference(params, updates, gate);
         got.forEach((t, i) => {
           expect(worst(t, want[i] as tf.Tensor)).toBe(0);
@@ -62,14 +72,15 @@ describe('WebGL kernels against the portable ops', () => {
     for (const policy of ['throw', 'skip'] as const) {
       let fast = tf.keep(initialRecord(policy));
       let reference = tf.keep(initialRecord(policy));
-      // clean, bad in a matrix row 3, clean, bad in the vector, bad in the scalar, more than 12 gradients
-      const bad: Array<[number, number] | null> = [null, [0, 3 * 256 + 5], null, [1, 200], [4, 0], null];
+      // clean, bad in a matrix row 3, clean and near float32's largest (rows that would overflow if summed before
+      // the zero), bad in the vector, bad in the scalar, more than 12 gradients, bad in the last row of an odd count
+      const bad: Array<[number, number] | null> = [null, [0, 3 * 256 + 5], null, [1, 200], [4, 0], null, [12, 104]];
       bad.forEach((where, step) => {
         tf.tidy(() => {
-          const many = step === 5 ? 14 : shapes.length;
+          const many = step === 5 ? 14 : step === 6 ? 15 : shapes.length;
           const grads = Array.from({ length: many }, (_, i) => {
             const shape = shapes[i % shapes.length] as number[];
-            const values = new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(0.5);
+            const values = new Float32Array(shape.reduce((a, d) => a * d, 1)).fill(step === 2 ? 3e38 : 0.5);
             if (where !== null && where[0] === i)
               values[where[1]] = step % 2 === 0 ? Number.NaN : Number.POSITIVE_INFINITY;
             return tf.tensor(values, shape);

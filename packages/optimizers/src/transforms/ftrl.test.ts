@@ -112,7 +112,9 @@ describe('Ftrl (Keras 3)', () => {
       return (w0 as number) * (1 - Math.sqrt(n0 / n1)) - (0.001 * (g as number)) / Math.sqrt(n1);
     });
     const got = Array.from(await w.data());
-    for (const [i, v] of got.entries()) expect(v).toBeCloseTo(closed[i] as number, 7);
+    got.forEach((v, i) => {
+      expect(v).toBeCloseTo(closed[i] as number, 7);
+    });
     expect(Math.abs(got[0] as number)).toBeLessThan(0.05);
     optimizer.dispose();
     w.dispose();
