@@ -13,7 +13,8 @@ describe('opt compare (worker processes on the real dataset)', () => {
     writeFileSync(
       join(work.dir, 'configs.yaml'),
       [
-        'base: { perClass: 20, epochs: 2, batchSize: 16, backend: wasm }',
+        // 600 validation images (validationSplit 0.01), not 5,000 evaluated before the first and after each epoch.
+        'base: { perClass: 20, epochs: 2, batchSize: 16, backend: wasm, validationSplit: 0.01 }',
         'configs:',
         '  - { optimizer: sgd }',
         '  - { optimizer: momentum, learningRate: 0.05 }',
@@ -105,6 +106,8 @@ describe('opt compare (worker processes on the real dataset)', () => {
       '1',
       '--batch-size',
       '32',
+      '--validation-split',
+      '0.01',
       '--backend',
       'wasm',
       '--workers',
@@ -135,6 +138,8 @@ describe('stopping a compare', () => {
       '2',
       '--batch-size',
       '8',
+      '--validation-split',
+      '0.01',
       '--backend',
       'wasm',
       '--workers',

@@ -43,7 +43,8 @@ const json = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T
 
 const SPEC = [
   'name: optimizers',
-  'base: { perClass: 30, epochs: 4, hidden: [32], batchSize: 8, backend: wasm }',
+  // 600 validation images (validationSplit 0.01), not 5,000 evaluated before the first and after each epoch.
+  'base: { perClass: 30, epochs: 4, hidden: [32], batchSize: 8, backend: wasm, validationSplit: 0.01 }',
   'variations:',
   '  - { name: sgd, optimizer: sgd, learningRate: 0.05 }',
   '  - { name: adam, optimizer: adam }',
@@ -257,7 +258,7 @@ describe('opt sweep and opt worker through Redis', () => {
     writeFileSync(
       join(work.dir, 'failing.yaml'),
       [
-        'base: { perClass: 30, epochs: 2, hidden: [32], batchSize: 8, backend: wasm }',
+        'base: { perClass: 30, epochs: 2, hidden: [32], batchSize: 8, backend: wasm, validationSplit: 0.01 }',
         'variations:',
         '  - { name: too-big, batchSize: 100000 }',
         '  - { name: no-webgl, backend: webgl }',

@@ -24,6 +24,8 @@ export interface TrainFlags {
   json?: boolean;
   threads?: string;
   exportTfjs?: boolean;
+  /** false with --no-charts. */
+  charts?: boolean;
 }
 
 const EXAMPLES = `
@@ -62,6 +64,10 @@ export function registerTrainCommand(program: Command): void {
     .option(
       '--export-tfjs',
       'at the end, also write the model as a tfjs-layers model to <run>/tfjs (model.json + weights.bin; raw pixels in); with --resume of a complete run, just that',
+    )
+    .option(
+      '--no-charts',
+      "skip the run's SVG/PNG charts (about half a CPU-second a run: for many runs from a script); history.csv and history.json hold their numbers",
     )
     .option('--json', 'print one JSON object (the run result) on stdout instead of text');
   withKnobs(command, EXAMPLES, train);
@@ -123,6 +129,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
       command: ['opt', ...process.argv.slice(2)],
       warnings,
       exportTfjs: flags.exportTfjs === true,
+      charts: flags.charts !== false,
       ...(threads !== undefined ? { threads } : {}),
       signal: stop.signal,
       onEvent: printer,
@@ -147,7 +154,7 @@ async function train(flags: TrainFlags, command: Command): Promise<number> {
   }
   if (result.message !== null) out.line(result.message);
   out.line(
-    `saved: ${shown} (best val_accuracy ${fixed(result.best?.val_accuracy)} at epoch ${result.best?.epoch ?? '-'}; checkpoints/best and last, history, charts/loss.png, accuracy.png, learning-rate.png)`,
+    `saved: ${shown} (best val_accuracy ${fixed(result.best?.val_accuracy)} at epoch ${result.best?.epoch ?? '-'}; checkpoints/best and last, history${flags.charts === false ? '' : ', charts/loss.png, accuracy.png, learning-rate.png'})`,
   );
   out.result(result);
   return EXIT.ok;
