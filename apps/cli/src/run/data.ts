@@ -188,8 +188,8 @@ export function makeSplits(data: FashionMnistNodeData, config: TrainConfig, resu
   return checkedSplits({ train, validation, test, indices, statistics }, config);
 }
 
-/** What a run's record says of these examples. */
-function recorded(split: Pick<Splits, 'train' | 'validation' | 'statistics'>): RecordedDataset {
+/** What a run's record says of these examples (config.json's `environment.dataset`, less its files). */
+export function recorded(split: Pick<Splits, 'train' | 'validation' | 'statistics'>): RecordedDataset {
   return {
     trainCount: split.train.count,
     validationCount: split.validation.count,

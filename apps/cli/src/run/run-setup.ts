@@ -8,7 +8,7 @@ import { type BatchIterator, batches } from '@opt/data-fashion-mnist';
 import type { LearningRateSchedule } from '@opt/schedules';
 import { type BackendReport, tf, useBackend, type WasmThreads } from '@opt/tensor';
 import type { TrainConfig } from '../config/knobs.js';
-import { loadData, makeSplits, type Splits } from './data.js';
+import { loadData, makeSplits, recorded, type Splits } from './data.js';
 import type { RecordedDataset } from './legacy-split.js';
 import { buildOptimizer, buildSchedule, checkMemory, type TrainingOptimizer } from './model.js';
 import type { Environment } from './run-dir.js';
@@ -85,10 +85,8 @@ export async function prepare(
     cpus: availableParallelism(),
     dataset: {
       files: loaded.files,
-      trainCount: splits.train.count,
-      validationCount: splits.validation.count,
+      ...recorded(splits),
       testCount: splits.test.count,
-      statistics: { mean: splits.statistics.mean[0] as number, std: splits.statistics.std[0] as number },
     },
     batchSize: splits.batchSize,
     stepsPerEpoch,
