@@ -56,6 +56,8 @@ export interface PrepareOptions {
   readonly command: readonly string[];
   /** A config whose run is already complete or diverged, kept as it is. */
   readonly onKept?: (label: string, state: string, runDir: string) => void;
+  /** The plan may add configs after those recorded (the leaderboard's extra seeds), never change or drop one. */
+  readonly grows?: boolean;
 }
 
 export interface CompareReport {
@@ -136,7 +138,12 @@ export async function prepareCompare(options: PrepareOptions): Promise<PreparedC
   const entries = runDirectories(options.plan);
   const compareDir = new RunDir(dir);
   const previous = compareDir.readJson<CompareFile>('compare.json');
-  if (previous !== null && !sameValue(previous.entries, entries)) {
+  const grown =
+    previous !== null &&
+    options.grows === true &&
+    previous.entries.length < entries.length &&
+    sameValue(previous.entries, entries.slice(0, previous.entries.length));
+  if (previous !== null && !grown && !sameValue(previous.entries, entries)) {
     throw new UsageError(`--out ${dir} holds another compare (other configs); choose another --out.`, '--out', dir);
   }
   if (previous === null && compareDir.isRun()) {
@@ -146,14 +153,17 @@ export async function prepareCompare(options: PrepareOptions): Promise<PreparedC
       dir,
     );
   }
-  const record: CompareFile = previous ?? {
-    format: COMPARE_FORMAT,
-    createdAt: new Date().toISOString(),
-    command: [...options.command],
-    note: options.note,
-    target,
-    entries,
-  };
+  const record: CompareFile =
+    previous !== null
+      ? { ...previous, entries }
+      : {
+          format: COMPARE_FORMAT,
+          createdAt: new Date().toISOString(),
+          command: [...options.command],
+          note: options.note,
+          target,
+          entries,
+        };
   await compareDir.writeJson('compare.json', { ...record, target });
 
   const outcomes: Array<JobOutcome | null> = entries.map(() => null);

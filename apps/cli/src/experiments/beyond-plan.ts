@@ -3,7 +3,7 @@
  * not make. Each optimizer trains at three rates around its catalog default, lr0 / 3, lr0 and 3 lr0 (a factor of 3
  * is half a decade on a log scale: the classic 1-3-10 grid, wide enough to show a rate that is off by a few times,
  * narrow enough that the default stays in the middle), with seed 1; then its best rate (by best validation
- * accuracy, never the test set) trains with seeds 2 and 3 as well. Runs are planned in that order: every default
+ * accuracy, never the test set) trains with seeds 2 and 3 as well, once every grid run has finished. Runs are planned in that order: every default
  * first, then the lower rates, then the higher ones, then the extra seeds, so that a stopped leaderboard is useful.
  */
 import { CATALOG } from '@opt/optimizers/catalog';
@@ -60,8 +60,12 @@ export function bestRates(grid: readonly GridScore[]): Map<string, ExperimentRow
   return best;
 }
 
-/** The extra seeds at each best rate, in catalog order: planned once that optimizer's grid has finished. */
+/**
+ * The extra seeds at each best rate, in catalog order, planned once every grid run has finished: they join the
+ * leaderboard's compare directory after the grid's entries, all at once, so that no run directory is renumbered.
+ */
 export function extraSeedRows(grid: readonly GridScore[]): ExperimentRow[] {
+  if (grid.some((g) => g.score === null)) return [];
   return [...bestRates(grid).values()].map((row) => gridRow(optimizerOf(row), rateOf(row), EXTRA_SEEDS));
 }
 

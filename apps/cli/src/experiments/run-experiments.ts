@@ -182,6 +182,7 @@ export async function runExperiments(options: RunOptions): Promise<Trained> {
       onKept: () => {
         kept++;
       },
+      grows: claim.followUp !== undefined,
     });
     prepared.push({ claim, compare, runs: planned });
   }

@@ -53,18 +53,17 @@ describe('the plan', () => {
   const score = (row: ExperimentRow, s: number | null): GridScore => ({ row, score: s });
   const gridOf = (name: string) => BEYOND.rows.filter((r) => r.knobs.optimizer === name);
 
-  it('adds seeds 2 and 3 at the best validation accuracy once an optimizer’s grid has finished', () => {
+  it('adds seeds 2 and 3 at each best validation accuracy once every grid run has finished', () => {
     const [adam1, adamThird, adam3] = gridOf('adam') as [ExperimentRow, ExperimentRow, ExperimentRow];
     const [sgd1, sgdThird, sgd3] = gridOf('sgd') as [ExperimentRow, ExperimentRow, ExperimentRow];
     const [lion1, lionThird, lion3] = gridOf('lion') as [ExperimentRow, ExperimentRow, ExperimentRow];
     const [nadam1, nadamThird, nadam3] = gridOf('nadam') as [ExperimentRow, ExperimentRow, ExperimentRow];
-    const extra = extraSeedRows([
+    const grid = (sgdThirdScore: number | null) => [
       score(adam1, 0.85),
       score(adamThird, 0.87),
       score(adam3, 0.86),
-      // Not finished: no extra seeds yet.
       score(sgd1, 0.8),
-      score(sgdThird, null),
+      score(sgdThird, sgdThirdScore),
       score(sgd3, 0.81),
       // Every rate diverged: nothing to add seeds to.
       score(lion1, Number.NEGATIVE_INFINITY),
@@ -74,8 +73,11 @@ describe('the plan', () => {
       score(nadam1, 0.86),
       score(nadamThird, 0.86),
       score(nadam3, Number.NEGATIVE_INFINITY),
-    ]);
-    expect(extra).toEqual([
+    ];
+    // One grid run still training: no extra seeds yet, for anyone.
+    expect(extraSeedRows(grid(null))).toEqual([]);
+    expect(extraSeedRows(grid(0.79))).toEqual([
+      { name: 'sgd, lr 0.03', knobs: { optimizer: 'sgd', learningRate: 0.03 }, seeds: [2, 3] },
       { name: 'adam, lr 0.000333', knobs: { optimizer: 'adam', learningRate: 0.000333 }, seeds: [2, 3] },
       { name: 'nadam, lr 0.001', knobs: { optimizer: 'nadam', learningRate: 0.001 }, seeds: [2, 3] },
     ]);
@@ -84,12 +86,15 @@ describe('the plan', () => {
   it('reads the grid from the run directories and plans the extra seeds after it', () => {
     const out = scratch();
     const grid = expandClaim(BEYOND, { out, quick: false, cwd: out });
-    const adam = grid.filter((r) => r.config.optimizer === 'adam');
-    // adam's best validation accuracy at 3 lr0; a stale directory (another config) does not count.
-    for (const [i, r] of adam.entries()) {
+    // Every grid run finished, adam's best validation accuracy at 3 lr0 and every other optimizer diverged.
+    for (const r of grid) {
+      const adam = r.config.optimizer === 'adam';
       mkdirSync(r.runDir, { recursive: true });
       writeFileSync(join(r.runDir, 'config.json'), JSON.stringify({ config: r.config }));
-      writeFileSync(join(r.runDir, 'result.json'), JSON.stringify({ status: 'complete', best: { val_accuracy: i } }));
+      const result = adam
+        ? { status: 'complete', best: { val_accuracy: r.config.learningRate } }
+        : { status: 'diverged' };
+      writeFileSync(join(r.runDir, 'result.json'), JSON.stringify(result));
     }
     const planned = expandClaim(BEYOND, { out, quick: false, cwd: out });
     expect(planned).toHaveLength(3 * n + 2);
@@ -97,7 +102,8 @@ describe('the plan', () => {
       ['adam, lr 0.003, seed 2', 0.003, 2],
       ['adam, lr 0.003, seed 3', 0.003, 3],
     ]);
-    const first = adam[0] as (typeof adam)[number];
+    // A stale directory (another config) does not count: that run is not finished, so no extra seeds yet.
+    const first = grid.find((r) => r.config.optimizer === 'adam') as (typeof grid)[number];
     writeFileSync(join(first.runDir, 'config.json'), JSON.stringify({ config: { ...first.config, epochs: 1 } }));
     expect(expandClaim(BEYOND, { out, quick: false, cwd: out })).toHaveLength(3 * n);
   });
