@@ -1,7 +1,7 @@
 /** Keras's Dense layer. */
-import { type Initializer, type InitializerName, type Random, tf } from '@opt/tensor';
+import type { Initializer, InitializerName, Random, tf } from '@opt/tensor';
 import { type ActivationName, activate, checkActivation, fusable } from '../activations.js';
-import { batchSum, matMulTransposeA, matMulTransposeB } from '../ops/index.js';
+import { batchSum, denseForward, matMulTransposeA, matMulTransposeB } from '../ops/index.js';
 import { boolean, knownOptions, positiveInteger } from '../validate.js';
 import { ActivatedLayer } from './activations.js';
 import { type BackwardResult, type ForwardResult, INPUT_SHAPE_HINT } from './layer.js';
@@ -63,14 +63,9 @@ export class Dense extends ActivatedLayer {
   }
 
   forward(x: tf.Tensor, _training: boolean): ForwardResult {
-    // One kernel for x W + b and the activation when tfjs can fuse it; softmax and tanh follow the fused x W + b.
+    // One kernel for x W + b and the activation when it can be fused; softmax and tanh follow the fused x W + b.
     const fusedActivation = fusable(this.activation);
-    const z = tf.fused.matMul({
-      a: x as tf.Tensor2D,
-      b: this.kernel as tf.Tensor2D,
-      bias: this.bias ?? undefined,
-      activation: fusedActivation ?? 'linear',
-    });
+    const z = denseForward(x as tf.Tensor2D, this.kernel as tf.Tensor2D, this.bias, fusedActivation ?? 'linear');
     const y = fusedActivation === null ? activate(this.activation, z) : z;
     return { y, cache: { x, y } };
   }

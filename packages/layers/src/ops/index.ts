@@ -4,6 +4,6 @@
  * inside the op: the code that calls an op never asks which backend runs it.
  */
 export { batchMean, batchSum, reluMask } from './batch.js';
-export { matMulTransposeA, matMulTransposeB } from './matmul.js';
+export { denseForward, matMulTransposeA, matMulTransposeB } from './matmul.js';
 export { type GatherRowsOptions, gatherRows, sliceRows } from './rows.js';
 export { type Clip, correctCount, softmax, softmaxCrossentropy } from './softmax.js';

@@ -4,13 +4,14 @@
  */
 import { isWebGLBackend, tf } from '@opt/tensor';
 import { keptConstant } from './kept.js';
+import { matMul } from './matmul.js';
 
-/** `sum_batch t` as the matrix product `ones(1, N) x t`. */
+/** `sum_batch t` as the matrix product `ones(1, N) x t` (ours where it takes the operands, else tfjs's). */
 export function batchSum(t: tf.Tensor): tf.Tensor | null {
   if (!isWebGLBackend()) return null;
   const [n, c] = t.shape as [number, number];
-  const ones = keptConstant(`ones${n}`, () => tf.ones([1, n]));
-  return tf.reshape(tf.matMul(ones as tf.Tensor2D, t as tf.Tensor2D), [c]);
+  const ones = keptConstant(`ones${n}`, () => tf.ones([1, n])) as tf.Tensor2D;
+  return tf.reshape(matMul(ones, t as tf.Tensor2D) ?? tf.matMul(ones, t as tf.Tensor2D), [c]);
 }
 
 /** `mean_batch t` as `batchSum(t) / N`. */
