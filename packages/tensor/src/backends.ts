@@ -3,7 +3,7 @@
  * kernels, and the application chooses which one. A backend's package is
  * imported only when it is chosen.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 import { BackendUnavailableError } from './backend-error.js';
 import { probeWebGL, probeWebGPU } from './gpu-probe.js';
 import { softwareSkipReason, type WebGLRendererReport, type WebGPUAdapterReport } from './software-gpu.js';

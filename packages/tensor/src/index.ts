@@ -8,7 +8,7 @@
  * - {@link webglKernels}: kernels of the packages' own as WebGL programs, registered on first use.
  */
 import './register-gradients.js';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 
 export type { DataType, Rank, Scalar, Tensor, Tensor1D, Tensor2D, TensorLike, Variable } from '@tensorflow/tfjs-core';
 export {

@@ -3,7 +3,7 @@
  * a {@link Random} in JavaScript, so a seed gives the same weights on every
  * backend.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 import type { Random } from './random.js';
 
 /** Keras's class names, for configs that say which initializer a layer used. */

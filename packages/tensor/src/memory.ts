@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 
 /** Tensors alive in the engine now. */
 export function countTensors(): number {

@@ -3,7 +3,7 @@
  * splits them over a pool of threads in tfjs-backend-wasm's threaded SIMD build. In the browser tfjs starts that
  * build itself on a cross-origin isolated page; in Node.js it never does, and `./wasm-threads-node.ts` does.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 import { BackendUnavailableError } from './backend-error.js';
 
 /** Threads for the wasm backend: `'auto'` for one per core (at most {@link MAX_WASM_THREADS}), or a count. */
@@ -35,7 +35,7 @@ export interface WasmOptions {
 
 type Platform = 'node' | 'browser';
 type Factory = () => tf.KernelBackend | Promise<tf.KernelBackend>;
-type TfjsWasm = typeof import('@tensorflow/tfjs-backend-wasm');
+type TfjsWasm = typeof import('#tfjs-backend-wasm');
 type NodeThreads = typeof import('./wasm-threads-node.js');
 
 /** Throws a TypeError that says what `threads` may be, unless it is one of those. */
@@ -80,7 +80,7 @@ function plan(requested: WasmThreads, cores: number): { count: number; reason: s
  */
 export async function prepareWasm(platform: Platform, options: WasmOptions): Promise<() => WasmThreadsReport> {
   const requested = options.threads ?? 'auto';
-  const tfjsWasm: TfjsWasm = await import('@tensorflow/tfjs-backend-wasm');
+  const tfjsWasm: TfjsWasm = await import('#tfjs-backend-wasm');
   if (options.wasmPaths !== undefined) tfjsWasm.setWasmPaths(options.wasmPaths);
   // Importing the package registers tfjs's factory once; it is gone after tf.removeBackend('wasm').
   tfjsFactory ??= tf.findBackendFactory('wasm');

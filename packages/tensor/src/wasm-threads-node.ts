@@ -153,7 +153,7 @@ export function startThreadedWasm(
  * the next parallel kernel would otherwise wait for it forever.
  */
 export function threadedBackend(
-  tfjsWasm: typeof import('@tensorflow/tfjs-backend-wasm'),
+  tfjsWasm: typeof import('#tfjs-backend-wasm'),
   module: ThreadedWasmModule,
   threads: number,
 ): BackendWasm {

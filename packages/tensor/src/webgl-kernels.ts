@@ -5,7 +5,7 @@
  * They are registered for the active backend when it is WebGL, once per backend name, on first use; elsewhere
  * nothing is registered and the callers compute with plain ops.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '#tfjs-core';
 
 /** tfjs-backend-webgl's GPGPU program, the fields used here (no import: the application chooses the backend). */
 export interface WebGLProgram {
