@@ -14,7 +14,7 @@ import { BEYOND, extraSeedRows, type GridScore, gridRate, PLANNED_RUNS, rowName 
 import { expandClaim } from '../expand.js';
 import type { ExperimentRow } from '../plan.js';
 import { checkpointFloats, type RunView } from '../runs.js';
-import { atChance, beyond, FTRL_NOTE, leaderboard, reachCell, standing } from './beyond.js';
+import { accuracyCell, atChance, beyond, FTRL_NOTE, leaderboard, reachCell, standing } from './beyond.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -230,6 +230,18 @@ describe('the leaderboard', () => {
     // max 0.88 − min 0.10 (the diverged rate counts as chance).
     expect(s.spread).toBeCloseTo(0.78, 12);
     expect(s.finished).toBe(5);
+    expect(s.diverged).toBe(0);
+  });
+
+  it('names the seeds that diverged at the best rate beside the mean of the others', () => {
+    const runs = adamRuns().map((r) =>
+      r.seed === 3 ? view({ optimizer: 'adam', rate: 0.003, seed: 3, diverged: true }) : r,
+    );
+    const s = standing(claimRuns(runs), 'adam', lr0('adam'));
+    expect(s.test).toEqual([0.88, 0.89]);
+    expect(s.diverged).toBe(1);
+    expect(accuracyCell(s.test, s.diverged)).toBe('88.50 ± 0.71% (2 seeds; 1 more diverged)');
+    expect(accuracyCell([0.95])).toBe('95.00% (1 seed)');
   });
 
   it('ranks by mean test accuracy and marks what is incomplete', () => {

@@ -42,6 +42,8 @@ export interface Standing {
   readonly provisional: boolean;
   /** Test accuracy of each finished seed at the best rate. */
   readonly test: readonly number[];
+  /** Seeds at the best rate that diverged: no test accuracy, so not in `test`'s mean. */
+  readonly diverged: number;
   /** Per finished seed at the best rate: the first epoch with validation accuracy ≥ TARGET and the time to it. */
   readonly reach: ReadonlyArray<{ readonly epochs: number | null; readonly seconds: number | null }>;
   /** Mean seconds per epoch over the optimizer's finished runs (validation pass included). */
@@ -91,6 +93,7 @@ export function standing(c: ClaimRuns, optimizer: string, lr0: number): Standing
     bestRate,
     provisional: done.length < RATE_FACTORS.length,
     test,
+    diverged: atBest.filter((r) => r.state === 'diverged').length,
     reach: atBest.filter((r) => testAccuracy(r) !== null).map((r) => toTarget(r.epochs, TARGET)),
     secondsPerEpoch: perEpoch.length > 0 ? mean(perEpoch) : null,
     floatsPerWeight: withFloats?.floats != null ? withFloats.floats.optimizer / withFloats.floats.model : null,
@@ -134,9 +137,15 @@ function statusCell(s: Standing): string {
   return s.finished === RUNS_PER_OPTIMIZER ? 'complete' : `incomplete: ${s.finished} of ${RUNS_PER_OPTIMIZER} runs`;
 }
 
-/** "89.00 ± 1.00% (3 seeds)", or "95.00% (1 seed)": no standard deviation of one value. */
-export const accuracyCell = (test: readonly number[]): string =>
-  test.length === 1 ? `${pct(test[0])} (1 seed)` : `${pctSpread(test)} (${test.length} seeds)`;
+/**
+ * "89.00 ± 1.00% (3 seeds)", or "95.00% (1 seed)": no standard deviation of one value. Seeds that diverged at that
+ * rate are named, since the mean is of the others: "87.88 ± 0.52% (2 seeds; 1 more diverged)".
+ */
+export const accuracyCell = (test: readonly number[], diverged = 0): string => {
+  const seeds = test.length === 1 ? '1 seed' : `${test.length} seeds`;
+  const more = diverged > 0 ? `; ${diverged} more diverged` : '';
+  return `${test.length === 1 ? pct(test[0]) : pctSpread(test)} (${seeds}${more})`;
+};
 
 const HEADERS = [
   'rank',
@@ -156,7 +165,7 @@ function rowOf(s: Standing, rank: number): string[] {
     s.test.length > 0 ? String(rank) : '-',
     s.optimizer,
     rateCell(s),
-    s.test.length > 0 ? accuracyCell(s.test) : '-',
+    s.test.length > 0 ? accuracyCell(s.test, s.diverged) : '-',
     reachCell(s, 'epochs'),
     reachCell(s, 'seconds'),
     secs(s.secondsPerEpoch),
@@ -172,7 +181,7 @@ function costNote(c: ClaimRuns): string {
   const train = done.reduce((t, r) => t + trainSeconds(r), 0);
   const per = done.length > 0 ? train / done.length : null;
   const left = PLANNED_RUNS - done.length;
-  return `**Design and cost.** ${PLANNED_RUNS} runs planned: ${CATALOG.length} optimizers × ${RATE_FACTORS.length} rates at seed ${GRID_SEED} (${CATALOG.length * RATE_FACTORS.length}), then seeds ${EXTRA_SEEDS.join(' and ')} at each best rate (${CATALOG.length * EXTRA_SEEDS.length}), instead of 3 seeds everywhere (${CATALOG.length * RATE_FACTORS.length * 3}): the seeds measure the spread of the winner's accuracy, the grid only has to find it. **${done.length} of ${PLANNED_RUNS} runs have finished** (${c.runs.length} planned so far: the extra seeds of an optimizer are planned when its grid has finished). ${per === null ? 'None has finished yet.' : `Their training took ${secs(train)}, ${secs(per)} per run of ${BEYOND_EPOCHS} epochs on average (one thread each, on 2 cores shared with other jobs); the ${left} left take about ${((left * per) / 3600).toFixed(1)} hours more of one core at that pace.`} \`pnpm experiments --only beyond\` trains what is missing through the engine \`opt sweep\` and \`opt compare\` run locally (complete runs are kept), then rewrites this section. ${ARCHIVE}`;
+  return `**Design and cost.** ${PLANNED_RUNS} runs planned: ${CATALOG.length} optimizers × ${RATE_FACTORS.length} rates at seed ${GRID_SEED} (${CATALOG.length * RATE_FACTORS.length}), then seeds ${EXTRA_SEEDS.join(' and ')} at each best rate (${CATALOG.length * EXTRA_SEEDS.length}), instead of 3 seeds everywhere (${CATALOG.length * RATE_FACTORS.length * 3}): the seeds measure the spread of the winner's accuracy, the grid only has to find it. **${done.length} of ${PLANNED_RUNS} runs have finished** (${c.runs.length} planned so far: the extra seeds are planned once every grid run has finished). ${per === null ? 'None has finished yet.' : `Their training took ${secs(train)}, ${secs(per)} per run of ${BEYOND_EPOCHS} epochs on average (one thread each, on 2 cores shared with other jobs); the ${left} left take about ${((left * per) / 3600).toFixed(1)} hours more of one core at that pace.`} \`pnpm experiments --only beyond\` trains what is missing through the engine \`opt sweep\` and \`opt compare\` run locally (complete runs are kept), then rewrites this section. ${ARCHIVE}`;
 }
 
 /** Where the finished runs' records travel between machines (their weights stay behind). */
@@ -248,7 +257,7 @@ export function beyond(c: ClaimRuns): Finding {
 
 /** "adam leads: 89.10 ± 0.20% at lr 0.001 (3 seeds), ahead of nadam (…); 12 of 105 runs finished, …" */
 export function sentence(ranked: readonly Standing[], done: number): string {
-  const at = (s: Standing) => `${accuracyCell(s.test)} at lr ${s.bestRate}`;
+  const at = (s: Standing) => `${accuracyCell(s.test, s.diverged)} at lr ${s.bestRate}`;
   const [first, second] = ranked as [Standing, Standing | undefined];
   const adam = ranked.findIndex((s) => s.optimizer === 'adam');
   const partial = done < PLANNED_RUNS || ranked.some((s) => s.provisional);
