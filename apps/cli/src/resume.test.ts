@@ -2,7 +2,7 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ctrlCWhilePaused, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
+import { ctrlC, optIn, type Result, scratch, spawnOnTerminal, spawnOpt } from './testing/fixtures/opt.js';
 
 // 300 training images (30 per class) in batches of 8: ceil(300 / 8) = 38 steps per epoch, so a signal lands inside an epoch.
 // The validation split's default 5,000 images: their pass keeps opt in epoch 2 long enough for the Ctrl-C test to see
@@ -57,10 +57,9 @@ describe('stopping and resuming a run', () => {
   it('Ctrl-C on a terminal finishes the step, checkpoints, says how to resume (exit 130), and gives the terminal back', async () => {
     const log = join(work.dir, 'tty.log');
     const job = spawnOnTerminal(work.dir, log, ...args, '--out', 'stopped');
-    // The progress bar's first frame of the second epoch; opt is paused for the keypress, so it stops within a step
-    // or two of there, inside the epoch (or, on a machine too busy to react in 38 steps, after it: said either way).
+    // The progress bar's first frame of the second epoch: Ctrl-C there stops it within a step or two of there, inside the epoch (or, on a machine too busy to react in 38 steps, after it: said either way).
     await job.waitFor(/epoch 2\/3 \[[=-]+\] \d+\/38 steps/);
-    ctrlCWhilePaused(job);
+    ctrlC(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toMatch(
@@ -142,7 +141,7 @@ describe('stopping and resuming a run', () => {
     // On a terminal the progress bar says where training is: the first frame of epoch 7 (as above).
     const job = spawnOnTerminal(work.dir, join(work.dir, 'decided.log'), ...decide, '--out', 'decided-stopped');
     await job.waitFor(/epoch 7\/10 \[[=-]+\] \d+\/38 steps/);
-    ctrlCWhilePaused(job);
+    ctrlC(job);
     const stopped = await job.done;
     expect(stopped.code).toBe(130);
     expect(stopped.stdout).toMatch(/stopped after (?:step \d+ of epoch 7|epoch 7)\); checkpoint saved/);
