@@ -49,6 +49,8 @@ export { assertShape, formatShape, type ShapeSpec, shapeMatches } from './shapes
 export { softwareAdapter, softwareRenderer } from './software-gpu.js';
 export {
   isWebGLBackend,
+  type TextureRecord,
+  textureRecord,
   type WebGLKernel,
   type WebGLProgram,
   type WebGLProgramRun,

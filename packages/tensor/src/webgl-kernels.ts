@@ -47,6 +47,22 @@ export function isWebGLBackend(): boolean {
   return typeof (tf.backend() as unknown as Partial<WebGLBackend>).runWebGLProgram === 'function';
 }
 
+/** tfjs-backend-webgl's record of a tensor's texture, the fields the packages' kernels read to choose a layout. */
+export interface TextureRecord {
+  readonly shape: number[];
+  readonly isPacked?: boolean;
+  readonly texture?: unknown;
+  readonly texShape?: number[] | null;
+  readonly slice?: unknown;
+}
+
+/** The active backend's texture record of `t` (undefined off WebGL, or for a tensor it does not hold). */
+export function textureRecord(t: tf.TensorInfo): TextureRecord | undefined {
+  return (tf.backend() as unknown as { texData?: { get(id: object): TextureRecord | undefined } }).texData?.get(
+    t.dataId,
+  );
+}
+
 /** The backend names each set of kernels is registered for (they are asked for at every step). */
 const registered = new WeakMap<object, Set<string>>();
 

@@ -4,7 +4,7 @@
  * samples packed textures, as the matrix products and tfjs's own packed programs around them do, so that the backend
  * inserts no pack or unpack between them.
  */
-import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+import { textureRecord, tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 export const ADAM_MOMENTUM = 'OptAdamMomentum';
 export const ADAM_VELOCITY = 'OptAdamVelocity';
@@ -60,23 +60,13 @@ function gated(shape: number[], inputs: string[], uniforms: string[], body: stri
   return { ...program, enableShapeUniforms: shape.length <= 4 };
 }
 
-/** tfjs-backend-webgl's record of a tensor's texture, the fields read here. */
-interface TextureRecord {
-  readonly shape: number[];
-  readonly isPacked?: boolean;
-  readonly texture?: unknown;
-  readonly texShape?: number[] | null;
-  readonly slice?: unknown;
-}
-
 /**
  * Whether the inputs' packed textures are laid out as the output of `shape` will be (one texture shape, and one of
  * them laid out for `shape` itself), so that the output's texel holds the same elements in each: an elementwise
  * program then samples them at its own texel, without the coordinates (divisions by the shape) per sample.
  */
 function texelsAlign(inputs: readonly tf.TensorInfo[], shape: readonly number[]): boolean {
-  const store = (tf.backend() as unknown as { texData?: { get(id: object): TextureRecord | undefined } }).texData;
-  const records = inputs.map((t) => store?.get(t.dataId));
+  const records = inputs.map(textureRecord);
   const texShape = records[0]?.texShape;
   if (texShape == null) return false;
   const same = (a: readonly number[] | null | undefined, b: readonly number[]) =>

@@ -6,7 +6,7 @@
  * packed textures of the plain 2-D layout (texel (c / 2, r / 2) holds rows r, r + 1 and columns c, c + 1); any
  * other texture, or WebGL 1, takes tfjs's product.
  */
-import { tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
+import { textureRecord, tf, type WebGLKernel, type WebGLProgram, webglKernels } from '@opt/tensor';
 
 const PRODUCT = 'OptMatMulTexels';
 
@@ -112,15 +112,6 @@ const KERNELS: Record<string, WebGLKernel> = {
   },
 };
 
-/** tfjs-backend-webgl's record of a tensor's texture, the fields read here. */
-interface TextureRecord {
-  readonly shape: number[];
-  readonly isPacked?: boolean;
-  readonly texture?: unknown;
-  readonly texShape?: number[] | null;
-  readonly slice?: unknown;
-}
-
 const even = (d: number) => d + (d % 2);
 
 /**
@@ -144,8 +135,7 @@ function plainTexels(t: tf.Tensor): boolean {
   if (t.rank !== 2 || t.dtype !== 'float32' || t.size === 0) return false;
   const [rows, cols] = t.shape as [number, number];
   if (!laidOutPlainly(rows, cols)) return false;
-  const store = (tf.backend() as unknown as { texData?: { get(id: object): TextureRecord | undefined } }).texData;
-  const record = store?.get(t.dataId);
+  const record = textureRecord(t);
   if (record === undefined) return false;
   if (record.texture == null || record.isPacked !== true) return true;
   return (
